@@ -1,0 +1,40 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
+using Parley.Server.Features.Accounts;
+using Parley.Server.Features.AuditLog;
+using Parley.Server.Features.Conversations;
+using Parley.Server.Features.Files;
+using Parley.Server.Features.Messages;
+using Parley.Server.Features.Organizations;
+using Parley.Server.Features.Records;
+
+namespace Parley.Server.Data;
+
+/// <summary>The whole model. Provider differences live only in the two subclasses below.</summary>
+public abstract class ParleyDb(DbContextOptions options) : DbContext(options)
+{
+    public DbSet<Organization> Organizations => Set<Organization>();
+    public DbSet<User> Users => Set<User>();
+    public DbSet<Invite> Invites => Set<Invite>();
+    public DbSet<Session> Sessions => Set<Session>();
+    public DbSet<Conversation> Conversations => Set<Conversation>();
+    public DbSet<ConversationMember> ConversationMembers => Set<ConversationMember>();
+    public DbSet<Message> Messages => Set<Message>();
+    public DbSet<Mention> Mentions => Set<Mention>();
+    public DbSet<Reaction> Reactions => Set<Reaction>();
+    public DbSet<StoredFile> Files => Set<StoredFile>();
+    public DbSet<RecordEntry> RecordEntries => Set<RecordEntry>();
+    public DbSet<AuditEvent> AuditEvents => Set<AuditEvent>();
+
+    protected override void OnModelCreating(ModelBuilder model) =>
+        model.ApplyConfigurationsFromAssembly(typeof(ParleyDb).Assembly);
+}
+
+public sealed class SqliteParleyDb(DbContextOptions<SqliteParleyDb> options) : ParleyDb(options)
+{
+    // SQLite can neither compare nor sort DateTimeOffset: store it as a sortable 64-bit integer.
+    protected override void ConfigureConventions(ModelConfigurationBuilder conventions) =>
+        conventions.Properties<DateTimeOffset>().HaveConversion<DateTimeOffsetToBinaryConverter>();
+}
+
+public sealed class PostgresParleyDb(DbContextOptions<PostgresParleyDb> options) : ParleyDb(options);

@@ -1,0 +1,25 @@
+namespace Parley.Server.Features.Accounts;
+
+public sealed record UserDto(Guid Id, string DisplayName, string Handle, string Email, string Role, bool Active, DateTimeOffset CreatedAt);
+
+public sealed record MeDto(Guid Id, Guid OrganizationId, string OrganizationName, string DisplayName, string Handle, string Email,
+    string Role, bool IsOperator, Guid SessionId);
+
+public sealed record SessionDto(Guid Id, string DeviceName, DateTimeOffset CreatedAt, DateTimeOffset LastSeenAt, bool Current);
+
+/// <param name="Token">The bearer token. It is shown once and stored only as a hash.</param>
+public sealed record LoginResultDto(string Token, Guid SessionId, MeDto Me);
+
+/// <param name="Token">Single use. Give it (or <see cref="Link"/>) to the invited person only.</param>
+public sealed record InviteDto(Guid Id, string Email, string Role, DateTimeOffset ExpiresAt, string Token, string Link);
+
+public static class AccountDtos
+{
+    public static string RoleName(OrgRole role) => role.ToString().ToLowerInvariant();
+
+    public static bool TryParseRole(string? role, out OrgRole parsed) =>
+        Enum.TryParse(role, ignoreCase: true, out parsed) && Enum.IsDefined(parsed) && !int.TryParse(role, out _);
+
+    public static UserDto ToDto(this User u) =>
+        new(u.Id, u.DisplayName, u.Handle, u.Email, RoleName(u.Role), u.IsActive, u.CreatedAt);
+}

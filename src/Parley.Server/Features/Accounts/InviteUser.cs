@@ -1,0 +1,98 @@
+using System.ComponentModel.DataAnnotations;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+using Parley.Server.Data;
+using Parley.Server.Features.AuditLog;
+using Parley.Server.Platform;
+
+namespace Parley.Server.Features.Accounts;
+
+public static class InviteUser
+{
+    public static readonly TimeSpan ValidFor = TimeSpan.FromDays(7);
+
+    public sealed record Request
+    {
+        [Required, StringLength(User.MaxEmailLength)] public string Email { get; init; } = "";
+
+        /// <summary>owner, admin, member (default) or guest.</summary>
+        [StringLength(10)] public string? Role { get; init; }
+    }
+
+    public static async Task<Results<Created<InviteDto>, ProblemHttpResult>> HandleAsync(
+        Request request, CurrentUser me, ParleyDb db, TimeProvider clock, HttpContext http, CancellationToken ct)
+    {
+        if (!me.IsAdmin)
+            return Problems.Forbidden("admin-only", "Only admins can invite people.");
+        var role = OrgRole.Member;
+        if (request.Role is not null && !AccountDtos.TryParseRole(request.Role, out role))
+            return Problems.BadRequest("role-invalid", "Role must be owner, admin, member or guest.");
+        if (role == OrgRole.Owner && me.Role != OrgRole.Owner)
+            return Problems.Forbidden("owner-only", "Only owners can invite another owner.");
+
+        var email = User.ValidEmail(request.Email);
+        if (await db.Users.AnyAsync(u => u.NormalizedEmail == User.Normalize(email), ct))
+            return Problems.Conflict("email-taken", "Someone already has an account with this email.");
+
+        var token = Secrets.NewToken();
+        var now = clock.GetUtcNow();
+        var invite = new Invite(me.OrganizationId, email, role, Secrets.Hash(token), me.Id, now, ValidFor);
+        db.Invites.Add(invite);
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        await db.AuditAsync(me, AuditAction.UserInvited, "invite", invite.Id.ToString(), new { role = AccountDtos.RoleName(role) }, http, now, ct);
+        await db.SaveChangesAsync(ct);
+        await tx.CommitAsync(ct);
+
+        var link = $"{http.Request.Scheme}://{http.Request.Host}/invite#{token}";   // a fragment never reaches server logs
+        return TypedResults.Created($"/api/v1/invites/{invite.Id}",
+            new InviteDto(invite.Id, invite.Email, AccountDtos.RoleName(role), invite.ExpiresAt, token, link));
+    }
+}
+
+public static class AcceptInvite
+{
+    public sealed record Request
+    {
+        [Required, StringLength(100)] public string Token { get; init; } = "";
+        [Required, StringLength(User.MaxNameLength, MinimumLength = 1)] public string DisplayName { get; init; } = "";
+        [Required, StringLength(PasswordOptions.MaxLength, MinimumLength = PasswordOptions.MinLength)] public string Password { get; init; } = "";
+    }
+
+    public static async Task<Results<Created<UserDto>, ProblemHttpResult>> HandleAsync(
+        Request request, ParleyDb db, PasswordHasher passwords, TimeProvider clock, HttpContext http, CancellationToken ct)
+    {
+        var invite = await db.Invites.SingleOrDefaultAsync(i => i.TokenHash == Secrets.Hash(request.Token), ct);
+        if (invite is null)
+            return Problems.Of(404, "invite-unknown", "This invite link is not valid. Ask an admin for a new one.");
+        if (await db.Users.AnyAsync(u => u.NormalizedEmail == User.Normalize(invite.Email), ct))
+            return Problems.Of(410, "invite-used", "This invite link was already used. Sign in instead.");
+
+        var now = clock.GetUtcNow();
+        var handle = await db.FreeHandleAsync(invite.OrganizationId, User.HandleFrom(invite.Email), ct);
+        var user = new User(invite.OrganizationId, invite.Email, request.DisplayName, handle, invite.Role, passwords.Hash(request.Password), now);
+        invite.Use(user.Id, now);
+        db.Users.Add(user);
+
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        await db.AuditAsync(user.OrganizationId, AuditAction.UserJoined, user.Id, "user", user.Id.ToString(),
+            new { invite = invite.Id, role = AccountDtos.RoleName(user.Role) }, http.ClientAddress(), now, ct);
+        await db.SaveChangesAsync(ct);
+        await tx.CommitAsync(ct);
+        return TypedResults.Created($"/api/v1/users/{user.Id}", user.ToDto());
+    }
+}
+
+public static class HandleQueries
+{
+    /// <summary>The proposed handle, or it with the smallest number appended that nobody in the organization has.</summary>
+    public static async Task<string> FreeHandleAsync(this ParleyDb db, Guid organizationId, string proposed, CancellationToken ct)
+    {
+        var taken = await db.Users.Where(u => u.OrganizationId == organizationId && u.Handle.StartsWith(proposed))
+            .Select(u => u.Handle).ToListAsync(ct);
+        if (!taken.Contains(proposed))
+            return proposed;
+        for (var n = 2; ; n++)
+            if (!taken.Contains($"{proposed}{n}"))
+                return $"{proposed}{n}";
+    }
+}

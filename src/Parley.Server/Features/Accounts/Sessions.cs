@@ -1,0 +1,49 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+using Parley.Server.Data;
+using Parley.Server.Features.AuditLog;
+using Parley.Server.Platform;
+using Parley.Server.Realtime;
+
+namespace Parley.Server.Features.Accounts;
+
+public static class ListSessions
+{
+    public static async Task<Ok<List<SessionDto>>> HandleAsync(CurrentUser me, ParleyDb db, CancellationToken ct)
+    {
+        var sessions = await db.Sessions
+            .Where(s => s.UserId == me.Id && s.OrganizationId == me.OrganizationId && s.RevokedAt == null)
+            .OrderByDescending(s => s.CreatedAt)
+            .ToListAsync(ct);
+        return TypedResults.Ok(sessions.Select(s => new SessionDto(s.Id, s.DeviceName, s.CreatedAt, s.LastSeenAt, s.Id == me.SessionId)).ToList());
+    }
+}
+
+public static class RevokeSession
+{
+    /// <summary>Signs one of the caller's own devices out; <c>current</c> signs out this one.</summary>
+    public static async Task<Results<NoContent, ProblemHttpResult>> HandleAsync(
+        string sessionId, CurrentUser me, ParleyDb db, ConnectionRegistry connections, TimeProvider clock, HttpContext http, CancellationToken ct)
+    {
+        Guid id;
+        if (sessionId == "current")
+            id = me.SessionId;
+        else if (!Guid.TryParse(sessionId, out id))
+            return Problems.NotFound("session");
+
+        var session = await db.Sessions.SingleOrDefaultAsync(
+            s => s.Id == id && s.UserId == me.Id && s.OrganizationId == me.OrganizationId && s.RevokedAt == null, ct);
+        if (session is null)
+            return Problems.NotFound("session");
+
+        var now = clock.GetUtcNow();
+        session.Revoke(now);
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        await db.AuditAsync(me, AuditAction.SessionRevoked, "session", session.Id.ToString(), new { device = session.DeviceName }, http, now, ct);
+        await db.SaveChangesAsync(ct);
+        await tx.CommitAsync(ct);
+
+        connections.AbortSession(session.Id);
+        return TypedResults.NoContent();
+    }
+}

@@ -1,0 +1,104 @@
+using System.ComponentModel.DataAnnotations;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+using Parley.Server.Data;
+using Parley.Server.Features.AuditLog;
+using Parley.Server.Platform;
+using Parley.Server.Realtime;
+
+namespace Parley.Server.Features.Accounts;
+
+public static class GetMe
+{
+    public static async Task<Ok<MeDto>> HandleAsync(CurrentUser me, ParleyDb db, CancellationToken ct)
+    {
+        var row = await db.Users.Where(u => u.Id == me.Id)
+            .Join(db.Organizations, u => u.OrganizationId, o => o.Id, (u, o) => new { User = u, OrgName = o.Name })
+            .SingleAsync(ct);
+        var u = row.User;
+        return TypedResults.Ok(new MeDto(u.Id, u.OrganizationId, row.OrgName, u.DisplayName, u.Handle, u.Email,
+            AccountDtos.RoleName(u.Role), u.IsOperator, me.SessionId));
+    }
+}
+
+public static class ListUsers
+{
+    /// <summary>The organization's people. Guests see only the people they share a conversation with.</summary>
+    public static async Task<Ok<List<UserDto>>> HandleAsync(CurrentUser me, ParleyDb db, CancellationToken ct)
+    {
+        var users = db.Users.Where(u => u.OrganizationId == me.OrganizationId);
+        if (me.IsGuest)
+        {
+            var mine = db.ConversationMembers.Where(m => m.UserId == me.Id).Select(m => m.ConversationId);
+            var peers = db.ConversationMembers.Where(m => mine.Contains(m.ConversationId)).Select(m => m.UserId);
+            users = users.Where(u => u.Id == me.Id || peers.Contains(u.Id));
+        }
+        var list = await users.OrderBy(u => u.DisplayName).ToListAsync(ct);
+        return TypedResults.Ok(list.Select(u => u.ToDto()).ToList());
+    }
+}
+
+public static class ChangeUserRole
+{
+    public sealed record Request
+    {
+        [Required, StringLength(10)] public string Role { get; init; } = "";
+    }
+
+    public static async Task<Results<Ok<UserDto>, ProblemHttpResult>> HandleAsync(
+        Guid userId, Request request, CurrentUser me, ParleyDb db, TimeProvider clock, HttpContext http, CancellationToken ct)
+    {
+        var user = await db.Users.SingleOrDefaultAsync(u => u.Id == userId && u.OrganizationId == me.OrganizationId, ct);
+        if (user is null)
+            return Problems.NotFound("user");
+        if (!me.IsAdmin)
+            return Problems.Forbidden("admin-only", "Only admins can change roles.");
+        if (!AccountDtos.TryParseRole(request.Role, out var role))
+            return Problems.BadRequest("role-invalid", "Role must be owner, admin, member or guest.");
+        if ((role == OrgRole.Owner || user.Role == OrgRole.Owner) && me.Role != OrgRole.Owner)
+            return Problems.Forbidden("owner-only", "Only owners can make or unmake an owner.");
+        if (user.Role == OrgRole.Owner && role != OrgRole.Owner &&
+            await db.Users.CountAsync(u => u.OrganizationId == me.OrganizationId && u.Role == OrgRole.Owner && u.DeactivatedAt == null, ct) == 1)
+            return Problems.Unprocessable("last-owner", "An organization keeps at least one owner. Make someone else owner first.");
+
+        var before = user.Role;
+        user.ChangeRole(role);
+        var now = clock.GetUtcNow();
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        await db.AuditAsync(me, AuditAction.UserRoleChanged, "user", user.Id.ToString(),
+            new { before = AccountDtos.RoleName(before), after = AccountDtos.RoleName(role) }, http, now, ct);
+        await db.SaveChangesAsync(ct);
+        await tx.CommitAsync(ct);
+        return TypedResults.Ok(user.ToDto());
+    }
+}
+
+public static class DeactivateUser
+{
+    /// <summary>Ends every session of the user at once; everything they wrote stays.</summary>
+    public static async Task<Results<Ok<UserDto>, ProblemHttpResult>> HandleAsync(
+        Guid userId, CurrentUser me, ParleyDb db, ConnectionRegistry connections, TimeProvider clock, HttpContext http, CancellationToken ct)
+    {
+        var user = await db.Users.SingleOrDefaultAsync(u => u.Id == userId && u.OrganizationId == me.OrganizationId, ct);
+        if (user is null)
+            return Problems.NotFound("user");
+        if (!me.IsAdmin)
+            return Problems.Forbidden("admin-only", "Only admins can deactivate people.");
+        if (user.Id == me.Id)
+            return Problems.Unprocessable("cannot-deactivate-self", "You cannot deactivate yourself. Ask another admin.");
+        if (user.Role == OrgRole.Owner && me.Role != OrgRole.Owner)
+            return Problems.Forbidden("owner-only", "Only owners can deactivate an owner.");
+
+        var now = clock.GetUtcNow();
+        user.Deactivate(now);
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        var ended = await db.Sessions.Where(s => s.UserId == user.Id && s.RevokedAt == null)
+            .ExecuteUpdateAsync(s => s.SetProperty(x => x.RevokedAt, now), ct);
+        await db.AuditAsync(me, AuditAction.UserDeactivated, "user", user.Id.ToString(), new { sessionsEnded = ended }, http, now, ct);
+        await db.SaveChangesAsync(ct);
+        await tx.CommitAsync(ct);
+
+        connections.AbortUser(user.Id);
+        return TypedResults.Ok(user.ToDto());
+    }
+}

@@ -1,0 +1,48 @@
+using Microsoft.EntityFrameworkCore;
+using Parley.Server.Data;
+using Parley.Server.Platform;
+
+namespace Parley.Server.Features.Conversations;
+
+/// <summary>What the current user may do in one conversation. The only place these rules live.</summary>
+public sealed record ConversationAccess(Conversation Conversation, ConversationMember? Membership, CurrentUser Me)
+{
+    public bool IsMember => Membership is not null;
+
+    /// <summary>Members read; so does any non-guest of the organization in a public channel.</summary>
+    public bool CanRead => IsMember || (Conversation.Kind == ConversationKind.PublicChannel && !Me.IsGuest);
+
+    public bool CanPost => IsMember && !Conversation.IsArchived;
+
+    /// <summary>Delete others' messages: the conversation's moderators and owners, and organization admins.</summary>
+    public bool CanModerate => (IsMember && Membership!.Role >= MemberRole.Moderator) || Me.IsAdmin;
+
+    /// <summary>Rename, set the topic, archive, add and remove people, change their roles.</summary>
+    public bool CanManage => Conversation.IsChannel && CanModerate;
+
+    public bool CanJoin => !IsMember && Conversation.Kind == ConversationKind.PublicChannel && !Me.IsGuest && !Conversation.IsArchived;
+}
+
+public static class ConversationAccessQueries
+{
+    /// <summary>Null when the conversation doesn't exist or the user may not see it; callers answer 404 either way.</summary>
+    public static async Task<ConversationAccess?> ConversationAccessAsync(this ParleyDb db, CurrentUser me, long conversationId, CancellationToken ct)
+    {
+        var row = await db.Conversations
+            .Where(c => c.Id == conversationId && c.OrganizationId == me.OrganizationId)
+            .Select(c => new
+            {
+                Conversation = c,
+                Membership = db.ConversationMembers.SingleOrDefault(m => m.ConversationId == c.Id && m.UserId == me.Id),
+            })
+            .SingleOrDefaultAsync(ct);
+        if (row is null)
+            return null;
+
+        var access = new ConversationAccess(row.Conversation, row.Membership, me);
+        return access.CanRead ? access : null;
+    }
+
+    public static Task<List<Guid>> MemberIdsAsync(this ParleyDb db, long conversationId, CancellationToken ct) =>
+        db.ConversationMembers.Where(m => m.ConversationId == conversationId).Select(m => m.UserId).ToListAsync(ct);
+}

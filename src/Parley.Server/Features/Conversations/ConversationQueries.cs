@@ -1,0 +1,41 @@
+using Microsoft.EntityFrameworkCore;
+using Parley.Server.Data;
+using Parley.Server.Platform;
+
+namespace Parley.Server.Features.Conversations;
+
+public static class ConversationQueries
+{
+    /// <summary>
+    /// The caller's conversations with unread and mention counts, computed at read time so that sending to a large
+    /// channel does no per-member work.
+    /// </summary>
+    public static async Task<List<ConversationDto>> MyConversationsAsync(this ParleyDb db, CurrentUser me, long? onlyId, CancellationToken ct)
+    {
+        var memberships = db.ConversationMembers.Where(m => m.UserId == me.Id && m.OrganizationId == me.OrganizationId);
+        if (onlyId is { } id)
+            memberships = memberships.Where(m => m.ConversationId == id);
+        var rows = await memberships
+            .Select(m => new
+            {
+                Member = m,
+                m.Conversation,
+                Unread = db.Messages.Count(x => x.ConversationId == m.ConversationId && x.Seq > m.LastReadSeq && x.SenderId != me.Id && x.DeletedAt == null),
+                Mentions = db.Mentions.Count(x => x.UserId == me.Id && x.ConversationId == m.ConversationId && x.Seq > m.LastReadSeq)
+                    + db.Messages.Count(x => x.ConversationId == m.ConversationId && x.Seq > m.LastReadSeq && x.MentionsChannel && x.SenderId != me.Id && x.DeletedAt == null),
+            })
+            .ToListAsync(ct);
+
+        var directIds = rows.Where(r => !r.Conversation!.IsChannel).Select(r => r.Conversation!.Id).ToList();
+        var directMembers = directIds.Count == 0
+            ? new Dictionary<long, List<Guid>>()
+            : (await db.ConversationMembers.Where(m => directIds.Contains(m.ConversationId)).Select(m => new { m.ConversationId, m.UserId }).ToListAsync(ct))
+                .GroupBy(m => m.ConversationId).ToDictionary(g => g.Key, g => g.Select(m => m.UserId).ToList());
+
+        return rows
+            .OrderByDescending(r => r.Conversation!.LastEntryIndex > 0 ? r.Conversation.LastEntryIndex : 0)
+            .ThenBy(r => r.Conversation!.Name)
+            .Select(r => r.Conversation!.ToDto(r.Member, r.Unread, r.Mentions, directMembers.GetValueOrDefault(r.Conversation!.Id)))
+            .ToList();
+    }
+}

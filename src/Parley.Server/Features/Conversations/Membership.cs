@@ -1,0 +1,183 @@
+using System.ComponentModel.DataAnnotations;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+using Parley.Server.Data;
+using Parley.Server.Features.AuditLog;
+using Parley.Server.Platform;
+using Parley.Server.Realtime;
+
+namespace Parley.Server.Features.Conversations;
+
+public static class JoinConversation
+{
+    public static async Task<Results<Ok<ConversationDto>, ProblemHttpResult>> HandleAsync(
+        long conversationId, CurrentUser me, ParleyDb db, LiveEvents events, TimeProvider clock, HttpContext http, CancellationToken ct)
+    {
+        var access = await db.ConversationAccessAsync(me, conversationId, ct);
+        if (access is null)
+            return Problems.NotFound("conversation");
+        if (!access.IsMember)
+        {
+            if (!access.CanJoin)
+                return Problems.Forbidden("cannot-join", "This channel cannot be joined. It may be archived.");
+            db.ConversationMembers.Add(new ConversationMember(access.Conversation, me.Id, MemberRole.Member, clock.GetUtcNow()));
+            await db.SaveWithAuditAsync(me, AuditAction.MemberAdded, conversationId, new { user = me.Id, joined = true }, http, clock, ct);
+            await events.MembershipChangedAsync(new MembershipChangedDto(conversationId, me.Id, "added", "member", me.Id), ct);
+        }
+        return TypedResults.Ok((await db.MyConversationsAsync(me, conversationId, ct)).Single());
+    }
+}
+
+public static class LeaveConversation
+{
+    public static async Task<Results<NoContent, ProblemHttpResult>> HandleAsync(
+        long conversationId, CurrentUser me, ParleyDb db, LiveEvents events, TimeProvider clock, HttpContext http, CancellationToken ct)
+    {
+        var access = await db.ConversationAccessAsync(me, conversationId, ct);
+        if (access is null)
+            return Problems.NotFound("conversation");
+        if (!access.IsMember)
+            return Problems.Conflict("not-a-member", "You are not a member of this conversation.");
+        if (access.Conversation.Kind == ConversationKind.Direct)
+            return Problems.Unprocessable("cannot-leave-direct", "A direct conversation cannot be left; mute or hide it instead.");
+
+        db.ConversationMembers.Remove(access.Membership!);
+        await db.SaveWithAuditAsync(me, AuditAction.MemberRemoved, conversationId, new { user = me.Id, left = true }, http, clock, ct);
+        await events.MembershipChangedAsync(new MembershipChangedDto(conversationId, me.Id, "removed", null, me.Id), ct);
+        return TypedResults.NoContent();
+    }
+}
+
+public static class AddMember
+{
+    public sealed record Request
+    {
+        [Required] public Guid UserId { get; init; }
+
+        /// <summary>member (default), moderator or owner.</summary>
+        [StringLength(10)] public string? Role { get; init; }
+    }
+
+    public static async Task<Results<Ok<MemberDto>, ProblemHttpResult>> HandleAsync(
+        long conversationId, Request request, CurrentUser me, ParleyDb db, LiveEvents events, TimeProvider clock, HttpContext http,
+        CancellationToken ct)
+    {
+        var access = await db.ConversationAccessAsync(me, conversationId, ct);
+        if (access is null)
+            return Problems.NotFound("conversation");
+        if (!access.CanManage)
+            return Problems.Forbidden("not-conversation-manager", "Only this channel's owners and moderators, or an admin, can add people.");
+        access.Conversation.EnsureWritable();
+        if (!MemberRoles.TryParse(request.Role ?? "member", out var role))
+            return Problems.BadRequest("role-invalid", "Role must be member, moderator or owner.");
+        if (role == MemberRole.Owner && !MemberRoles.MayGrantOwner(access))
+            return Problems.Forbidden("owner-only", "Only a channel owner or an admin can add an owner.");
+
+        var user = await db.Users.SingleOrDefaultAsync(u => u.Id == request.UserId && u.OrganizationId == me.OrganizationId && u.DeactivatedAt == null, ct);
+        if (user is null)
+            return Problems.NotFound("user");
+        var existing = await db.ConversationMembers.SingleOrDefaultAsync(m => m.ConversationId == conversationId && m.UserId == user.Id, ct);
+        if (existing is not null)
+            return TypedResults.Ok(new MemberDto(user.Id, user.DisplayName, user.Handle, ConversationDtos.RoleName(existing.Role), existing.JoinedAt));
+
+        var member = new ConversationMember(access.Conversation, user.Id, role, clock.GetUtcNow());
+        db.ConversationMembers.Add(member);
+        await db.SaveWithAuditAsync(me, AuditAction.MemberAdded, conversationId, new { user = user.Id, role = ConversationDtos.RoleName(role) }, http, clock, ct);
+        await events.MembershipChangedAsync(new MembershipChangedDto(conversationId, user.Id, "added", ConversationDtos.RoleName(role), me.Id), ct);
+        return TypedResults.Ok(new MemberDto(user.Id, user.DisplayName, user.Handle, ConversationDtos.RoleName(role), member.JoinedAt));
+    }
+}
+
+public static class RemoveMember
+{
+    public static async Task<Results<NoContent, ProblemHttpResult>> HandleAsync(
+        long conversationId, Guid userId, CurrentUser me, ParleyDb db, LiveEvents events, TimeProvider clock, HttpContext http,
+        CancellationToken ct)
+    {
+        var access = await db.ConversationAccessAsync(me, conversationId, ct);
+        if (access is null)
+            return Problems.NotFound("conversation");
+        if (!access.CanManage)
+            return Problems.Forbidden("not-conversation-manager", "Only this channel's owners and moderators, or an admin, can remove people.");
+        var member = await db.ConversationMembers.SingleOrDefaultAsync(m => m.ConversationId == conversationId && m.UserId == userId, ct);
+        if (member is null)
+            return Problems.NotFound("member");
+        if (member.Role == MemberRole.Owner && !MemberRoles.MayGrantOwner(access))
+            return Problems.Forbidden("owner-only", "Only a channel owner or an admin can remove an owner.");
+
+        db.ConversationMembers.Remove(member);
+        await db.SaveWithAuditAsync(me, AuditAction.MemberRemoved, conversationId, new { user = userId }, http, clock, ct);
+        await events.MembershipChangedAsync(new MembershipChangedDto(conversationId, userId, "removed", null, me.Id), ct);
+        return TypedResults.NoContent();
+    }
+}
+
+public static class ChangeMemberRole
+{
+    public sealed record Request
+    {
+        [Required, StringLength(10)] public string Role { get; init; } = "";
+    }
+
+    public static async Task<Results<Ok<MemberDto>, ProblemHttpResult>> HandleAsync(
+        long conversationId, Guid userId, Request request, CurrentUser me, ParleyDb db, LiveEvents events, TimeProvider clock,
+        HttpContext http, CancellationToken ct)
+    {
+        var access = await db.ConversationAccessAsync(me, conversationId, ct);
+        if (access is null)
+            return Problems.NotFound("conversation");
+        if (!access.CanManage)
+            return Problems.Forbidden("not-conversation-manager", "Only this channel's owners and moderators, or an admin, can change roles.");
+        if (!MemberRoles.TryParse(request.Role, out var role))
+            return Problems.BadRequest("role-invalid", "Role must be member, moderator or owner.");
+        var row = await db.ConversationMembers.Where(m => m.ConversationId == conversationId && m.UserId == userId)
+            .Join(db.Users, m => m.UserId, u => u.Id, (m, u) => new { m, u.DisplayName, u.Handle }).SingleOrDefaultAsync(ct);
+        if (row is null)
+            return Problems.NotFound("member");
+        if ((role == MemberRole.Owner || row.m.Role == MemberRole.Owner) && !MemberRoles.MayGrantOwner(access))
+            return Problems.Forbidden("owner-only", "Only a channel owner or an admin can make or unmake an owner.");
+
+        var before = row.m.Role;
+        row.m.ChangeRole(role);
+        await db.SaveWithAuditAsync(me, AuditAction.MemberRoleChanged, conversationId,
+            new { user = userId, before = ConversationDtos.RoleName(before), after = ConversationDtos.RoleName(role) }, http, clock, ct);
+        await events.MembershipChangedAsync(new MembershipChangedDto(conversationId, userId, "role", ConversationDtos.RoleName(role), me.Id), ct);
+        return TypedResults.Ok(new MemberDto(userId, row.DisplayName, row.Handle, ConversationDtos.RoleName(role), row.m.JoinedAt));
+    }
+}
+
+public static class MarkRead
+{
+    public sealed record Request
+    {
+        /// <summary>Seq of the last message read. Moving backwards is ignored.</summary>
+        [Range(0, long.MaxValue)] public long Seq { get; init; }
+    }
+
+    public static async Task<Results<Ok<ReadPositionDto>, ProblemHttpResult>> HandleAsync(
+        long conversationId, Request request, CurrentUser me, ParleyDb db, LiveEvents events, CancellationToken ct)
+    {
+        var access = await db.ConversationAccessAsync(me, conversationId, ct);
+        if (access is null)
+            return Problems.NotFound("conversation");
+        if (!access.IsMember)
+            return Problems.Conflict("not-a-member", "Join the conversation to keep a read position in it.");
+
+        var seq = Math.Min(request.Seq, access.Conversation.LastMessageSeq);
+        if (access.Membership!.MarkRead(seq))
+        {
+            await db.SaveChangesAsync(ct);
+            await events.ReadPositionChangedAsync(me.Id, new ReadPositionDto(conversationId, seq), ct);
+        }
+        return TypedResults.Ok(new ReadPositionDto(conversationId, access.Membership.LastReadSeq));
+    }
+}
+
+internal static class MemberRoles
+{
+    public static bool TryParse(string role, out MemberRole parsed) =>
+        Enum.TryParse(role, ignoreCase: true, out parsed) && Enum.IsDefined(parsed) && !int.TryParse(role, out _);
+
+    public static bool MayGrantOwner(ConversationAccess access) =>
+        access.Me.IsAdmin || access.Membership?.Role == MemberRole.Owner;
+}

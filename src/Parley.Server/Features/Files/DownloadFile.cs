@@ -1,0 +1,52 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+using Parley.Server.Data;
+using Parley.Server.Features.AuditLog;
+using Parley.Server.Features.Conversations;
+using Parley.Server.Platform;
+
+namespace Parley.Server.Features.Files;
+
+public static class DownloadFile
+{
+    // Shown in the page when opened directly; everything else downloads, so an uploaded page can never run here.
+    private static readonly HashSet<string> InlineTypes = ["image/png", "image/jpeg", "image/gif", "image/webp"];
+
+    /// <summary>Members of the file's conversation only; every download is recorded in the audit log.</summary>
+    public static async Task<Results<FileStreamHttpResult, ProblemHttpResult>> HandleAsync(
+        Guid fileId, CurrentUser me, ParleyDb db, FileStore store, TimeProvider clock, HttpContext http, CancellationToken ct)
+    {
+        var file = await db.Files.SingleOrDefaultAsync(f => f.Id == fileId && f.OrganizationId == me.OrganizationId, ct);
+        if (file is null || await db.ConversationAccessAsync(me, file.ConversationId, ct) is not { } access)
+            return Problems.NotFound("file");
+        var visible = file.MessageId is { } messageId
+            ? await db.Messages.AnyAsync(m => m.Id == messageId && m.DeletedAt == null, ct)
+            : file.UploaderId == me.Id;                                  // not sent yet: only its uploader sees it
+        if (!visible || !(access.IsMember || access.CanRead))
+            return Problems.NotFound("file");
+
+        var now = clock.GetUtcNow();
+        await using (var tx = await db.Database.BeginTransactionAsync(ct))
+        {
+            await db.AuditAsync(me, AuditAction.FileDownloaded, "file", file.Id.ToString(), new { file.ConversationId, file.Sha256 }, http, now, ct);
+            await db.SaveChangesAsync(ct);
+            await tx.CommitAsync(ct);
+        }
+
+        http.Response.Headers.XContentTypeOptions = "nosniff";
+        http.Response.Headers.ContentSecurityPolicy = "default-src 'none'; sandbox";
+        var inline = InlineTypes.Contains(file.ContentType);
+        return TypedResults.File(store.OpenRead(file.Sha256), file.ContentType,
+            fileDownloadName: inline ? null : file.FileName, enableRangeProcessing: true);
+    }
+}
+
+public static class FileEndpoints
+{
+    public static void MapFileEndpoints(this RouteGroupBuilder api)
+    {
+        api.MapPost("/conversations/{conversationId:long}/files", UploadFile.HandleAsync).WithTags("Files")
+            .DisableAntiforgery().Accepts<IFormFile>("multipart/form-data");
+        api.MapGet("/files/{fileId:guid}", DownloadFile.HandleAsync).WithTags("Files");
+    }
+}

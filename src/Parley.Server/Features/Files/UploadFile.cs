@@ -1,0 +1,72 @@
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.Net.Http.Headers;
+using Parley.Server.Data;
+using Parley.Server.Features.AuditLog;
+using Parley.Server.Features.Conversations;
+using Parley.Server.Platform;
+
+namespace Parley.Server.Features.Files;
+
+public static class UploadFile
+{
+    /// <summary>
+    /// One file as <c>multipart/form-data</c> (field name free). The body is streamed to disk as it arrives; send the
+    /// returned id in a message's <c>attachmentIds</c> to share it.
+    /// </summary>
+    public static async Task<Results<Created<FileDto>, ProblemHttpResult>> HandleAsync(
+        long conversationId, CurrentUser me, ParleyDb db, FileStore store, TimeProvider clock, HttpContext http, CancellationToken ct)
+    {
+        var access = await db.ConversationAccessAsync(me, conversationId, ct);
+        if (access is null)
+            return Problems.NotFound("conversation");
+        if (!access.CanPost)
+            return Problems.Forbidden("not-a-member", "Join this conversation before sharing files in it.");
+
+        if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
+            limit.MaxRequestBodySize = store.MaxFileBytes + 64 * 1024;          // room for the multipart framing
+        if (!MediaTypeHeaderValue.TryParse(http.Request.ContentType, out var type) ||
+            !type.MediaType.Equals("multipart/form-data", StringComparison.OrdinalIgnoreCase) ||
+            HeaderUtilities.RemoveQuotes(type.Boundary).Value is not { Length: > 0 and <= 200 } boundary)
+            return Problems.Of(415, "multipart-required", "Upload one file as multipart/form-data.");
+
+        var reader = new MultipartReader(boundary, http.Request.Body);
+        for (var section = await reader.ReadNextSectionAsync(ct); section is not null; section = await reader.ReadNextSectionAsync(ct))
+        {
+            if (!ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition) || !disposition.IsFileDisposition())
+                continue;
+            var name = SafeFileName(disposition.FileNameStar.HasValue ? disposition.FileNameStar.Value : disposition.FileName.Value);
+            var contentType = SafeContentType(section.ContentType);
+            var saved = await store.SaveAsync(section.Body, ct);
+
+            var now = clock.GetUtcNow();
+            var file = new StoredFile(me.OrganizationId, conversationId, me.Id, name, contentType, saved.Size, saved.Sha256, now);
+            db.Files.Add(file);
+            await using var tx = await db.Database.BeginTransactionAsync(ct);
+            await db.AuditAsync(me, AuditAction.FileUploaded, "file", file.Id.ToString(),
+                new { conversationId, size = saved.Size, sha256 = saved.Sha256 }, http, now, ct);
+            await db.SaveChangesAsync(ct);
+            await tx.CommitAsync(ct);
+            return TypedResults.Created($"/api/v1/files/{file.Id}", file.ToDto());
+        }
+        return Problems.BadRequest("file-missing", "The form holds no file part. Send the file in a field with a filename.");
+    }
+
+    /// <summary>The last path segment, without control characters, at most 255 characters; never empty.</summary>
+    public static string SafeFileName(string? raw)
+    {
+        var name = HeaderUtilities.RemoveQuotes(raw ?? "").ToString().Replace('\\', '/');
+        name = name[(name.LastIndexOf('/') + 1)..];
+        name = new string(name.Where(c => !char.IsControl(c)).ToArray()).Trim().TrimStart('.');
+        if (name.Length > StoredFile.MaxFileNameLength)
+            name = name[..StoredFile.MaxFileNameLength];
+        return name.Length == 0 ? "file" : name;
+    }
+
+    private static string SafeContentType(string? raw) =>
+        MediaTypeHeaderValue.TryParse(raw, out var parsed) && parsed.MediaType.Length <= StoredFile.MaxContentTypeLength &&
+        !parsed.MatchesAllTypes && !parsed.MatchesAllSubTypes
+            ? parsed.MediaType.ToString().ToLowerInvariant()
+            : "application/octet-stream";
+}

@@ -1,0 +1,146 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Parley.Server.Data;
+using Parley.Server.Features.AuditLog;
+using Parley.Server.Features.Conversations;
+using Parley.Server.Features.Records;
+using Parley.Server.Platform;
+using Parley.Server.Realtime;
+
+namespace Parley.Server.Features.Messages;
+
+public static class EditMessage
+{
+    public sealed record Request
+    {
+        public string? Content { get; init; }
+    }
+
+    /// <summary>Only the sender edits; the previous text stays in the record.</summary>
+    public static async Task<Results<Ok<MessageDto>, ProblemHttpResult>> HandleAsync(
+        long conversationId, long messageId, Request request, CurrentUser me, ParleyDb db, MarkdownRenderer markdown,
+        LiveEvents events, IOptions<MessageOptions> options, TimeProvider clock, CancellationToken ct)
+    {
+        var (access, message) = await db.MessageAccessAsync(me, conversationId, messageId, ct);
+        if (access is null || message is null)
+            return Problems.NotFound("message");
+        if (message.SenderId != me.Id)
+            return Problems.Forbidden("not-the-sender", "Only the sender can edit a message.");
+        if (!access.CanPost)
+            return Problems.Forbidden("not-a-member", "You can no longer post in this conversation.");
+        message.EnsureNotDeleted();
+        var attachments = await db.Files.Where(f => f.MessageId == message.Id).OrderBy(f => f.Id).Select(f => f.Id).ToListAsync(ct);
+        MessageChecks.ValidateContent(request.Content, attachments.Count, options.Value);
+
+        var rendered = markdown.Render(request.Content ?? "");
+        var mentioned = await db.MentionedMembersAsync(me, conversationId, rendered.MentionedHandles, ct);
+        var now = clock.GetUtcNow();
+        long? rootSeq = message.ThreadRootId is { } rootId ? await db.Messages.Where(m => m.Id == rootId).Select(m => m.Seq).SingleAsync(ct) : null;
+
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        var position = await db.AdvanceAsync(conversationId, newMessage: false, ct);
+        message.Edit(rendered, position.EntryIndex, now);
+        await db.Mentions.Where(m => m.MessageId == message.Id).ExecuteDeleteAsync(ct);
+        foreach (var userId in mentioned)
+            db.Mentions.Add(new Mention(message, userId));
+        await db.AppendAsync(access.Conversation, position, RecordKind.MessageEdited, message.Seq, me.Id,
+            new MessageRecordContent(rendered.Source, attachments, rootSeq).ToJson(), now, ct);
+        await db.SaveChangesAsync(ct);
+        await tx.CommitAsync(ct);
+
+        var dto = await db.ToDtoAsync(message, ct);
+        await events.MessageChangedAsync(LiveEvents.MessageChange.Edited, dto, ct);
+        return TypedResults.Ok(dto);
+    }
+}
+
+public static class DeleteMessage
+{
+    /// <summary>
+    /// The sender deletes their own message; moderators and admins delete anyone's (and that is audited). Users then
+    /// see a tombstone; the record keeps the text.
+    /// </summary>
+    public static async Task<Results<Ok<MessageDto>, ProblemHttpResult>> HandleAsync(
+        long conversationId, long messageId, CurrentUser me, ParleyDb db, LiveEvents events, TimeProvider clock, HttpContext http,
+        CancellationToken ct)
+    {
+        var (access, message) = await db.MessageAccessAsync(me, conversationId, messageId, ct);
+        if (access is null || message is null)
+            return Problems.NotFound("message");
+        var own = message.SenderId == me.Id;
+        if (!own && !access.CanModerate)
+            return Problems.Forbidden("not-the-sender", "Only the sender, a moderator or an admin can delete this message.");
+        if (own && !access.IsMember && !access.CanModerate)
+            return Problems.Forbidden("not-a-member", "You are no longer a member of this conversation.");
+        message.EnsureNotDeleted();
+
+        var now = clock.GetUtcNow();
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        var position = await db.AdvanceAsync(conversationId, newMessage: false, ct);
+        message.Delete(me.Id, position.EntryIndex, now);
+        await db.Mentions.Where(m => m.MessageId == message.Id).ExecuteDeleteAsync(ct);
+        await db.AppendAsync(access.Conversation, position, RecordKind.MessageDeleted, message.Seq, me.Id,
+            System.Text.Json.JsonSerializer.Serialize(new { deletedBy = me.Id, bySender = own }), now, ct);
+        if (!own)   // the conversation's row is locked first, then the organization's: always in that order
+            await db.AuditAsync(me, AuditAction.MessageDeletedByOther, "message", message.Id.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                new { conversationId, seq = message.Seq, sender = message.SenderId }, http, now, ct);
+        await db.SaveChangesAsync(ct);
+        await tx.CommitAsync(ct);
+
+        var dto = await db.ToDtoAsync(message, ct);
+        await events.MessageChangedAsync(LiveEvents.MessageChange.Deleted, dto, ct);
+        return TypedResults.Ok(dto);
+    }
+}
+
+public static class React
+{
+    public static async Task<Results<Ok<MessageDto>, ProblemHttpResult>> HandleAsync(
+        long conversationId, long messageId, string emoji, bool add, CurrentUser me, ParleyDb db, LiveEvents events, TimeProvider clock,
+        CancellationToken ct)
+    {
+        var (access, message) = await db.MessageAccessAsync(me, conversationId, messageId, ct);
+        if (access is null || message is null)
+            return Problems.NotFound("message");
+        if (!access.CanPost)
+            return Problems.Forbidden("not-a-member", "Join this conversation to react in it.");
+        message.EnsureNotDeleted();
+        emoji = Reaction.Valid(emoji);
+
+        var existing = await db.Reactions.SingleOrDefaultAsync(r => r.MessageId == message.Id && r.UserId == me.Id && r.Emoji == emoji, ct);
+        if (add == (existing is not null))
+            return TypedResults.Ok(await db.ToDtoAsync(message, ct));       // already so: nothing to record
+
+        var now = clock.GetUtcNow();
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        var position = await db.AdvanceAsync(conversationId, newMessage: false, ct);
+        if (add)
+            db.Reactions.Add(new Reaction(message.Id, me.Id, emoji, now));
+        else
+            db.Reactions.Remove(existing!);
+        message.Touch(position.EntryIndex);
+        await db.AppendAsync(access.Conversation, position, add ? RecordKind.ReactionAdded : RecordKind.ReactionRemoved,
+            message.Seq, me.Id, emoji, now, ct);
+        await db.SaveChangesAsync(ct);
+        await tx.CommitAsync(ct);
+
+        var dto = await db.ToDtoAsync(message, ct);
+        await events.MessageChangedAsync(LiveEvents.MessageChange.Reaction, dto, ct);
+        return TypedResults.Ok(dto);
+    }
+}
+
+public static class MessageAccessQueries
+{
+    /// <summary>The conversation access and the message, or nulls when either is missing or invisible.</summary>
+    public static async Task<(ConversationAccess? Access, Message? Message)> MessageAccessAsync(this ParleyDb db, CurrentUser me,
+        long conversationId, long messageId, CancellationToken ct)
+    {
+        var access = await db.ConversationAccessAsync(me, conversationId, ct);
+        if (access is null)
+            return (null, null);
+        var message = await db.Messages.SingleOrDefaultAsync(m => m.Id == messageId && m.ConversationId == conversationId, ct);
+        return (access, message);
+    }
+}

@@ -1,0 +1,71 @@
+using System.Text.RegularExpressions;
+using Ganss.Xss;
+using Markdig;
+
+namespace Parley.Server.Features.Messages;
+
+/// <summary>A message's Markdown source, its safe HTML, and who it mentions.</summary>
+public sealed record RenderedMarkdown(string Source, string Html, IReadOnlyList<string> MentionedHandles, bool MentionsChannel);
+
+/// <summary>
+/// Markdown to HTML with two locks: Markdig never passes raw HTML through, and HtmlSanitizer then removes anything
+/// outside a small allow-list (no script, no event handlers, no style, links only to http, https and mailto).
+/// </summary>
+public sealed partial class MarkdownRenderer
+{
+    private static readonly MarkdownPipeline Pipeline = new MarkdownPipelineBuilder()
+        .DisableHtml()
+        .UseAutoLinks()
+        .UseEmphasisExtras()
+        .UsePipeTables()
+        .UseTaskLists()
+        .Build();
+
+    private readonly HtmlSanitizer _sanitizer = CreateSanitizer();
+
+    public RenderedMarkdown Render(string source)
+    {
+        var html = _sanitizer.Sanitize(Markdown.ToHtml(source, Pipeline)).Trim();
+        var handles = new List<string>();
+        var channel = false;
+        foreach (Match m in MentionPattern().Matches(source))
+        {
+            var handle = m.Groups[1].Value.ToLowerInvariant().TrimEnd('.');
+            if (handle is "channel" or "all" or "here")
+                channel = true;
+            else if (!handles.Contains(handle))
+                handles.Add(handle);
+        }
+        return new RenderedMarkdown(source, html, handles, channel);
+    }
+
+    private static HtmlSanitizer CreateSanitizer()
+    {
+        var options = new HtmlSanitizerOptions
+        {
+            AllowedTags = new HashSet<string>(StringComparer.OrdinalIgnoreCase)
+            {
+                "p", "br", "strong", "em", "del", "ins", "mark", "sub", "sup", "code", "pre", "blockquote", "ul", "ol", "li",
+                "a", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "table", "thead", "tbody", "tr", "th", "td", "input",
+            },
+            AllowedAttributes = new HashSet<string>(StringComparer.OrdinalIgnoreCase) { "href", "title", "type", "checked", "disabled", "class", "start" },
+            AllowedSchemes = new HashSet<string>(StringComparer.OrdinalIgnoreCase) { "http", "https", "mailto" },
+            UriAttributes = new HashSet<string>(StringComparer.OrdinalIgnoreCase) { "href" },
+            AllowedCssProperties = new HashSet<string>(),
+        };
+        var sanitizer = new HtmlSanitizer(options);
+        sanitizer.PostProcessNode += (_, e) =>
+        {
+            if (e.Node is AngleSharp.Html.Dom.IHtmlAnchorElement a)
+            {
+                a.SetAttribute("rel", "noopener noreferrer nofollow");
+                a.SetAttribute("target", "_blank");
+            }
+        };
+        return sanitizer;
+    }
+
+    // @handle at a word start: letters, digits, dot, dash, underscore (User.HandleFrom makes the same alphabet).
+    [GeneratedRegex(@"(?<![\w@])@([A-Za-z0-9][A-Za-z0-9._-]{0,31})", RegexOptions.CultureInvariant)]
+    private static partial Regex MentionPattern();
+}

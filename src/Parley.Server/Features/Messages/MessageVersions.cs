@@ -1,0 +1,36 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+using Parley.Server.Data;
+using Parley.Server.Features.Records;
+using Parley.Server.Platform;
+
+namespace Parley.Server.Features.Messages;
+
+/// <param name="Content">The text (or emoji) of that entry; null once erased by policy.</param>
+public sealed record RecordEntryDto(long Index, string Kind, Guid ActorId, DateTimeOffset At, string? Content, string Hash);
+
+public static class ListMessageVersions
+{
+    /// <summary>Every entry of the record about one message: posted, each edit, deletion, reactions. Its sender and admins only.</summary>
+    public static async Task<Results<Ok<List<RecordEntryDto>>, ProblemHttpResult>> HandleAsync(
+        long conversationId, long messageId, CurrentUser me, ParleyDb db, CancellationToken ct)
+    {
+        var (access, message) = await db.MessageAccessAsync(me, conversationId, messageId, ct);
+        if (access is null || message is null)
+            return Problems.NotFound("message");
+        if (message.SenderId != me.Id && !me.IsAdmin)
+            return Problems.Forbidden("record-restricted", "Only the sender and admins can read a message's history.");
+        var entries = await db.RecordEntries.Where(r => r.ConversationId == conversationId && r.MessageSeq == message.Seq)
+            .OrderBy(r => r.Index).ToListAsync(ct);
+        return TypedResults.Ok(entries.Select(e => new RecordEntryDto(e.Index, KindName(e.Kind), e.ActorId, e.At, e.Content, e.Hash)).ToList());
+    }
+
+    private static string KindName(RecordKind kind) => kind switch
+    {
+        RecordKind.MessagePosted => "posted",
+        RecordKind.MessageEdited => "edited",
+        RecordKind.MessageDeleted => "deleted",
+        RecordKind.ReactionAdded => "reaction-added",
+        _ => "reaction-removed",
+    };
+}

@@ -1,0 +1,123 @@
+using System.ComponentModel.DataAnnotations;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+using Parley.Server.Data;
+using Parley.Server.Features.Accounts;
+using Parley.Server.Features.AuditLog;
+using Parley.Server.Platform;
+
+namespace Parley.Server.Features.Organizations;
+
+public sealed record OrganizationDto(Guid Id, string Name, DateTimeOffset CreatedAt);
+
+/// <param name="OwnerInvite">The single-use link for the new organization's first owner.</param>
+public sealed record CreatedOrganizationDto(OrganizationDto Organization, InviteDto OwnerInvite);
+
+public static class CompleteSetup
+{
+    public sealed record Request
+    {
+        [Required, StringLength(100)] public string Token { get; init; } = "";
+        [Required, StringLength(Features.Organizations.Organization.MaxNameLength, MinimumLength = 1)] public string Organization { get; init; } = "";
+        [Required, StringLength(User.MaxEmailLength)] public string Email { get; init; } = "";
+        [Required, StringLength(User.MaxNameLength, MinimumLength = 1)] public string DisplayName { get; init; } = "";
+        [Required, StringLength(PasswordOptions.MaxLength, MinimumLength = PasswordOptions.MinLength)] public string Password { get; init; } = "";
+    }
+
+    public static async Task<Results<Created<UserDto>, ProblemHttpResult>> HandleAsync(
+        Request request, ParleyDb db, PasswordHasher passwords, SetupToken setup, TimeProvider clock, HttpContext http, CancellationToken ct)
+    {
+        Features.Organizations.Organization.ValidName(request.Organization);
+        User.ValidEmail(request.Email);
+        User.ValidDisplayName(request.DisplayName);
+        if (await db.Organizations.AnyAsync(ct) || !setup.Redeem(request.Token))
+            return Problems.Of(404, "setup-unavailable", "Setup is done or this setup link is not valid. Sign in instead.");
+        var owner = await Bootstrap.CreateFirstAsync(db, passwords, clock.GetUtcNow(), request.Organization, request.Email,
+            request.DisplayName, request.Password, http.ClientAddress(), ct);
+        return TypedResults.Created("/api/v1/users/me", owner.ToDto());
+    }
+}
+
+public static class CreateOrganization
+{
+    public sealed record Request
+    {
+        [Required, StringLength(Organization.MaxNameLength, MinimumLength = 1)] public string Name { get; init; } = "";
+        [Required, StringLength(User.MaxEmailLength)] public string OwnerEmail { get; init; } = "";
+    }
+
+    /// <summary>Operators only: a new tenant, and an invite for its first owner.</summary>
+    public static async Task<Results<Created<CreatedOrganizationDto>, ProblemHttpResult>> HandleAsync(
+        Request request, CurrentUser me, ParleyDb db, TimeProvider clock, HttpContext http, CancellationToken ct)
+    {
+        var now = clock.GetUtcNow();
+        var org = new Organization(request.Name, now);
+        var email = User.ValidEmail(request.OwnerEmail);
+        if (await db.Users.AnyAsync(u => u.NormalizedEmail == User.Normalize(email), ct) ||
+            await db.Invites.AnyAsync(i => i.Email == email && i.UsedAt == null && i.ExpiresAt > now, ct))
+            return Problems.Conflict("email-taken", "Someone already has an account or a pending invite with this email.");
+
+        var token = Secrets.NewToken();
+        var invite = new Invite(org.Id, email, OrgRole.Owner, Secrets.Hash(token), null, now, InviteUser.ValidFor);
+        db.Organizations.Add(org);
+        db.Invites.Add(invite);
+        await db.SaveChangesAsync(ct);
+
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        await db.AuditAsync(org.Id, AuditAction.OrganizationCreated, me.Id, "organization", org.Id.ToString(),
+            new { name = org.Name, byOperatorOf = me.OrganizationId }, http.ClientAddress(), now, ct);
+        await db.SaveChangesAsync(ct);
+        await tx.CommitAsync(ct);
+
+        var link = $"{http.Request.Scheme}://{http.Request.Host}/invite#{token}";
+        return TypedResults.Created($"/api/v1/organization",
+            new CreatedOrganizationDto(new OrganizationDto(org.Id, org.Name, org.CreatedAt),
+                new InviteDto(invite.Id, invite.Email, "owner", invite.ExpiresAt, token, link)));
+    }
+}
+
+public static class GetOrganization
+{
+    public static async Task<Ok<OrganizationDto>> HandleAsync(CurrentUser me, ParleyDb db, CancellationToken ct)
+    {
+        var org = await db.Organizations.SingleAsync(o => o.Id == me.OrganizationId, ct);
+        return TypedResults.Ok(new OrganizationDto(org.Id, org.Name, org.CreatedAt));
+    }
+}
+
+public static class RenameOrganization
+{
+    public sealed record Request
+    {
+        [Required, StringLength(Organization.MaxNameLength, MinimumLength = 1)] public string Name { get; init; } = "";
+    }
+
+    public static async Task<Results<Ok<OrganizationDto>, ProblemHttpResult>> HandleAsync(
+        Request request, CurrentUser me, ParleyDb db, TimeProvider clock, HttpContext http, CancellationToken ct)
+    {
+        if (!me.IsAdmin)
+            return Problems.Forbidden("admin-only", "Only admins can change organization settings.");
+        var org = await db.Organizations.SingleAsync(o => o.Id == me.OrganizationId, ct);
+        var before = org.Name;
+        org.Rename(request.Name);
+        var now = clock.GetUtcNow();
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        await db.AuditAsync(me, AuditAction.OrganizationSettingsChanged, "organization", org.Id.ToString(),
+            new { setting = "name", before, after = org.Name }, http, now, ct);
+        await db.SaveChangesAsync(ct);
+        await tx.CommitAsync(ct);
+        return TypedResults.Ok(new OrganizationDto(org.Id, org.Name, org.CreatedAt));
+    }
+}
+
+public static class OrganizationEndpoints
+{
+    public static void MapOrganizationEndpoints(this RouteGroupBuilder api)
+    {
+        api.MapPost("/setup", CompleteSetup.HandleAsync).AllowAnonymous().RequireRateLimiting(RateLimits.Login).WithTags("Setup");
+        var org = api.MapGroup("/organization").WithTags("Organization");
+        org.MapGet("/", GetOrganization.HandleAsync);
+        org.MapPatch("/", RenameOrganization.HandleAsync);
+        api.MapPost("/operator/organizations", CreateOrganization.HandleAsync).RequireAuthorization("operator").WithTags("Operator");
+    }
+}

@@ -1,0 +1,128 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+using Parley.Server.Data;
+using Parley.Server.Features.Messages;
+using Parley.Server.Platform;
+
+namespace Parley.Server.Features.Records;
+
+/// <param name="Chain">audit, or conversation.</param>
+/// <param name="Index">The first entry that does not check out (its position in its chain).</param>
+public sealed record BrokenLinkDto(string Chain, long? ConversationId, long Index, string Problem);
+
+public sealed record IntegrityReportDto(bool Intact, int ConversationsChecked, long EntriesChecked, long AuditEventsChecked, BrokenLinkDto? FirstBroken);
+
+public static class VerifyIntegrity
+{
+    private const int Batch = 1000;
+
+    /// <summary>
+    /// Recomputes the organization's audit chain and every conversation's record chain, checks each content against its
+    /// commitment and the message table against the record, and names the first entry that fails. Admins only.
+    /// </summary>
+    public static async Task<Results<Ok<IntegrityReportDto>, ProblemHttpResult>> HandleAsync(CurrentUser me, ParleyDb db, CancellationToken ct)
+    {
+        if (!me.IsAdmin)
+            return Problems.Forbidden("admin-only", "Only admins can verify the record.");
+        db.ChangeTracker.QueryTrackingBehavior = QueryTrackingBehavior.NoTracking;
+
+        var (auditChecked, auditBroken) = await VerifyAuditAsync(db, me.OrganizationId, ct);
+        if (auditBroken is not null)
+            return TypedResults.Ok(new IntegrityReportDto(false, 0, 0, auditChecked, auditBroken));
+
+        var conversations = await db.Conversations.Where(c => c.OrganizationId == me.OrganizationId)
+            .OrderBy(c => c.Id).Select(c => new { c.Id, c.LastEntryIndex, c.HeadHash }).ToListAsync(ct);
+        long entriesChecked = 0;
+        foreach (var c in conversations)
+        {
+            var (count, broken) = await VerifyConversationAsync(db, me.OrganizationId, c.Id, c.LastEntryIndex, c.HeadHash, ct);
+            entriesChecked += count;
+            if (broken is not null)
+                return TypedResults.Ok(new IntegrityReportDto(false, conversations.Count, entriesChecked, auditChecked, broken));
+        }
+        return TypedResults.Ok(new IntegrityReportDto(true, conversations.Count, entriesChecked, auditChecked, null));
+    }
+
+    private static async Task<(long, BrokenLinkDto?)> VerifyAuditAsync(ParleyDb db, Guid organizationId, CancellationToken ct)
+    {
+        var head = await db.Organizations.Where(o => o.Id == organizationId).Select(o => new { o.AuditCount, o.AuditHead }).SingleAsync(ct);
+        var previous = ChainHash.Genesis;
+        long expected = 1;
+        while (true)
+        {
+            var batch = await db.AuditEvents.Where(a => a.OrganizationId == organizationId && a.Index >= expected)
+                .OrderBy(a => a.Index).Take(Batch).ToListAsync(ct);
+            foreach (var a in batch)
+            {
+                var problem = a.Index != expected ? $"entry {expected} is missing"
+                    : a.PreviousHash != previous ? "does not link to the entry before it"
+                    : a.Hash != a.ComputeHash() ? "its content does not match its hash"
+                    : null;
+                if (problem is not null)
+                    return (expected - 1, new BrokenLinkDto("audit", null, expected, problem));
+                previous = a.Hash;
+                expected++;
+            }
+            if (batch.Count < Batch)
+                break;
+        }
+        if (expected - 1 != head.AuditCount || previous != head.AuditHead)
+            return (expected - 1, new BrokenLinkDto("audit", null, expected, "the chain ends before its recorded head"));
+        return (expected - 1, null);
+    }
+
+    private static async Task<(long, BrokenLinkDto?)> VerifyConversationAsync(ParleyDb db, Guid organizationId, long conversationId,
+        long headIndex, string headHash, CancellationToken ct)
+    {
+        var previous = ChainHash.Genesis;
+        long expected = 1;
+        var latestText = new Dictionary<long, string?>();
+        var deleted = new HashSet<long>();
+        while (true)
+        {
+            var batch = await db.RecordEntries.Where(r => r.ConversationId == conversationId && r.Index >= expected)
+                .OrderBy(r => r.Index).Take(Batch).ToListAsync(ct);
+            foreach (var r in batch)
+            {
+                var problem = r.Index != expected ? $"entry {expected} is missing"
+                    : r.OrganizationId != organizationId ? "belongs to another organization"
+                    : r.PreviousHash != previous ? "does not link to the entry before it"
+                    : !r.ContentMatchesCommitment() ? "its content was changed after it was written"
+                    : r.Hash != r.ComputeHash() ? "its fields do not match its hash"
+                    : null;
+                if (problem is not null)
+                    return (expected - 1, new BrokenLinkDto("conversation", conversationId, expected, problem));
+                if (r.Kind is RecordKind.MessagePosted or RecordKind.MessageEdited)
+                    latestText[r.MessageSeq] = r.Content is null ? null : JsonSerializer.Deserialize<MessageRecordContent>(r.Content, JsonSerializerOptions.Web)?.Text;
+                if (r.Kind == RecordKind.MessageDeleted)
+                    deleted.Add(r.MessageSeq);
+                previous = r.Hash;
+                expected++;
+            }
+            if (batch.Count < Batch)
+                break;
+        }
+        var count = expected - 1;
+        if (count != headIndex || previous != headHash)
+            return (count, new BrokenLinkDto("conversation", conversationId, expected, "the chain ends before its recorded head"));
+
+        // The message table is derived from the record: what users see must be what the record says.
+        var messages = db.Messages.Where(m => m.ConversationId == conversationId).Select(m => new { m.Seq, m.Content, m.DeletedAt }).AsAsyncEnumerable();
+        await foreach (var m in messages.WithCancellation(ct))
+        {
+            var mismatch = m.DeletedAt is not null != deleted.Contains(m.Seq)
+                || (m.DeletedAt is null && latestText.TryGetValue(m.Seq, out var text) && text is not null && text != m.Content)
+                || !latestText.ContainsKey(m.Seq);
+            if (mismatch)
+                return (count, new BrokenLinkDto("conversation", conversationId, 0, $"message {m.Seq} differs from the record"));
+        }
+        return (count, null);
+    }
+}
+
+public static class RecordEndpoints
+{
+    public static void MapRecordEndpoints(this RouteGroupBuilder api) =>
+        api.MapGet("/admin/integrity", VerifyIntegrity.HandleAsync).WithTags("Record");
+}

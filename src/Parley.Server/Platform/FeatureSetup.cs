@@ -1,0 +1,28 @@
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Parley.Server.Features.Files;
+using Parley.Server.Features.Messages;
+using Parley.Server.Features.Organizations;
+
+namespace Parley.Server.Platform;
+
+public static class FeatureSetup
+{
+    public static IServiceCollection AddParleyFeatures(this IServiceCollection services)
+    {
+        services.AddOptions<BootstrapOptions>().BindConfiguration(BootstrapOptions.Section);
+        services.AddOptions<MessageOptions>().BindConfiguration(MessageOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<Features.Files.FileOptions>().BindConfiguration(Features.Files.FileOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<SetupToken>();
+        services.AddScoped<Bootstrap>();
+        services.AddSingleton<MarkdownRenderer>();
+        services.AddSingleton<FileStore>();
+        return services;
+    }
+
+    /// <summary><c>/healthz</c>: the process answers. <c>/readyz</c>: and its database does too.</summary>
+    public static void MapParleyHealth(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/healthz", () => TypedResults.Text("ok")).ExcludeFromDescription();
+        app.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") });
+    }
+}

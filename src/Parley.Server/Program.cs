@@ -1,0 +1,49 @@
+using Parley.Server.Data;
+using Parley.Server.Features.Accounts;
+using Parley.Server.Features.Conversations;
+using Parley.Server.Features.Files;
+using Parley.Server.Features.Messages;
+using Parley.Server.Features.Organizations;
+using Parley.Server.Features.Records;
+using Parley.Server.Platform;
+using Parley.Server.Realtime;
+using Scalar.AspNetCore;
+
+var builder = WebApplication.CreateBuilder(args);
+if (builder.Configuration["urls"] is null && builder.Configuration["ASPNETCORE_URLS"] is null && builder.Configuration["Kestrel:Endpoints:Http:Url"] is null)
+    builder.WebHost.UseUrls("http://localhost:5080");
+
+builder.Services.AddParleyProblems();
+builder.Services.AddValidation();
+builder.Services.AddOpenApi();
+builder.Services.AddSingleton(TimeProvider.System);
+builder.Services.AddParleyDatabase();
+builder.Services.AddParleyAuth();
+builder.Services.AddParleyRateLimits();
+builder.Services.AddRealtime();
+builder.Services.AddParleyFeatures();
+
+var app = builder.Build();
+
+app.UseExceptionHandler();
+app.UseStatusCodePages();
+app.UseAuthentication();
+app.UseAuthorization();
+app.UseRateLimiter();
+
+var api = app.MapGroup("/api/v1").RequireAuthorization();
+api.MapOrganizationEndpoints();
+api.MapAccountEndpoints();
+api.MapConversationEndpoints();
+api.MapMessageEndpoints();
+api.MapFileEndpoints();
+api.MapRecordEndpoints();
+app.MapHub<ParleyHub>("/hubs/events");
+app.MapParleyHealth();
+app.MapOpenApi();
+app.MapScalarApiReference("/docs");
+app.MapFallback("/api/{**path}", () => Problems.NotFound("endpoint"));
+
+app.Run();
+
+public partial class Program;

@@ -1,0 +1,76 @@
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.EntityFrameworkCore;
+using Parley.Server.Data;
+using Parley.Server.Features.Conversations;
+using Parley.Server.Features.Messages;
+using Parley.Server.Platform;
+
+namespace Parley.Server.Realtime;
+
+/// <summary>
+/// The only class that talks to the hub context. Called after commit; recipients are decided now, from the
+/// conversation's members, so someone removed a moment ago gets nothing.
+/// </summary>
+public sealed partial class LiveEvents(IHubContext<ParleyHub, IParleyClient> hub, ParleyDb db, ILogger<LiveEvents> logger)
+{
+    public enum MessageChange { Created, Edited, Deleted, Reaction }
+
+    public Task MessageChangedAsync(MessageChange change, MessageDto message, CancellationToken ct) =>
+        ToMembersAsync(message.ConversationId, clients => change switch
+        {
+            MessageChange.Created => clients.MessageCreated(message),
+            MessageChange.Edited => clients.MessageEdited(message),
+            MessageChange.Deleted => clients.MessageDeleted(message),
+            _ => clients.ReactionChanged(message),
+        }, ct);
+
+    public Task ConversationChangedAsync(Conversation conversation, CancellationToken ct) =>
+        ToMembersAsync(conversation.Id, clients => clients.ConversationChanged(conversation.ToDto(null)), ct);
+
+    /// <summary>To the members, and to the person who was added or removed (who may no longer be one).</summary>
+    public Task MembershipChangedAsync(MembershipChangedDto change, CancellationToken ct) =>
+        ToMembersAsync(change.ConversationId, clients => clients.MembershipChanged(change), ct, alsoTo: change.UserId);
+
+    public Task ReadPositionChangedAsync(Guid userId, ReadPositionDto position, CancellationToken ct) =>
+        SafelyAsync(() => hub.Clients.User(userId.ToString()).ReadPositionChanged(position));
+
+    public async Task TypingAsync(Conversation conversation, Guid userId, CancellationToken ct)
+    {
+        var others = (await db.MemberIdsAsync(conversation.Id, ct)).Where(id => id != userId).Select(id => id.ToString()).ToList();
+        await SafelyAsync(() => hub.Clients.Users(others).Typing(new TypingDto(conversation.Id, userId)));
+    }
+
+    /// <summary>Presence goes to the people who share a conversation with the user, and to no one else.</summary>
+    public async Task PresenceChangedAsync(CurrentUser user, bool online, CancellationToken ct)
+    {
+        var mine = db.ConversationMembers.Where(m => m.UserId == user.Id).Select(m => m.ConversationId);
+        var peers = await db.ConversationMembers
+            .Where(m => mine.Contains(m.ConversationId) && m.UserId != user.Id)
+            .Select(m => m.UserId).Distinct().ToListAsync(ct);
+        await SafelyAsync(() => hub.Clients.Users(peers.Select(p => p.ToString()).ToList()).PresenceChanged(new PresenceDto(user.Id, online)));
+    }
+
+    private async Task ToMembersAsync(long conversationId, Func<IParleyClient, Task> send, CancellationToken ct, Guid? alsoTo = null)
+    {
+        var recipients = await db.MemberIdsAsync(conversationId, ct);
+        if (alsoTo is { } extra && !recipients.Contains(extra))
+            recipients.Add(extra);
+        await SafelyAsync(() => send(hub.Clients.Users(recipients.Select(r => r.ToString()).ToList())));
+    }
+
+    // The change is already committed: a failed push must not turn a success into an error. Clients resync over HTTP.
+    private async Task SafelyAsync(Func<Task> push)
+    {
+        try
+        {
+            await push();
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            LogPushFailed(logger, e);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "A realtime push failed; clients will catch up over HTTP")]
+    private static partial void LogPushFailed(ILogger logger, Exception e);
+}
