@@ -123,6 +123,9 @@ public static class VerifyIntegrity
 
 public static class RecordEndpoints
 {
-    public static void MapRecordEndpoints(this RouteGroupBuilder api) =>
+    public static void MapRecordEndpoints(this RouteGroupBuilder api)
+    {
         api.MapGet("/admin/integrity", VerifyIntegrity.HandleAsync).WithTags("Record");
+        api.MapGet("/admin/audit", AuditLog.ListAuditEvents.HandleAsync).WithTags("Record");
+    }
 }

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Runs every test project on SQLite and PostgreSQL and ends with one line: "N passed, N failed".
+# Without PARLEY_TEST_POSTGRES it starts a throwaway PostgreSQL (installing Debian's package when root).
+set -uo pipefail
+cd "$(dirname "$0")"
+source tools/test-postgres.sh
+
+if [ -z "${PARLEY_TEST_POSTGRES:-}" ]; then
+  if ! start_test_postgres; then
+    if [ "${CI:-}" = "true" ]; then
+      echo "test.sh: CI must run the PostgreSQL half of the suite." >&2
+      echo "0 passed, 1 failed"
+      exit 1
+    fi
+  fi
+fi
+
+log=$(mktemp /tmp/parley-test.XXXXXX.log)
+dotnet test Parley.slnx --nologo "$@" 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+
+# One summary line per test project, e.g. "Passed!  - Failed:     0, Passed:    42, Skipped:     0, Total: ..."
+read -r passed failed skipped < <(grep -E '^(Passed|Failed)! +- Failed:' "$log" | awk -F'[:,]' '
+  { f += $2; p += $4; s += $6 } END { printf "%d %d %d\n", p, f, s }')
+projects=$(grep -cE '^(Passed|Failed)! +- Failed:' "$log")
+rm -f "$log"
+if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then
+  failed=1   # the build or a test host failed before any test could report
+fi
+echo
+echo "test.sh: $projects test project(s) reported; $skipped skipped."
+echo "$passed passed, $failed failed"
+exit "$status"
