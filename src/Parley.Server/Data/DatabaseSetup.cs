@@ -1,5 +1,6 @@
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.Options;
 
 namespace Parley.Server.Data;
@@ -11,8 +12,9 @@ public static class DatabaseSetup
         services.AddOptions<DatabaseOptions>().BindConfiguration(DatabaseOptions.Section).ValidateOnStart();
         services.AddOptions<StorageOptions>().BindConfiguration(StorageOptions.Section).ValidateDataAnnotations().ValidateOnStart();
 
-        services.AddDbContext<SqliteParleyDb>((sp, o) => o.UseSqlite(SqliteConnectionString(sp)));
-        services.AddDbContext<PostgresParleyDb>((sp, o) => o.UseNpgsql(Settings(sp).ConnectionString));
+        // Interceptors registered in the container (query counting in tests, tracing) apply to both engines.
+        services.AddDbContext<SqliteParleyDb>((sp, o) => o.UseSqlite(SqliteConnectionString(sp)).AddInterceptors(sp.GetServices<IInterceptor>()));
+        services.AddDbContext<PostgresParleyDb>((sp, o) => o.UseNpgsql(Settings(sp).ConnectionString).AddInterceptors(sp.GetServices<IInterceptor>()));
         services.AddScoped<ParleyDb>(sp => Settings(sp).Provider switch
         {
             DatabaseProvider.Sqlite => sp.GetRequiredService<SqliteParleyDb>(),

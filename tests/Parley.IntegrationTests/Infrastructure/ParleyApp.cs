@@ -2,6 +2,8 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
 using Parley.Server.Data;
 using Parley.Server.Features.Accounts;
@@ -51,6 +53,11 @@ public abstract class ParleyApp : WebApplicationFactory<Program>, IAsyncLifetime
         builder.UseSetting("Parley:Files:MaxFileBytes", (1024 * 1024).ToString());
         foreach (var (key, value) in Settings)
             builder.UseSetting(key, value);
+        builder.ConfigureTestServices(services =>
+        {
+            services.AddHttpContextAccessor();
+            services.AddSingleton<IInterceptor, QueryCounter>();
+        });
     }
 
     public async ValueTask InitializeAsync()

@@ -30,14 +30,18 @@ public static class MessageDtos
         var files = (await db.Files.Where(f => f.MessageId != null && ids.Contains(f.MessageId.Value)).ToListAsync(ct))
             .ToLookup(f => f.MessageId!.Value);
 
-        return messages.Select(m => m.IsDeleted
+        return messages.Select(m => m.ToDto(mentions[m.Id].ToList(),
+            reactions[m.Id].GroupBy(r => r.Emoji).Select(g => new ReactionDto(g.Key, g.Count(), g.Select(r => r.UserId).ToList())).ToList(),
+            files[m.Id].Select(f => f.ToDto()).ToList())).ToList();
+    }
+
+    /// <summary>The wire shape of a message whose mentions, reactions and files are already at hand.</summary>
+    public static MessageDto ToDto(this Message m, IReadOnlyList<Guid> mentions, IReadOnlyList<ReactionDto> reactions, IReadOnlyList<FileDto> files) =>
+        m.IsDeleted
             ? new MessageDto(m.Id, m.ConversationId, m.Seq, m.Position, m.SenderId, null, null, m.ThreadRootId, m.ReplyCount, m.LastReplyAt,
                 m.CreatedAt, m.EditedAt, m.DeletedAt, true, m.ClientMessageId, [], false, [], [])
             : new MessageDto(m.Id, m.ConversationId, m.Seq, m.Position, m.SenderId, m.Content, m.Html, m.ThreadRootId, m.ReplyCount,
-                m.LastReplyAt, m.CreatedAt, m.EditedAt, null, false, m.ClientMessageId, mentions[m.Id].ToList(), m.MentionsChannel,
-                reactions[m.Id].GroupBy(r => r.Emoji).Select(g => new ReactionDto(g.Key, g.Count(), g.Select(r => r.UserId).ToList())).ToList(),
-                files[m.Id].Select(f => f.ToDto()).ToList())).ToList();
-    }
+                m.LastReplyAt, m.CreatedAt, m.EditedAt, null, false, m.ClientMessageId, mentions, m.MentionsChannel, reactions, files);
 
     public static async Task<MessageDto> ToDtoAsync(this ParleyDb db, Message message, CancellationToken ct) =>
         (await db.ToDtosAsync([message], ct))[0];

@@ -4,6 +4,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Parley.Server.Data;
 using Parley.Server.Features.Conversations;
+using Parley.Server.Features.Files;
 using Parley.Server.Features.Records;
 using Parley.Server.Platform;
 using Parley.Server.Realtime;
@@ -52,7 +53,8 @@ public static class SendMessage
             if (root is null || root.IsDeleted)
                 return Problems.BadRequest("thread-root-invalid", "Replies go to a visible top-level message of the same conversation.");
         }
-        var files = await db.Files.Where(f => attachmentIds.Contains(f.Id) && f.ConversationId == conversationId && f.UploaderId == me.Id && f.MessageId == null)
+        var files = attachmentIds.Count == 0 ? [] : await db.Files
+            .Where(f => attachmentIds.Contains(f.Id) && f.ConversationId == conversationId && f.UploaderId == me.Id && f.MessageId == null)
             .ToListAsync(ct);
         if (files.Count != attachmentIds.Count)
             return Problems.BadRequest("attachment-invalid", "Attach only files you uploaded to this conversation and have not sent yet.");
@@ -75,9 +77,12 @@ public static class SendMessage
             await db.AppendAsync(access.Conversation, position, RecordKind.MessagePosted, message.Seq, me.Id,
                 new MessageRecordContent(rendered.Source, attachmentIds, root?.Seq).ToJson(), now, ct);
             await db.SaveChangesAsync(ct);
-            foreach (var file in files)
-                file.AttachTo(message.Id);
-            await db.SaveChangesAsync(ct);
+            if (files.Count > 0)
+            {
+                foreach (var file in files)
+                    file.AttachTo(message.Id);
+                await db.SaveChangesAsync(ct);
+            }
             await tx.CommitAsync(ct);
         }
         catch (DbUpdateException) when (request.ClientMessageId is { } racedId)
@@ -89,7 +94,7 @@ public static class SendMessage
             throw;
         }
 
-        var dto = await db.ToDtoAsync(message, ct);
+        var dto = message.ToDto(mentioned, [], files.Select(f => f.ToDto()).ToList());   // all at hand: no re-read
         await events.MessageChangedAsync(LiveEvents.MessageChange.Created, dto, ct);
         return TypedResults.Created($"/api/v1/conversations/{conversationId}/messages/{message.Id}", dto);
     }
