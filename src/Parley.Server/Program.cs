@@ -27,6 +27,7 @@ var app = builder.Build();
 
 app.UseExceptionHandler();
 app.UseStatusCodePages();
+app.UseWebClient();
 app.UseAuthentication();
 app.UseAuthorization();
 app.UseRateLimiter();
@@ -43,6 +44,7 @@ app.MapParleyHealth();
 app.MapOpenApi();
 app.MapScalarApiReference("/docs");
 app.MapFallback("/api/{**path}", () => Problems.NotFound("endpoint"));
+app.MapWebClientFallback();
 
 app.Run();
 

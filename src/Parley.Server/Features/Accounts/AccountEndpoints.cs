@@ -16,6 +16,7 @@ public static class AccountEndpoints
         var users = api.MapGroup("/users").WithTags("People");
         users.MapGet("/me", GetMe.HandleAsync);
         users.MapGet("/", ListUsers.HandleAsync);
+        users.MapGet("/presence", ListPresence.HandleAsync);
         users.MapPost("/invites", InviteUser.HandleAsync);
         users.MapPut("/{userId:guid}/role", ChangeUserRole.HandleAsync);
         users.MapPost("/{userId:guid}/deactivate", DeactivateUser.HandleAsync);

@@ -1,0 +1,120 @@
+// The REST API, typed. Every call carries the session token; problems come back as ApiError with their stable code.
+
+export interface Me {
+  id: string; organizationId: string; organizationName: string; displayName: string; handle: string;
+  email: string; role: "owner" | "admin" | "member" | "guest"; isOperator: boolean; sessionId: string;
+}
+export interface User { id: string; displayName: string; handle: string; email: string; role: string; active: boolean; createdAt: string; }
+export interface Conversation {
+  id: number; kind: "public" | "private" | "direct" | "group"; name: string | null; topic: string | null; archived: boolean;
+  createdAt: string; createdBy: string; lastMessageSeq: number; position: number; isMember: boolean; myRole: string | null;
+  lastReadSeq: number; unread: number; unreadMentions: number; memberIds: string[] | null;
+}
+export interface Reaction { emoji: string; count: number; userIds: string[]; }
+export interface FileInfo { id: string; conversationId: number; fileName: string; contentType: string; size: number; uploaderId: string; createdAt: string; }
+export interface Message {
+  id: number; conversationId: number; seq: number; position: number; senderId: string; content: string | null; html: string | null;
+  threadRootId: number | null; replyCount: number; lastReplyAt: string | null; createdAt: string; editedAt: string | null;
+  deletedAt: string | null; deleted: boolean; clientMessageId: string | null; mentions: string[]; mentionsChannel: boolean;
+  reactions: Reaction[]; attachments: FileInfo[];
+}
+export interface MessagePage { messages: Message[]; hasMore: boolean; lastMessageSeq: number; position: number; }
+export interface Changes { messages: Message[]; position: number; complete: boolean; }
+export interface Member { userId: string; displayName: string; handle: string; role: string; joinedAt: string; }
+export interface Session { id: string; deviceName: string; createdAt: string; lastSeenAt: string; current: boolean; }
+export interface Invite { id: string; email: string; role: string; expiresAt: string; token: string; link: string; }
+
+export class ApiError extends Error {
+  constructor(public status: number, public code: string, message: string, public retryable: boolean) { super(message); }
+}
+
+let token: string | null = null;
+let onUnauthorized: () => void = () => {};
+
+export function setToken(value: string | null) { token = value; }
+export function whenUnauthorized(handler: () => void) { onUnauthorized = handler; }
+
+export async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
+  let response: Response;
+  try {
+    response = await fetch(`/api/v1${path}`, {
+      method,
+      headers: { ...(token ? { Authorization: `Bearer ${token}` } : {}), ...(body !== undefined ? { "Content-Type": "application/json" } : {}) },
+      body: body !== undefined ? JSON.stringify(body) : undefined,
+    });
+  } catch {
+    throw new ApiError(0, "offline", "offline", true);
+  }
+  if (response.status === 204) return undefined as T;
+  const text = await response.text();
+  const json = text ? JSON.parse(text) : undefined;
+  if (!response.ok) {
+    if (response.status === 401 && token) onUnauthorized();
+    throw new ApiError(response.status, json?.code ?? "error", json?.title ?? response.statusText,
+      response.status >= 500 || response.status === 429 || response.status === 408);
+  }
+  return json as T;
+}
+
+export const api = {
+  login: (email: string, password: string, deviceName: string) =>
+    call<{ token: string; sessionId: string; me: Me }>("POST", "/auth/login", { email, password, deviceName }),
+  acceptInvite: (token: string, displayName: string, password: string) =>
+    call<User>("POST", "/invites/accept", { token, displayName, password }),
+  me: () => call<Me>("GET", "/users/me"),
+  users: () => call<User[]>("GET", "/users"),
+  presence: () => call<string[]>("GET", "/users/presence"),
+  invite: (email: string, role: string) => call<Invite>("POST", "/users/invites", { email, role }),
+  changeRole: (userId: string, role: string) => call<User>("PUT", `/users/${userId}/role`, { role }),
+  deactivate: (userId: string) => call<User>("POST", `/users/${userId}/deactivate`),
+  sessions: () => call<Session[]>("GET", "/auth/sessions"),
+  revokeSession: (id: string) => call<void>("DELETE", `/auth/sessions/${id}`),
+  conversations: () => call<Conversation[]>("GET", "/conversations"),
+  browse: () => call<Conversation[]>("GET", "/conversations/browse"),
+  conversation: (id: number) => call<Conversation>("GET", `/conversations/${id}`),
+  createChannel: (name: string, visibility: string, topic: string, memberIds: string[]) =>
+    call<Conversation>("POST", "/conversations", { name, visibility, topic: topic || null, memberIds }),
+  openDirect: (userIds: string[]) => call<Conversation>("POST", "/conversations/direct", { userIds }),
+  updateConversation: (id: number, change: { name?: string; topic?: string }) => call<Conversation>("PATCH", `/conversations/${id}`, change),
+  join: (id: number) => call<Conversation>("POST", `/conversations/${id}/join`),
+  leave: (id: number) => call<void>("POST", `/conversations/${id}/leave`),
+  members: (id: number) => call<Member[]>("GET", `/conversations/${id}/members`),
+  addMember: (id: number, userId: string) => call<Member>("POST", `/conversations/${id}/members`, { userId }),
+  removeMember: (id: number, userId: string) => call<void>("DELETE", `/conversations/${id}/members/${userId}`),
+  markRead: (id: number, seq: number) => call<{ lastReadSeq: number }>("POST", `/conversations/${id}/read`, { seq }),
+  messages: (id: number, before?: number) => call<MessagePage>("GET", `/conversations/${id}/messages?limit=50${before ? `&before=${before}` : ""}`),
+  replies: (id: number, rootId: number) => call<MessagePage>("GET", `/conversations/${id}/messages/${rootId}/replies`),
+  changes: (id: number, after: number) => call<Changes>("GET", `/conversations/${id}/changes?after=${after}`),
+  send: (id: number, content: string, clientMessageId: string, threadRootId: number | null, attachmentIds: string[]) =>
+    call<Message>("POST", `/conversations/${id}/messages`, { content, clientMessageId, threadRootId, attachmentIds }),
+  edit: (id: number, messageId: number, content: string) => call<Message>("PATCH", `/conversations/${id}/messages/${messageId}`, { content }),
+  remove: (id: number, messageId: number) => call<Message>("DELETE", `/conversations/${id}/messages/${messageId}`),
+  react: (id: number, messageId: number, emoji: string, add: boolean) =>
+    call<Message>(add ? "PUT" : "DELETE", `/conversations/${id}/messages/${messageId}/reactions/${encodeURIComponent(emoji)}`),
+};
+
+/** Uploads one file with progress (fetch cannot report upload progress; XMLHttpRequest can). */
+export function upload(conversationId: number, file: File, progress: (fraction: number) => void): Promise<FileInfo> {
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open("POST", `/api/v1/conversations/${conversationId}/files`);
+    if (token) xhr.setRequestHeader("Authorization", `Bearer ${token}`);
+    xhr.upload.onprogress = e => { if (e.lengthComputable) progress(e.loaded / e.total); };
+    xhr.onload = () => {
+      const json = xhr.responseText ? JSON.parse(xhr.responseText) : {};
+      if (xhr.status === 201) resolve(json as FileInfo);
+      else reject(new ApiError(xhr.status, json.code ?? "error", json.title ?? xhr.statusText, xhr.status >= 500));
+    };
+    xhr.onerror = () => reject(new ApiError(0, "offline", "offline", true));
+    const form = new FormData();
+    form.append("file", file, file.name);
+    xhr.send(form);
+  });
+}
+
+/** Fetches a file with the session token; the caller turns it into an object URL. */
+export async function fetchFile(fileId: string): Promise<Blob> {
+  const response = await fetch(`/api/v1/files/${fileId}`, { headers: token ? { Authorization: `Bearer ${token}` } : {} });
+  if (!response.ok) throw new ApiError(response.status, "download-failed", response.statusText, false);
+  return await response.blob();
+}

@@ -1,0 +1,51 @@
+import { useEffect } from "preact/hooks";
+import { whenUnauthorized } from "../api";
+import { t } from "../i18n";
+import { connect, disconnect } from "../realtime";
+import { connection, refreshConversations, refreshUsers, route, session, signOut } from "../state";
+import { AcceptInvite } from "./AcceptInvite";
+import { BrowseChannels } from "./BrowseChannels";
+import { ConversationView } from "./ConversationView";
+import { People } from "./People";
+import { Settings } from "./Settings";
+import { Sidebar } from "./Sidebar";
+import { SignIn } from "./SignIn";
+
+whenUnauthorized(() => { void disconnect(); signOut(); });
+
+export function App() {
+  if (route.value.startsWith("/invite")) return <AcceptInvite />;
+  if (!session.value) return <SignIn />;
+  return <Shell key={session.value.me.sessionId} />;
+}
+
+function Shell() {
+  useEffect(() => {
+    void refreshUsers();
+    void refreshConversations();
+    void connect();
+    return () => void disconnect();
+  }, []);
+
+  const path = route.value;
+  const inConversation = path.startsWith("/c/");
+  const home = path === "/" || path === "";
+  return (
+    <div class={`shell ${home ? "at-home" : "away"}`}>
+      <a class="skip-link" href="#main">{t("app.skipToContent")}</a>
+      {connection.value !== "online" && (
+        <div class={`banner banner-${connection.value}`} role="status">
+          {t(`connection.${connection.value}`)}
+        </div>
+      )}
+      <Sidebar />
+      <main id="main" class="main" tabIndex={-1}>
+        {inConversation ? <ConversationView /> :
+          path === "/settings" ? <Settings /> :
+          path === "/people" ? <People /> :
+          path === "/browse" ? <BrowseChannels /> :
+          <div class="empty-state"><h1>{t("app.welcomeTitle")}</h1><p>{t("app.welcomeText")}</p></div>}
+      </main>
+    </div>
+  );
+}

@@ -1,0 +1,144 @@
+import DOMPurify from "dompurify";
+import { useEffect, useState } from "preact/hooks";
+import { api, ApiError, Conversation, fetchFile, FileInfo, Message } from "../api";
+import { formatDateTime, formatSize, formatTime, plural, t } from "../i18n";
+import { discard, flush, Pending } from "../outbox";
+import { applyMessages, session, userName } from "../state";
+import { problemText } from "./SignIn";
+
+export const quickReactions = ["👍", "❤️", "😂", "🎉", "👀", "✅"];
+
+/** Server HTML is already sanitized; the client sanitizes again, so a server bug alone can't run script here. */
+function safeHtml(html: string) {
+  return DOMPurify.sanitize(html, { ALLOWED_URI_REGEXP: /^(?:https?:|mailto:)/i, ADD_ATTR: ["target"] });
+}
+
+export function MessageItem(props: { message: Message; conversation: Conversation; onThread?: (rootId: number) => void; inThread?: boolean }) {
+  const { message: m, conversation: c } = props;
+  const me = session.value!.me;
+  const mine = m.senderId === me.id;
+  const canModerate = me.role === "admin" || me.role === "owner" || c.myRole === "moderator" || c.myRole === "owner";
+  const [editing, setEditing] = useState(false);
+  const [draft, setDraft] = useState(m.content ?? "");
+  const [picker, setPicker] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+
+  async function act(work: () => Promise<Message>) {
+    setError(null);
+    try { applyMessages(c.id, [await work()]); } catch (e) { setError(e instanceof ApiError ? problemText(e) : t("error.generic")); }
+  }
+
+  const mentioned = m.mentions.includes(me.id) || m.mentionsChannel;
+  return (
+    <article class={`message ${mentioned ? "mentioned" : ""} ${m.deleted ? "deleted" : ""}`} aria-label={t("message.from", { name: userName(m.senderId) })}>
+      <div class="avatar" aria-hidden="true">{userName(m.senderId).slice(0, 1).toUpperCase()}</div>
+      <div class="message-body">
+        <header>
+          <strong>{userName(m.senderId)}</strong>
+          <time dateTime={m.createdAt} title={formatDateTime(m.createdAt)}>{formatTime(m.createdAt)}</time>
+          {m.editedAt && !m.deleted && <span class="muted" title={formatDateTime(m.editedAt)}>{t("message.edited")}</span>}
+        </header>
+        {m.deleted ? <p class="tombstone">{t("message.deleted")}</p>
+          : editing ? (
+            <form class="edit-form" onSubmit={e => { e.preventDefault(); setEditing(false); void act(() => api.edit(c.id, m.id, draft)); }}>
+              <label class="visually-hidden" for={`edit-${m.id}`}>{t("message.editLabel")}</label>
+              <textarea id={`edit-${m.id}`} value={draft} onInput={e => setDraft(e.currentTarget.value)} rows={3}
+                onKeyDown={e => { if (e.key === "Escape") setEditing(false); if (e.key === "Enter" && !e.shiftKey) { e.preventDefault(); e.currentTarget.form?.requestSubmit(); } }} />
+              <div class="row">
+                <button type="submit" class="primary">{t("message.save")}</button>
+                <button type="button" class="secondary" onClick={() => setEditing(false)}>{t("common.cancel")}</button>
+              </div>
+            </form>
+          ) : <div class="content" dangerouslySetInnerHTML={{ __html: safeHtml(m.html ?? "") }} />}
+        {!m.deleted && m.attachments.length > 0 && <div class="attachments">{m.attachments.map(f => <Attachment key={f.id} file={f} />)}</div>}
+        {!m.deleted && m.reactions.length > 0 && (
+          <div class="reactions">
+            {m.reactions.map(r => {
+              const pressed = r.userIds.includes(me.id);
+              return (
+                <button type="button" key={r.emoji} class={`reaction ${pressed ? "pressed" : ""}`} aria-pressed={pressed}
+                  aria-label={t("message.reactionCount", { emoji: r.emoji, count: r.count })}
+                  title={r.userIds.map(userName).join(", ")} disabled={!c.isMember}
+                  onClick={() => void act(() => api.react(c.id, m.id, r.emoji, !pressed))}>
+                  {r.emoji} {r.count}
+                </button>
+              );
+            })}
+          </div>
+        )}
+        {!props.inThread && m.replyCount > 0 && (
+          <button type="button" class="link-button" onClick={() => props.onThread?.(m.id)}>{plural("message.replies", m.replyCount)}</button>
+        )}
+        {error && <p class="error" role="alert">{error}</p>}
+      </div>
+      {!m.deleted && c.isMember && (
+        <div class="message-actions">
+          <button type="button" class="icon-button" aria-label={t("message.react")} aria-expanded={picker} onClick={() => setPicker(!picker)}>☺</button>
+          {!props.inThread && <button type="button" class="icon-button" aria-label={t("message.reply")} onClick={() => props.onThread?.(m.id)}>↩</button>}
+          {mine && <button type="button" class="icon-button" aria-label={t("message.edit")} onClick={() => { setDraft(m.content ?? ""); setEditing(true); }}>✎</button>}
+          {(mine || canModerate) && (
+            <button type="button" class="icon-button" aria-label={t("message.delete")}
+              onClick={() => { if (confirm(t("message.confirmDelete"))) void act(() => api.remove(c.id, m.id)); }}>🗑</button>
+          )}
+          {picker && (
+            <div class="emoji-picker" role="group" aria-label={t("message.react")}>
+              {quickReactions.map(emoji => (
+                <button type="button" key={emoji} class="icon-button" aria-label={emoji}
+                  onClick={() => { setPicker(false); void act(() => api.react(c.id, m.id, emoji, true)); }}>{emoji}</button>
+              ))}
+            </div>
+          )}
+        </div>
+      )}
+    </article>
+  );
+}
+
+export function PendingItem({ pending: p }: { pending: Pending }) {
+  return (
+    <article class="message pending" aria-label={t("message.pending")}>
+      <div class="avatar" aria-hidden="true">{userName(session.value!.me.id).slice(0, 1).toUpperCase()}</div>
+      <div class="message-body">
+        <header><strong>{userName(session.value!.me.id)}</strong><span class="muted">{p.error ? t("message.failed") : t("message.sending")}</span></header>
+        <p class="content pre">{p.content}</p>
+        {p.error && (
+          <p class="error" role="alert">{p.error}{" "}
+            <button type="button" class="link-button" onClick={() => discard(p.clientMessageId)}>{t("message.discard")}</button>
+          </p>
+        )}
+        {!p.error && <button type="button" class="link-button" onClick={() => void flush()}>{t("message.retryNow")}</button>}
+      </div>
+    </article>
+  );
+}
+
+function Attachment({ file }: { file: FileInfo }) {
+  const image = /^image\/(png|jpeg|gif|webp)$/.test(file.contentType);
+  const [preview, setPreview] = useState<string | null>(null);
+
+  useEffect(() => {
+    if (!image) return;
+    let url: string | null = null;
+    fetchFile(file.id).then(blob => { url = URL.createObjectURL(blob); setPreview(url); }).catch(() => {});
+    return () => { if (url) URL.revokeObjectURL(url); };
+  }, [file.id]);
+
+  async function download() {
+    const blob = await fetchFile(file.id);
+    const url = URL.createObjectURL(blob);
+    const a = document.createElement("a");
+    a.href = url;
+    a.download = file.fileName;
+    a.click();
+    setTimeout(() => URL.revokeObjectURL(url), 10_000);
+  }
+
+  return (
+    <div class="attachment">
+      {preview && <img src={preview} alt={file.fileName} class="preview" />}
+      <button type="button" class="file-button" onClick={() => void download()} aria-label={t("file.download", { name: file.fileName })}>
+        <span aria-hidden="true">📄</span> <span class="file-name">{file.fileName}</span> <span class="muted">{formatSize(file.size)}</span>
+      </button>
+    </div>
+  );
+}

@@ -1,0 +1,70 @@
+import { useState } from "preact/hooks";
+import { api, ApiError, Invite } from "../api";
+import { t } from "../i18n";
+import { refreshUsers, session, users } from "../state";
+import { problemText } from "./SignIn";
+
+const roles = ["owner", "admin", "member", "guest"] as const;
+
+/** Admins: invite people, change their role, deactivate them. */
+export function People() {
+  const me = session.value!.me;
+  const [email, setEmail] = useState("");
+  const [role, setRole] = useState("member");
+  const [invite, setInvite] = useState<Invite | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const people = [...users.value.values()].sort((a, b) => a.displayName.localeCompare(b.displayName));
+
+  async function attempt(work: () => Promise<unknown>) {
+    setError(null);
+    try { await work(); await refreshUsers(); } catch (e) { setError(e instanceof ApiError ? problemText(e) : t("error.generic")); }
+  }
+
+  return (
+    <div class="page">
+      <h1>{t("people.title")}</h1>
+      <form class="card stack" onSubmit={e => { e.preventDefault(); void attempt(async () => { setInvite(await api.invite(email, role)); setEmail(""); }); }}>
+        <h2>{t("people.invite")}</h2>
+        <label>{t("people.email")}<input type="email" required value={email} onInput={e => setEmail(e.currentTarget.value)} /></label>
+        <label>{t("people.role")}
+          <select value={role} onChange={e => setRole(e.currentTarget.value)}>
+            {roles.filter(r => r !== "owner" || me.role === "owner").map(r => <option key={r} value={r}>{t(`role.${r}`)}</option>)}
+          </select>
+        </label>
+        <button type="submit" class="primary">{t("people.sendInvite")}</button>
+        {invite && (
+          <div class="notice" role="status">
+            <p>{t("people.inviteReady", { email: invite.email })}</p>
+            <label>{t("people.inviteLink")}<input readOnly value={invite.link} onFocus={e => e.currentTarget.select()} /></label>
+          </div>
+        )}
+      </form>
+      {error && <p class="error" role="alert">{error}</p>}
+      <table class="people-table">
+        <caption class="visually-hidden">{t("people.title")}</caption>
+        <thead><tr><th scope="col">{t("people.name")}</th><th scope="col">{t("people.email")}</th><th scope="col">{t("people.role")}</th><th scope="col"><span class="visually-hidden">{t("people.actions")}</span></th></tr></thead>
+        <tbody>
+          {people.map(u => (
+            <tr key={u.id} class={u.active ? "" : "inactive"}>
+              <td>{u.displayName}</td>
+              <td>{u.email}</td>
+              <td>
+                <select aria-label={t("people.roleOf", { name: u.displayName })} value={u.role} disabled={!u.active || u.id === me.id}
+                  onChange={e => { const next = e.currentTarget.value; void attempt(() => api.changeRole(u.id, next)); }}>
+                  {roles.map(r => <option key={r} value={r}>{t(`role.${r}`)}</option>)}
+                </select>
+              </td>
+              <td>
+                {u.active ? (u.id !== me.id && (
+                  <button type="button" class="secondary danger" onClick={() => {
+                    if (confirm(t("people.confirmDeactivate", { name: u.displayName }))) void attempt(() => api.deactivate(u.id));
+                  }}>{t("people.deactivate")}</button>
+                )) : <span class="muted">{t("people.deactivated")}</span>}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}

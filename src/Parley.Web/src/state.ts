@@ -1,0 +1,159 @@
+// Application state as signals. Messages are kept per conversation by id; views derive their lists from them.
+import { computed, signal } from "@preact/signals";
+import { api, Conversation, Me, Message, setToken, User } from "./api";
+
+const sessionKey = "parley.session";
+
+export interface SessionState { token: string; me: Me; }
+
+function loadSession(): SessionState | null {
+  try { return JSON.parse(localStorage.getItem(sessionKey) ?? "null"); } catch { return null; }
+}
+
+export const session = signal<SessionState | null>(loadSession());
+setToken(session.value?.token ?? null);
+
+export function signIn(state: SessionState) {
+  localStorage.setItem(sessionKey, JSON.stringify(state));
+  setToken(state.token);
+  session.value = state;
+}
+
+export function signOut() {
+  localStorage.removeItem(sessionKey);
+  localStorage.removeItem("parley.outbox");
+  setToken(null);
+  session.value = null;
+  conversations.value = [];
+  timelines.value = new Map();
+  users.value = new Map();
+}
+
+export type ConnectionState = "connecting" | "online" | "reconnecting" | "offline";
+export const connection = signal<ConnectionState>("connecting");
+
+export const users = signal<Map<string, User>>(new Map());
+export const presence = signal<Set<string>>(new Set());
+export const conversations = signal<Conversation[]>([]);
+export const route = signal<string>(location.pathname);
+
+/** Everything known about one conversation's messages. */
+export interface Timeline {
+  messages: Map<number, Message>;
+  oldestSeq: number | null;   // the oldest top-level message loaded; older ones come by paging
+  hasMoreBefore: boolean;
+  position: number;           // highest record position applied: catch up from here
+  loaded: boolean;
+}
+
+export const timelines = signal<Map<number, Timeline>>(new Map());
+export const typing = signal<Map<number, Map<string, number>>>(new Map());
+
+export const currentConversationId = computed(() => {
+  const match = /^\/c\/(\d+)/.exec(route.value);
+  return match ? Number(match[1]) : null;
+});
+
+export function navigate(path: string) {
+  if (location.pathname + location.hash !== path) history.pushState(null, "", path);
+  route.value = location.pathname;
+}
+addEventListener("popstate", () => { route.value = location.pathname; });
+
+export function userName(id: string): string {
+  return users.value.get(id)?.displayName ?? "…";
+}
+
+export function conversationTitle(c: Conversation): string {
+  if (c.name) return c.name;
+  const me = session.value?.me.id;
+  return (c.memberIds ?? []).filter(id => id !== me).map(userName).join(", ") || userName(me ?? "");
+}
+
+export function timeline(conversationId: number): Timeline {
+  return timelines.value.get(conversationId) ?? { messages: new Map(), oldestSeq: null, hasMoreBefore: true, position: 0, loaded: false };
+}
+
+function setTimeline(conversationId: number, next: Timeline) {
+  const all = new Map(timelines.value);
+  all.set(conversationId, next);
+  timelines.value = all;
+}
+
+/**
+ * Applies messages from any source (a page, a catch-up, a live event) by id. A top-level message older than what is
+ * loaded is left for paging, so the timeline never shows a hole.
+ */
+export function applyMessages(conversationId: number, messages: Message[], position?: number) {
+  const current = timeline(conversationId);
+  const next = new Map(current.messages);
+  let maxPosition = Math.max(current.position, position ?? 0);
+  for (const m of messages) {
+    maxPosition = Math.max(maxPosition, m.position);
+    const known = next.get(m.id);
+    if (known && known.position > m.position) continue;                  // an older copy arrived late
+    if (!known && m.threadRootId === null && current.oldestSeq !== null && m.seq < current.oldestSeq) continue;
+    next.set(m.id, m);
+  }
+  setTimeline(conversationId, { ...current, messages: next, position: maxPosition });
+}
+
+export async function loadNewest(conversationId: number) {
+  const page = await api.messages(conversationId);
+  const current = timeline(conversationId);
+  const merged = new Map(current.messages);
+  for (const m of page.messages) merged.set(m.id, m);
+  setTimeline(conversationId, {
+    messages: merged,
+    oldestSeq: page.messages.length ? Math.min(page.messages[0].seq, current.oldestSeq ?? Infinity) : current.oldestSeq,
+    hasMoreBefore: current.loaded ? current.hasMoreBefore : page.hasMore,
+    position: Math.max(current.position, page.position),
+    loaded: true,
+  });
+}
+
+export async function loadOlder(conversationId: number) {
+  const current = timeline(conversationId);
+  if (!current.hasMoreBefore || current.oldestSeq === null) return;
+  const page = await api.messages(conversationId, current.oldestSeq);
+  const merged = new Map(current.messages);
+  for (const m of page.messages) merged.set(m.id, m);
+  setTimeline(conversationId, {
+    ...timeline(conversationId),
+    messages: merged,
+    oldestSeq: page.messages.length ? page.messages[0].seq : current.oldestSeq,
+    hasMoreBefore: page.hasMore,
+  });
+}
+
+export async function loadReplies(conversationId: number, rootId: number) {
+  const page = await api.replies(conversationId, rootId);
+  applyMessages(conversationId, page.messages);
+}
+
+/** After a reconnect: every change since the last applied position, page after page. */
+export async function catchUp(conversationId: number) {
+  let t = timeline(conversationId);
+  if (!t.loaded) return;
+  for (;;) {
+    const changes = await api.changes(conversationId, t.position);
+    applyMessages(conversationId, changes.messages, changes.position);
+    t = timeline(conversationId);
+    if (changes.complete) return;
+  }
+}
+
+export async function refreshConversations() {
+  conversations.value = await api.conversations();
+}
+
+export async function refreshUsers() {
+  const list = await api.users();
+  users.value = new Map(list.map(u => [u.id, u]));
+}
+
+export function updateConversation(id: number, change: (c: Conversation) => Conversation) {
+  conversations.value = conversations.value.map(c => (c.id === id ? change(c) : c));
+}
+
+export const totalUnread = computed(() => conversations.value.reduce((sum, c) => sum + c.unread, 0));
