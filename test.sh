@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Runs every test project on SQLite and PostgreSQL and ends with one line: "N passed, N failed".
-# Without PARLEY_TEST_POSTGRES it starts a throwaway PostgreSQL (installing Debian's package when root).
+# Runs every test project (unit, integration on SQLite and PostgreSQL, browser) and ends with one line:
+# "N passed, N failed". Without PARLEY_TEST_POSTGRES it starts a throwaway PostgreSQL; it installs Debian's
+# postgresql and chromium packages first when they are missing and it runs as root.
 set -uo pipefail
 cd "$(dirname "$0")"
 source tools/test-postgres.sh
@@ -12,6 +13,17 @@ if [ -z "${PARLEY_TEST_POSTGRES:-}" ]; then
       echo "0 passed, 1 failed"
       exit 1
     fi
+  fi
+fi
+
+# The browser tests drive Debian's Chromium; install it when we can, else they say they are skipped.
+if [ ! -x /usr/bin/chromium ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "test.sh: installing Chromium from Debian's packages (once)..."
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null || echo "test.sh: Chromium did not install." >&2
+  else
+    echo "test.sh: Chromium is not installed (Debian: apt-get install chromium). The browser tests will be SKIPPED."
   fi
 fi
 

@@ -94,6 +94,9 @@ export function applyMessages(conversationId: number, messages: Message[], posit
     if (known && known.position > m.position) continue;                  // an older copy arrived late
     if (!known && m.threadRootId === null && current.oldestSeq !== null && m.seq < current.oldestSeq) continue;
     next.set(m.id, m);
+    // A new reply changes its root's count; the server's copy of the root (same position) wins when it comes.
+    const root = !known && m.threadRootId !== null ? next.get(m.threadRootId) : undefined;
+    if (root && root.position < m.position) next.set(root.id, { ...root, replyCount: root.replyCount + 1, lastReplyAt: m.createdAt });
   }
   setTimeline(conversationId, { ...current, messages: next, position: maxPosition });
 }

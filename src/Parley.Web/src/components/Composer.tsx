@@ -3,9 +3,12 @@ import { api, ApiError, Conversation, FileInfo, Member, upload } from "../api";
 import { formatSize, t } from "../i18n";
 import { enqueue } from "../outbox";
 import { sendTyping } from "../realtime";
+import { Icon } from "./Icon";
 import { problemText } from "./SignIn";
 
-interface Upload { name: string; progress: number; file?: FileInfo; error?: string; }
+interface Upload { key: number; name: string; progress: number; file?: FileInfo; error?: string; }
+
+let uploadKeys = 0;
 
 /** Markdown composer: Enter sends, Shift+Enter starts a new line, @ suggests members, files by button or drop. */
 export function Composer(props: { conversation: Conversation; threadRootId: number | null }) {
@@ -40,9 +43,9 @@ export function Composer(props: { conversation: Conversation; threadRootId: numb
 
   function addFiles(files: FileList) {
     for (const file of Array.from(files)) {
-      const entry: Upload = { name: file.name, progress: 0 };
-      setUploads(list => [...list, entry]);
-      const update = (change: Partial<Upload>) => setUploads(list => list.map(u => (u === entry ? Object.assign(entry, change) && { ...entry } : u)));
+      const key = ++uploadKeys;
+      setUploads(list => [...list, { key, name: file.name, progress: 0 }]);
+      const update = (change: Partial<Upload>) => setUploads(list => list.map(u => (u.key === key ? { ...u, ...change } : u)));
       upload(c.id, file, progress => update({ progress }))
         .then(info => update({ file: info, progress: 1 }))
         .catch(e => update({ error: e instanceof ApiError ? problemText(e) : t("error.generic") }));
@@ -98,14 +101,14 @@ export function Composer(props: { conversation: Conversation; threadRootId: numb
       {dragging && <div class="drop-hint" aria-hidden="true">{t("composer.drop")}</div>}
       {uploads.length > 0 && (
         <ul class="uploads" aria-label={t("composer.files")}>
-          {uploads.map((u, i) => (
-            <li key={i}>
+          {uploads.map(u => (
+            <li key={u.key}>
               <span class="file-name">{u.name}</span>
               {u.error ? <span class="error">{u.error}</span>
                 : u.file ? <span class="muted">{formatSize(u.file.size)}</span>
                 : <progress value={u.progress} max={1} aria-label={t("composer.uploading", { name: u.name })} />}
               <button type="button" class="icon-button" aria-label={t("composer.removeFile", { name: u.name })}
-                onClick={() => setUploads(list => list.filter(x => x !== u))}>×</button>
+                onClick={() => setUploads(list => list.filter(x => x.key !== u.key))}><Icon name="close" /></button>
             </li>
           ))}
         </ul>
@@ -121,10 +124,10 @@ export function Composer(props: { conversation: Conversation; threadRootId: numb
         </ul>
       )}
       <div class="composer-row">
-        <input type="file" ref={fileInput} multiple class="visually-hidden" id={`${idPrefix}-file`} tabIndex={-1}
+        <input type="file" ref={fileInput} multiple class="visually-hidden" id={`${idPrefix}-file`} tabIndex={-1} aria-label={t("composer.attach")}
           onChange={e => { const files = e.currentTarget.files; if (files?.length) addFiles(files); e.currentTarget.value = ""; }} />
         <button type="button" class="icon-button attach" aria-label={t("composer.attach")} title={t("composer.attach")}
-          onClick={() => fileInput.current?.click()}>📎</button>
+          onClick={() => fileInput.current?.click()}><Icon name="attach" /></button>
         <textarea ref={area} id={idPrefix} rows={1} aria-label={label} placeholder={label} value={text}
           disabled={c.archived} maxLength={10000} onInput={onInput} onKeyDown={onKeyDown}
           aria-autocomplete="list" aria-controls={suggest ? `${idPrefix}-suggestions` : undefined}

@@ -7,6 +7,7 @@ import {
   typing, updateConversation, userName,
 } from "../state";
 import { Composer } from "./Composer";
+import { Icon } from "./Icon";
 import { MembersPanel } from "./MembersPanel";
 import { MessageItem, PendingItem } from "./MessageItem";
 import { ThreadPanel } from "./ThreadPanel";
@@ -48,7 +49,7 @@ export function ConversationView() {
 function ConversationHeader({ conversation: c, onMembers }: { conversation: Conversation; onMembers: () => void }) {
   return (
     <header class="conversation-header">
-      <button type="button" class="icon-button back" aria-label={t("conversation.back")} onClick={() => navigate("/")}>←</button>
+      <button type="button" class="icon-button back" aria-label={t("conversation.back")} onClick={() => navigate("/")}><Icon name="back" /></button>
       <div class="conversation-heading">
         <h1>{c.kind === "public" ? "# " : ""}{conversationTitle(c)}</h1>
         {c.topic && <p class="topic">{c.topic}</p>}

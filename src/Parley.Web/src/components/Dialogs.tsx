@@ -2,6 +2,7 @@ import { ComponentChildren } from "preact";
 import { useEffect, useRef, useState } from "preact/hooks";
 import { api, ApiError } from "../api";
 import { t } from "../i18n";
+import { Icon } from "./Icon";
 import { conversations, navigate, session, users } from "../state";
 import { problemText } from "./SignIn";
 
@@ -12,7 +13,7 @@ function Dialog(props: { title: string; onClose: () => void; children: Component
     <dialog ref={ref} class="dialog" aria-label={props.title} onClose={props.onClose}>
       <header class="panel-header">
         <h2>{props.title}</h2>
-        <button type="button" class="icon-button" aria-label={t("common.close")} onClick={() => ref.current?.close()}>×</button>
+        <button type="button" class="icon-button" aria-label={t("common.close")} onClick={() => ref.current?.close()}><Icon name="close" /></button>
       </header>
       {props.children}
     </dialog>

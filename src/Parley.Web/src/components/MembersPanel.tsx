@@ -1,6 +1,7 @@
 import { useEffect, useState } from "preact/hooks";
 import { api, ApiError, Conversation, Member } from "../api";
 import { t } from "../i18n";
+import { Icon } from "./Icon";
 import { navigate, presence, refreshConversations, session, users } from "../state";
 import { problemText } from "./SignIn";
 
@@ -24,7 +25,7 @@ export function MembersPanel(props: { conversation: Conversation; onClose: () =>
     <aside class="side-panel" aria-label={t("members.title")}>
       <header class="panel-header">
         <h2>{t("members.title")} ({members.length})</h2>
-        <button type="button" class="icon-button" aria-label={t("common.close")} onClick={props.onClose}>×</button>
+        <button type="button" class="icon-button" aria-label={t("common.close")} onClick={props.onClose}><Icon name="close" /></button>
       </header>
       <div class="panel-body">
         <ul class="member-list">

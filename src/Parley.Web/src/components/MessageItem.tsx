@@ -4,6 +4,7 @@ import { api, ApiError, Conversation, fetchFile, FileInfo, Message } from "../ap
 import { formatDateTime, formatSize, formatTime, plural, t } from "../i18n";
 import { discard, flush, Pending } from "../outbox";
 import { applyMessages, session, userName } from "../state";
+import { Icon } from "./Icon";
 import { problemText } from "./SignIn";
 
 export const quickReactions = ["👍", "❤️", "😂", "🎉", "👀", "✅"];
@@ -73,12 +74,12 @@ export function MessageItem(props: { message: Message; conversation: Conversatio
       </div>
       {!m.deleted && c.isMember && (
         <div class="message-actions">
-          <button type="button" class="icon-button" aria-label={t("message.react")} aria-expanded={picker} onClick={() => setPicker(!picker)}>☺</button>
-          {!props.inThread && <button type="button" class="icon-button" aria-label={t("message.reply")} onClick={() => props.onThread?.(m.id)}>↩</button>}
-          {mine && <button type="button" class="icon-button" aria-label={t("message.edit")} onClick={() => { setDraft(m.content ?? ""); setEditing(true); }}>✎</button>}
+          <button type="button" class="icon-button" aria-label={t("message.react")} aria-expanded={picker} onClick={() => setPicker(!picker)}><Icon name="smile" /></button>
+          {!props.inThread && <button type="button" class="icon-button" aria-label={t("message.reply")} onClick={() => props.onThread?.(m.id)}><Icon name="reply" /></button>}
+          {mine && <button type="button" class="icon-button" aria-label={t("message.edit")} onClick={() => { setDraft(m.content ?? ""); setEditing(true); }}><Icon name="edit" /></button>}
           {(mine || canModerate) && (
             <button type="button" class="icon-button" aria-label={t("message.delete")}
-              onClick={() => { if (confirm(t("message.confirmDelete"))) void act(() => api.remove(c.id, m.id)); }}>🗑</button>
+              onClick={() => { if (confirm(t("message.confirmDelete"))) void act(() => api.remove(c.id, m.id)); }}><Icon name="trash" /></button>
           )}
           {picker && (
             <div class="emoji-picker" role="group" aria-label={t("message.react")}>
@@ -137,7 +138,7 @@ function Attachment({ file }: { file: FileInfo }) {
     <div class="attachment">
       {preview && <img src={preview} alt={file.fileName} class="preview" />}
       <button type="button" class="file-button" onClick={() => void download()} aria-label={t("file.download", { name: file.fileName })}>
-        <span aria-hidden="true">📄</span> <span class="file-name">{file.fileName}</span> <span class="muted">{formatSize(file.size)}</span>
+        <Icon name="file" /> <span class="file-name">{file.fileName}</span> <span class="muted">{formatSize(file.size)}</span>
       </button>
     </div>
   );

@@ -3,6 +3,7 @@ import { Conversation } from "../api";
 import { t } from "../i18n";
 import { conversations, conversationTitle, currentConversationId, navigate, presence, route, session } from "../state";
 import { NewChannelDialog, NewDirectDialog } from "./Dialogs";
+import { Icon } from "./Icon";
 
 export function Sidebar() {
   const [dialog, setDialog] = useState<"channel" | "direct" | null>(null);
@@ -41,7 +42,7 @@ function Section(props: { title: string; items: Conversation[]; addLabel: string
     <section class="nav-section">
       <h2>
         <span>{props.title}</span>
-        {props.addLabel && <button type="button" class="icon-button" aria-label={props.addLabel} title={props.addLabel} onClick={props.onAdd}>+</button>}
+        {props.addLabel && <button type="button" class="icon-button" aria-label={props.addLabel} title={props.addLabel} onClick={props.onAdd}><Icon name="plus" /></button>}
       </h2>
       <ul>
         {props.items.map(c => <ConversationLink key={c.id} conversation={c} />)}
@@ -60,7 +61,7 @@ function ConversationLink({ conversation: c }: { conversation: Conversation }) {
     <li>
       <a href={`/c/${c.id}`} class={`conversation-link ${active ? "active" : ""} ${c.unread ? "unread" : ""}`}
         aria-current={active ? "page" : undefined} onClick={go(`/c/${c.id}`)}>
-        <span class="conversation-icon" aria-hidden="true">{c.kind === "public" ? "#" : c.kind === "private" ? "🔒" : "@"}</span>
+        <span class="conversation-icon" aria-hidden="true"><Icon name={c.kind === "public" ? "hash" : c.kind === "private" ? "lock" : "at"} /></span>
         {other && <span class={`presence-dot ${presence.value.has(other) ? "online" : ""}`}
           role="img" aria-label={presence.value.has(other) ? t("presence.online") : t("presence.offline")} />}
         <span class="conversation-name">{title}</span>

@@ -1,6 +1,7 @@
 import { useEffect } from "preact/hooks";
 import { Conversation } from "../api";
 import { t } from "../i18n";
+import { Icon } from "./Icon";
 import { outbox } from "../outbox";
 import { loadReplies, timelines } from "../state";
 import { Composer } from "./Composer";
@@ -18,7 +19,7 @@ export function ThreadPanel(props: { conversation: Conversation; rootId: number;
     <aside class="side-panel" aria-label={t("thread.title")}>
       <header class="panel-header">
         <h2>{t("thread.title")}</h2>
-        <button type="button" class="icon-button" aria-label={t("common.close")} onClick={props.onClose}>×</button>
+        <button type="button" class="icon-button" aria-label={t("common.close")} onClick={props.onClose}><Icon name="close" /></button>
       </header>
       <div class="panel-body" role="log" aria-label={t("thread.replies")}>
         {root && <MessageItem message={root} conversation={c} inThread />}

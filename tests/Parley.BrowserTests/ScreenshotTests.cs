@@ -1,0 +1,61 @@
+using Microsoft.Playwright;
+using static Microsoft.Playwright.Assertions;
+
+namespace Parley.BrowserTests;
+
+/// <summary>
+/// Renders the main screens on desktop and phone. The images go to a temporary folder, or to docs/screenshots when
+/// PARLEY_SCREENSHOTS=docs (how the README's pictures are made).
+/// </summary>
+public sealed class ScreenshotTests
+{
+    private readonly BrowserFixture _f;
+
+    public ScreenshotTests(BrowserFixture fixture)
+    {
+        Browsers.SkipUnlessAvailable(fixture);
+        _f = fixture;
+    }
+
+    [Fact]
+    public async Task The_main_screens_render_on_desktop_and_phone()
+    {
+        var folder = Environment.GetEnvironmentVariable("PARLEY_SCREENSHOTS") == "docs"
+            ? Path.GetFullPath(Path.Combine(Pages.WebRoot, "../../docs/screenshots"))
+            : Directory.CreateTempSubdirectory("parley-screens").FullName;
+        Directory.CreateDirectory(folder);
+
+        var org = await _f.App.OrganizationAsync();
+        var bob = await org.MemberAsync("Bob");
+        var carol = await org.MemberAsync("Carol");
+        var channel = await org.Owner.CreateChannelAsync("sales", "public", bob, carol);
+        await org.Owner.CreateChannelAsync("support", "public", bob);
+        await org.Owner.OpenDirectAsync(bob);
+        var root = await org.Owner.SendAsync(channel.Id, "Morning team! The **Q3 pipeline** review is at 10:00.");
+        await bob.SendAsync(channel.Id, "I'll bring the updated forecast.", threadRootId: root.Id);
+        await carol.SendAsync(channel.Id, $"@{org.Owner.Handle} the Globex renewal is signed 🎉");
+        await bob.PutAsync($"/api/v1/conversations/{channel.Id}/messages/{root.Id}/reactions/👍");
+        await bob.SendAsync(channel.Id, "Great news. Can someone update the CRM record?");
+
+        var desktop = await _f.PageAsync(org.Owner, $"/c/{channel.Id}");
+        await Expect(desktop.GetByText("Can someone update the CRM record?")).ToBeVisibleAsync();
+        await Pages.OnlineAsync(desktop);
+        await desktop.GetByRole(AriaRole.Button, new() { Name = "1 reply" }).ClickAsync();
+        await Expect(desktop.GetByText("I'll bring the updated forecast.")).ToBeVisibleAsync();
+        await desktop.ScreenshotAsync(new() { Path = Path.Combine(folder, "desktop-conversation.png") });
+
+        var phone = await _f.PageAsync(org.Owner, "/", viewport: new ViewportSize { Width = 390, Height = 844 });
+        await Expect(phone.GetByRole(AriaRole.Link, new() { Name = "sales" })).ToBeVisibleAsync();
+        await phone.ScreenshotAsync(new() { Path = Path.Combine(folder, "phone-conversations.png") });
+        await phone.GetByRole(AriaRole.Link, new() { Name = "sales" }).ClickAsync();
+        await Expect(phone.GetByText("Can someone update the CRM record?")).ToBeVisibleAsync();
+        await phone.ScreenshotAsync(new() { Path = Path.Combine(folder, "phone-conversation.png") });
+
+        var signIn = await _f.PageAsync(null, "/", locale: "fr-FR");
+        await Expect(signIn.GetByRole(AriaRole.Heading, new() { Name = "Se connecter à Parley" })).ToBeVisibleAsync();
+        await signIn.ScreenshotAsync(new() { Path = Path.Combine(folder, "sign-in-fr.png") });
+
+        foreach (var name in new[] { "desktop-conversation.png", "phone-conversations.png", "phone-conversation.png", "sign-in-fr.png" })
+            Assert.True(new FileInfo(Path.Combine(folder, name)).Length > 5_000, $"{name} looks empty");
+    }
+}
