@@ -20,15 +20,19 @@ public static class ConversationHelpers
     public static async Task<ConversationDto> MineAsync(this Actor actor, long conversationId) =>
         Assert.Single(await actor.ConversationsAsync(), c => c.Id == conversationId);
 
-    /// <summary>Uploads one file as multipart/form-data, with the file name written into the header exactly as given.</summary>
+    /// <summary>
+    /// Uploads one file as multipart/form-data, with the file name written into the header exactly as given.
+    /// <paramref name="askFirst"/> sends Expect: 100-continue, so a refused body is never sent (and can't break the pipe).
+    /// </summary>
     public static Task<HttpResponseMessage> UploadAsync(this Actor actor, long conversationId, byte[] content,
-        string fileName = "notes.txt", string contentType = "text/plain")
+        string fileName = "notes.txt", string contentType = "text/plain", bool askFirst = false)
     {
         var part = new ByteArrayContent(content);
         part.Headers.ContentType = MediaTypeHeaderValue.Parse(contentType);
         part.Headers.TryAddWithoutValidation("Content-Disposition", $"form-data; name=\"file\"; filename=\"{fileName}\"");
-        var form = new MultipartFormDataContent { part };
-        return actor.Http.PostAsync($"/api/v1/conversations/{conversationId}/files", form);
+        var request = new HttpRequestMessage(HttpMethod.Post, $"/api/v1/conversations/{conversationId}/files") { Content = new MultipartFormDataContent { part } };
+        request.Headers.ExpectContinue = askFirst;
+        return actor.Http.SendAsync(request);
     }
 
     public static async Task<FileDto> UploadOkAsync(this Actor actor, long conversationId, byte[] content,
