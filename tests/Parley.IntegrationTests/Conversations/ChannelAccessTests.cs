@@ -159,6 +159,23 @@ public abstract class ChannelAccessTests(ParleyApp app)
         await response.ShouldBeProblem(HttpStatusCode.Conflict, "not-a-member");
         await aliceLive.AssertNoneAsync<MembershipChangedDto>(nameof(IParleyClient.MembershipChanged));
     }
+
+    [Fact]
+    public async Task Joining_many_times_at_once_adds_the_member_once()
+    {
+        var org = await app.OrganizationAsync();
+        var (alice, bob) = (org.Owner, await org.MemberAsync("Bob"));
+        var channel = await alice.CreateChannelAsync("popular");
+        await using var aliceLive = await app.ConnectAsync(alice);
+
+        var responses = await Task.WhenAll(Enumerable.Range(0, 6).Select(_ => bob.PostAsync($"/api/v1/conversations/{channel.Id}/join")));
+
+        foreach (var response in responses)
+            Assert.True((await response.ReadAsync<ConversationDto>(HttpStatusCode.OK)).IsMember);
+        Assert.Equal(bob.Id, (await aliceLive.NextAsync<MembershipChangedDto>(nameof(IParleyClient.MembershipChanged))).UserId);
+        Assert.Equal(2, (await alice.GetOkAsync<List<MemberDto>>($"/api/v1/conversations/{channel.Id}/members")).Count);
+        await aliceLive.AssertNoneAsync<MembershipChangedDto>(nameof(IParleyClient.MembershipChanged));
+    }
 }
 
 public sealed class SqliteChannelAccessTests(SqliteApp app) : ChannelAccessTests(app);

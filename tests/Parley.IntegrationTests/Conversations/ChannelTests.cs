@@ -173,6 +173,24 @@ public abstract class ChannelTests(ParleyApp app)
         Assert.Equal(1, (await bob.SendAsync(channel.Id, "back again")).Seq);
         await malloryLive.AssertNoneAsync<ConversationDto>(nameof(IParleyClient.ConversationChanged));
     }
+
+    [Fact]
+    public async Task Creating_the_same_channel_many_times_at_once_makes_one_and_refuses_the_rest()
+    {
+        var org = await app.OrganizationAsync();
+        var (alice, bob, carol) = (org.Owner, await org.MemberAsync("Bob"), await org.MemberAsync("Carol"));
+        await using var carolLive = await app.ConnectAsync(carol);
+
+        var responses = await Task.WhenAll(Enumerable.Range(0, 8).Select(i =>
+            (i % 2 == 0 ? alice : bob).PostAsync("/api/v1/conversations", new { name = i % 2 == 0 ? "Launch" : "launch", visibility = "public", memberIds = new[] { carol.Id } })));
+
+        var created = Assert.Single(responses, r => r.StatusCode == HttpStatusCode.Created);
+        foreach (var refused in responses.Where(r => r != created))
+            await refused.ShouldBeProblem(HttpStatusCode.Conflict, "conversation-name-taken");
+        var channel = Assert.Single(await carol.ConversationsAsync());
+        Assert.Equal(channel.Id, (await carolLive.NextAsync<MembershipChangedDto>(nameof(IParleyClient.MembershipChanged))).ConversationId);
+        await carolLive.AssertNoneAsync<MembershipChangedDto>(nameof(IParleyClient.MembershipChanged));
+    }
 }
 
 public sealed class SqliteChannelTests(SqliteApp app) : ChannelTests(app);

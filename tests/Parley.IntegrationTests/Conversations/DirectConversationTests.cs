@@ -93,6 +93,26 @@ public abstract class DirectConversationTests(ParleyApp app)
         Assert.Empty(await stranger.ConversationsAsync());
         await strangerLive.AssertNoneAsync<MembershipChangedDto>(nameof(IParleyClient.MembershipChanged));
     }
+
+    [Fact]
+    public async Task Opening_the_same_direct_conversation_many_times_at_once_gives_everyone_the_same_one()
+    {
+        var org = await app.OrganizationAsync();
+        var (alice, bob) = (org.Owner, await org.MemberAsync("Bob"));
+        await using var bobLive = await app.ConnectAsync(bob);
+
+        var responses = await Task.WhenAll(Enumerable.Range(0, 8).Select(i => i % 2 == 0
+            ? alice.PostAsync("/api/v1/conversations/direct", new { userIds = new[] { bob.Id } })
+            : bob.PostAsync("/api/v1/conversations/direct", new { userIds = new[] { alice.Id } })));
+
+        Assert.All(responses, r => Assert.True(r.StatusCode is HttpStatusCode.Created or HttpStatusCode.OK, r.StatusCode.ToString()));
+        Assert.Single(responses, r => r.StatusCode == HttpStatusCode.Created);
+        var ids = new List<long>();
+        foreach (var response in responses)
+            ids.Add((await response.ReadAsync<ConversationDto>(response.StatusCode)).Id);
+        Assert.Single(ids.Distinct());
+        Assert.Equal(ids[0], Assert.Single(await bob.ConversationsAsync()).Id);
+    }
 }
 
 public sealed class SqliteDirectConversationTests(SqliteApp app) : DirectConversationTests(app);
