@@ -21,8 +21,10 @@ public static class ConversationQueries
                 Member = m,
                 m.Conversation,
                 Unread = db.Messages.Count(x => x.ConversationId == m.ConversationId && x.Seq > m.LastReadSeq && x.SenderId != me.Id && x.DeletedAt == null),
-                Mentions = db.Mentions.Count(x => x.UserId == me.Id && x.ConversationId == m.ConversationId && x.Seq > m.LastReadSeq)
-                    + db.Messages.Count(x => x.ConversationId == m.ConversationId && x.Seq > m.LastReadSeq && x.MentionsChannel && x.SenderId != me.Id && x.DeletedAt == null),
+                // A message counts once, whether it names the user, the channel or both; the user's own messages never count.
+                Mentions = db.Mentions.Count(x => x.UserId == me.Id && x.ConversationId == m.ConversationId && x.Seq > m.LastReadSeq && x.Message!.SenderId != me.Id)
+                    + db.Messages.Count(x => x.ConversationId == m.ConversationId && x.Seq > m.LastReadSeq && x.MentionsChannel && x.SenderId != me.Id && x.DeletedAt == null
+                        && !db.Mentions.Any(y => y.MessageId == x.Id && y.UserId == me.Id)),
             })
             .ToListAsync(ct);
 

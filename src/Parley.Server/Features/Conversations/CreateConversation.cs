@@ -45,16 +45,27 @@ public static class CreateChannel
         if (await db.Users.CountAsync(u => others.Contains(u.Id) && u.OrganizationId == me.OrganizationId && u.DeactivatedAt == null, ct) != others.Count)
             return Problems.BadRequest("member-unknown", "Some of these people are not active members of your organization.");
 
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
-        db.Conversations.Add(channel);
-        await db.SaveChangesAsync(ct);
-        db.ConversationMembers.Add(new ConversationMember(channel, me.Id, MemberRole.Owner, now));
-        foreach (var id in others)
-            db.ConversationMembers.Add(new ConversationMember(channel, id, MemberRole.Member, now));
-        await db.AuditAsync(me, AuditAction.ConversationCreated, "conversation", channel.Id.ToString(),
-            new { kind = ConversationDtos.KindName(kind), members = others.Count + 1 }, http, now, ct);
-        await db.SaveChangesAsync(ct);
-        await tx.CommitAsync(ct);
+        try
+        {
+            await using var tx = await db.Database.BeginTransactionAsync(ct);
+            db.Conversations.Add(channel);
+            await db.SaveChangesAsync(ct);
+            db.ConversationMembers.Add(new ConversationMember(channel, me.Id, MemberRole.Owner, now));
+            foreach (var id in others)
+                db.ConversationMembers.Add(new ConversationMember(channel, id, MemberRole.Member, now));
+            await db.AuditAsync(me, AuditAction.ConversationCreated, "conversation", channel.Id.ToString(),
+                new { kind = ConversationDtos.KindName(kind), members = others.Count + 1 }, http, now, ct);
+            await db.SaveChangesAsync(ct);
+            await tx.CommitAsync(ct);
+        }
+        catch (DbUpdateException)
+        {
+            // Two creators raced past the check above; the unique index let exactly one of them commit.
+            db.ChangeTracker.Clear();
+            if (await db.Conversations.AnyAsync(c => c.OrganizationId == me.OrganizationId && c.NormalizedName == channel.NormalizedName, ct))
+                return Problems.Conflict("conversation-name-taken", "A channel with this name already exists.");
+            throw;
+        }
 
         foreach (var id in others)
             await events.MembershipChangedAsync(new MembershipChangedDto(channel.Id, id, "added", "member", me.Id), ct);
@@ -89,15 +100,26 @@ public static class OpenDirectConversation
 
         var now = clock.GetUtcNow();
         var conversation = Conversation.Direct(me.OrganizationId, ids, me.Id, now);
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
-        db.Conversations.Add(conversation);
-        await db.SaveChangesAsync(ct);
-        foreach (var id in ids)
-            db.ConversationMembers.Add(new ConversationMember(conversation, id, MemberRole.Member, now));
-        await db.AuditAsync(me, AuditAction.ConversationCreated, "conversation", conversation.Id.ToString(),
-            new { kind = ConversationDtos.KindName(conversation.Kind), members = ids.Count }, http, now, ct);
-        await db.SaveChangesAsync(ct);
-        await tx.CommitAsync(ct);
+        try
+        {
+            await using var tx = await db.Database.BeginTransactionAsync(ct);
+            db.Conversations.Add(conversation);
+            await db.SaveChangesAsync(ct);
+            foreach (var id in ids)
+                db.ConversationMembers.Add(new ConversationMember(conversation, id, MemberRole.Member, now));
+            await db.AuditAsync(me, AuditAction.ConversationCreated, "conversation", conversation.Id.ToString(),
+                new { kind = ConversationDtos.KindName(conversation.Kind), members = ids.Count }, http, now, ct);
+            await db.SaveChangesAsync(ct);
+            await tx.CommitAsync(ct);
+        }
+        catch (DbUpdateException)
+        {
+            // Opened twice at once: the unique index kept one conversation, which both callers then share.
+            db.ChangeTracker.Clear();
+            if (await db.Conversations.SingleOrDefaultAsync(c => c.OrganizationId == me.OrganizationId && c.DirectKey == key, ct) is { } winner)
+                return TypedResults.Ok((await db.MyConversationsAsync(me, winner.Id, ct)).Single());
+            throw;
+        }
 
         foreach (var id in ids.Where(i => i != me.Id))
             await events.MembershipChangedAsync(new MembershipChangedDto(conversation.Id, id, "added", "member", me.Id), ct);

@@ -21,7 +21,18 @@ public static class JoinConversation
             if (!access.CanJoin)
                 return Problems.Forbidden("cannot-join", "This channel cannot be joined. It may be archived.");
             db.ConversationMembers.Add(new ConversationMember(access.Conversation, me.Id, MemberRole.Member, clock.GetUtcNow()));
-            await db.SaveWithAuditAsync(me, AuditAction.MemberAdded, conversationId, new { user = me.Id, joined = true }, http, clock, ct);
+            try
+            {
+                await db.SaveWithAuditAsync(me, AuditAction.MemberAdded, conversationId, new { user = me.Id, joined = true }, http, clock, ct);
+            }
+            catch (DbUpdateException)
+            {
+                // Joined twice at once: the other request added the membership, and announced it.
+                db.ChangeTracker.Clear();
+                if (await db.ConversationMembers.AnyAsync(m => m.ConversationId == conversationId && m.UserId == me.Id, ct))
+                    return TypedResults.Ok((await db.MyConversationsAsync(me, conversationId, ct)).Single());
+                throw;
+            }
             await events.MembershipChangedAsync(new MembershipChangedDto(conversationId, me.Id, "added", "member", me.Id), ct);
         }
         return TypedResults.Ok((await db.MyConversationsAsync(me, conversationId, ct)).Single());

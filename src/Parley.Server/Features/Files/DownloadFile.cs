@@ -45,8 +45,10 @@ public static class FileEndpoints
 {
     public static void MapFileEndpoints(this RouteGroupBuilder api)
     {
+        // No Accepts<> here: routing would then send other content types to the /api fallback (404), and UploadFile
+        // answers them itself with 415 multipart-required.
         api.MapPost("/conversations/{conversationId:long}/files", UploadFile.HandleAsync).WithTags("Files")
-            .DisableAntiforgery().Accepts<IFormFile>("multipart/form-data");
+            .DisableAntiforgery();
         api.MapGet("/files/{fileId:guid}", DownloadFile.HandleAsync).WithTags("Files");
     }
 }

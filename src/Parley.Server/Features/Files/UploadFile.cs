@@ -32,23 +32,31 @@ public static class UploadFile
             return Problems.Of(415, "multipart-required", "Upload one file as multipart/form-data.");
 
         var reader = new MultipartReader(boundary, http.Request.Body);
-        for (var section = await reader.ReadNextSectionAsync(ct); section is not null; section = await reader.ReadNextSectionAsync(ct))
+        try
         {
-            if (!ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition) || !disposition.IsFileDisposition())
-                continue;
-            var name = SafeFileName(disposition.FileNameStar.HasValue ? disposition.FileNameStar.Value : disposition.FileName.Value);
-            var contentType = SafeContentType(section.ContentType);
-            var saved = await store.SaveAsync(section.Body, ct);
+            for (var section = await reader.ReadNextSectionAsync(ct); section is not null; section = await reader.ReadNextSectionAsync(ct))
+            {
+                if (!ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition) || !disposition.IsFileDisposition())
+                    continue;
+                var name = SafeFileName(disposition.FileNameStar.HasValue ? disposition.FileNameStar.Value : disposition.FileName.Value);
+                var contentType = SafeContentType(section.ContentType);
+                var saved = await store.SaveAsync(section.Body, ct);
 
-            var now = clock.GetUtcNow();
-            var file = new StoredFile(me.OrganizationId, conversationId, me.Id, name, contentType, saved.Size, saved.Sha256, now);
-            db.Files.Add(file);
-            await using var tx = await db.Database.BeginTransactionAsync(ct);
-            await db.AuditAsync(me, AuditAction.FileUploaded, "file", file.Id.ToString(),
-                new { conversationId, size = saved.Size, sha256 = saved.Sha256 }, http, now, ct);
-            await db.SaveChangesAsync(ct);
-            await tx.CommitAsync(ct);
-            return TypedResults.Created($"/api/v1/files/{file.Id}", file.ToDto());
+                var now = clock.GetUtcNow();
+                var file = new StoredFile(me.OrganizationId, conversationId, me.Id, name, contentType, saved.Size, saved.Sha256, now);
+                db.Files.Add(file);
+                await using var tx = await db.Database.BeginTransactionAsync(ct);
+                await db.AuditAsync(me, AuditAction.FileUploaded, "file", file.Id.ToString(),
+                    new { conversationId, size = saved.Size, sha256 = saved.Sha256 }, http, now, ct);
+                await db.SaveChangesAsync(ct);
+                await tx.CommitAsync(ct);
+                return TypedResults.Created($"/api/v1/files/{file.Id}", file.ToDto());
+            }
+        }
+        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            // Far over the limit, the body cap set above stops the upload before FileStore does: same answer.
+            return Problems.Of(e.StatusCode, "file-too-large", $"Files are limited to {store.MaxFileBytes:N0} bytes.");
         }
         return Problems.BadRequest("file-missing", "The form holds no file part. Send the file in a field with a filename.");
     }
