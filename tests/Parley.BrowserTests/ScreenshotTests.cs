@@ -1,4 +1,5 @@
 using Microsoft.Playwright;
+using Parley.IntegrationTests.Infrastructure;
 using static Microsoft.Playwright.Assertions;
 
 namespace Parley.BrowserTests;
@@ -26,6 +27,7 @@ public sealed class ScreenshotTests
         Directory.CreateDirectory(folder);
 
         var org = await _f.App.OrganizationAsync();
+        await (await org.Owner.PatchAsync("/api/v1/organization", new { name = "Acme Corp" })).ShouldBe(System.Net.HttpStatusCode.OK);
         var bob = await org.MemberAsync("Bob");
         var carol = await org.MemberAsync("Carol");
         var channel = await org.Owner.CreateChannelAsync("sales", "public", bob, carol);
