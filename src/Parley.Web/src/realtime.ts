@@ -100,4 +100,9 @@ function stopTyping(conversationId: number, userId: string) {
   typing.value = all;
 }
 
-addEventListener("online", () => { if (!hub) void connect(); });
+// The browser knows first when the network goes: say so at once rather than when the socket times out.
+addEventListener("offline", () => { connection.value = "offline"; });
+addEventListener("online", () => {
+  if (!hub) void connect();
+  else if (hub.state === signalR.HubConnectionState.Connected) { connection.value = "online"; void resync(); }
+});
