@@ -48,6 +48,24 @@ public abstract class InviteTests(ParleyApp app)
     }
 
     [Fact]
+    public async Task Two_people_racing_with_one_invite_get_one_account_and_one_410()
+    {
+        var org = await app.OrganizationAsync();
+        for (var round = 1; round <= 3; round++)
+        {
+            var invite = await InviteAsync(org, $"carol{round}@{org.Domain}");
+            using var first = app.Http();
+            using var second = app.Http();
+
+            var answers = await Task.WhenAll(AcceptAsync(first, invite.Token, "Carol"), AcceptAsync(second, invite.Token, "Not Carol"));
+
+            Assert.Single(answers, a => a.StatusCode == HttpStatusCode.Created);
+            await Assert.Single(answers, a => a.StatusCode != HttpStatusCode.Created).ShouldBeProblem(HttpStatusCode.Gone, "invite-used");
+            Assert.Equal(1, await CountUsersAsync(invite.Email));
+        }
+    }
+
+    [Fact]
     public async Task An_expired_invite_gives_410_invite_expired_and_creates_nobody()
     {
         var org = await app.OrganizationAsync();
