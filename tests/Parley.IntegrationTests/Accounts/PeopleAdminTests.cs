@@ -1,4 +1,5 @@
 using System.Net;
+using Microsoft.EntityFrameworkCore;
 using Parley.IntegrationTests.Infrastructure;
 using Parley.Server.Features.Accounts;
 
@@ -71,6 +72,40 @@ public abstract class PeopleAdminTests(ParleyApp app)
     }
 
     [Fact]
+    public async Task Two_owners_demoting_each_other_at_once_leave_one_owner()
+    {
+        for (var round = 1; round <= 3; round++)
+        {
+            var org = await app.OrganizationAsync();
+            var bob = await org.MemberAsync("Bob", "owner");
+
+            var answers = await Task.WhenAll(
+                org.Owner.PutAsync($"/api/v1/users/{bob.Id}/role", new { role = "member" }),
+                bob.PutAsync($"/api/v1/users/{org.Owner.Id}/role", new { role = "member" }));
+
+            Assert.Single(answers, a => a.StatusCode == HttpStatusCode.OK);
+            Assert.Equal(1, await ActiveOwnersAsync(org));
+        }
+    }
+
+    [Fact]
+    public async Task Two_owners_deactivating_each_other_at_once_leave_one_active_owner()
+    {
+        for (var round = 1; round <= 3; round++)
+        {
+            var org = await app.OrganizationAsync();
+            var bob = await org.MemberAsync("Bob", "owner");
+
+            var answers = await Task.WhenAll(
+                org.Owner.PostAsync($"/api/v1/users/{bob.Id}/deactivate"),
+                bob.PostAsync($"/api/v1/users/{org.Owner.Id}/deactivate"));
+
+            Assert.Single(answers, a => a.StatusCode == HttpStatusCode.OK);
+            Assert.Equal(1, await ActiveOwnersAsync(org));
+        }
+    }
+
+    [Fact]
     public async Task Deactivating_a_user_ends_every_session_and_blocks_sign_in()
     {
         var org = await app.OrganizationAsync();
@@ -133,6 +168,9 @@ public abstract class PeopleAdminTests(ParleyApp app)
         Assert.Equal(new[] { alice.Id, bob.Id, gus.Id }.Order(), after.Select(u => u.Id).Order());
         Assert.Equal(4, (await bob.UsersAsync()).Count);
     }
+
+    private Task<int> ActiveOwnersAsync(Org org) =>
+        app.WithDbAsync(db => db.Users.CountAsync(u => u.OrganizationId == org.Id && u.Role == OrgRole.Owner && u.DeactivatedAt == null));
 }
 
 public sealed class SqlitePeopleAdminTests(SqliteApp app) : PeopleAdminTests(app);
