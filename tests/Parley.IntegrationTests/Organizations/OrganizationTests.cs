@@ -58,6 +58,23 @@ public abstract class OrganizationTests(ParleyApp app)
         Assert.Equal(before, (await org.Owner.GetOkAsync<OrganizationDto>("/api/v1/organization")).Name);
         Assert.Empty(await org.Owner.AuditAsync("OrganizationSettingsChanged"));
     }
+
+    [Theory]
+    [InlineData("LoginFailed,SessionRevoked")]
+    [InlineData("101")]
+    [InlineData("NoSuchAction")]
+    public async Task The_audit_log_refuses_a_filter_that_is_not_one_action(string action)
+    {
+        var org = await app.OrganizationAsync();
+        using var anonymous = app.Http();
+        await (await anonymous.PostLoginAsync(org.Owner.Email, "a wrong password")).ShouldBe(HttpStatusCode.Unauthorized);
+
+        var refused = await org.Owner.GetAsync($"/api/v1/admin/audit?action={Uri.EscapeDataString(action)}");
+        var lowerCase = await org.Owner.AuditAsync("loginfailed");
+
+        await refused.ShouldBeProblem(HttpStatusCode.BadRequest, "action-invalid");
+        Assert.Equal("LoginFailed", Assert.Single(lowerCase).Action);
+    }
 }
 
 public sealed class SqliteOrganizationTests(SqliteApp app) : OrganizationTests(app);
