@@ -1,8 +1,11 @@
 using System.Net;
 using System.Net.Http.Headers;
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.AspNetCore.SignalR.Client;
 using Parley.IntegrationTests.Infrastructure;
 using Parley.Server.Features.Files;
 using Parley.Server.Features.Messages;
+using Parley.Server.Realtime;
 
 namespace Parley.IntegrationTests.Organizations;
 
@@ -72,6 +75,25 @@ public abstract class TenantIsolationTests(ParleyApp app)
             await response.ShouldBeHiddenAsync(Secret);
         var kept = await a.Owner.GetOkAsync<MessagePageDto>($"/api/v1/conversations/{channel.Id}/messages");
         Assert.Equal((Secret, false), (kept.Messages.Single().Content, kept.Messages.Single().Deleted));
+    }
+
+    [Fact]
+    public async Task Another_organizations_user_cannot_signal_typing_into_a_conversation()
+    {
+        var (a, b) = (await app.OrganizationAsync(), await app.OrganizationAsync());
+        var bob = await a.MemberAsync("Bob");
+        var channel = await a.Owner.CreateChannelAsync(ChannelName, "public", bob);
+        await using var bobLive = await app.ConnectAsync(bob);
+        await using var outsiderLive = await app.ConnectAsync(b.Owner);
+
+        var refused = await Record.ExceptionAsync(() => outsiderLive.Hub.InvokeAsync("StartTyping", channel.Id, TestContext.Current.CancellationToken));
+        await a.Owner.SendAsync(channel.Id, "after the attempt");
+        await bobLive.NextAsync<MessageDto>(nameof(IParleyClient.MessageCreated));
+
+        Assert.IsType<HubException>(refused);
+        Assert.DoesNotContain(ChannelName, refused.Message);
+        await bobLive.AssertNoneAsync<TypingDto>(nameof(IParleyClient.Typing), quiet: TimeSpan.Zero);
+        await outsiderLive.AssertNoneAsync<MessageDto>(nameof(IParleyClient.MessageCreated), quiet: TimeSpan.Zero);
     }
 
     [Fact]
