@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
 using Parley.IntegrationTests.Infrastructure;
 using Parley.Server.Features.Accounts;
 using Parley.Server.Platform;
@@ -25,6 +26,8 @@ public abstract class SignInTests(ParleyApp app)
         Assert.Equal(org.Id, me.OrganizationId);
         Assert.Equal(result.SessionId, me.SessionId);
         Assert.Equal("owner", me.Role);
+        Assert.Equal(1, await app.WithDbAsync(db => db.Sessions.CountAsync(s => s.Id == result.SessionId && s.TokenHash == Secrets.Hash(result.Token))));
+        Assert.False(await app.WithDbAsync(db => db.Sessions.AnyAsync(s => s.TokenHash == result.Token)));
     }
 
     [Fact]
