@@ -42,7 +42,6 @@ app.MapHub<ParleyHub>("/hubs/events");
 app.MapParleyHealth();
 app.MapOpenApi();
 app.MapScalarApiReference("/docs");
-app.MapFallback("/api/{**path}", () => Problems.NotFound("endpoint"));
 
 app.Run();
 
