@@ -60,6 +60,29 @@ public abstract class SetupAndHealthTests(ParleyApp app)
     }
 
     [Fact]
+    public async Task A_known_route_with_the_wrong_method_is_a_405_problem()
+    {
+        var org = await app.OrganizationAsync();
+
+        var response = await org.Owner.DeleteAsync("/api/v1/users/me");
+
+        await response.ShouldBeProblem(HttpStatusCode.MethodNotAllowed, "method-not-allowed");
+        Assert.Contains("GET", response.Content.Headers.Allow);
+    }
+
+    [Fact]
+    public async Task A_body_that_is_not_json_is_a_415_problem()
+    {
+        var org = await app.OrganizationAsync();
+        using var anonymous = app.Http();
+        var form = new FormUrlEncodedContent([new("email", org.Owner.Email), new("password", org.Owner.Password), new("deviceName", "form")]);
+
+        var response = await anonymous.PostAsync("/api/v1/auth/login", form, TestContext.Current.CancellationToken);
+
+        await response.ShouldBeProblem(HttpStatusCode.UnsupportedMediaType, "unsupported-media-type");
+    }
+
+    [Fact]
     public async Task Setup_is_unavailable_once_the_deployment_is_set_up()
     {
         using var anonymous = app.Http();
