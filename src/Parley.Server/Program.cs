@@ -43,7 +43,6 @@ app.MapHub<ParleyHub>("/hubs/events");
 app.MapParleyHealth();
 app.MapOpenApi();
 app.MapScalarApiReference("/docs");
-app.MapFallback("/api/{**path}", () => Problems.NotFound("endpoint"));
 app.MapWebClientFallback();
 
 app.Run();

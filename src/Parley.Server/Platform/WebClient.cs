@@ -35,7 +35,10 @@ public static class WebClient
         });
     }
 
-    /// <summary>Any other path that is not the API is a client route (/c/12, /settings…): answer with the app shell.</summary>
+    /// <summary>
+    /// Any other path outside the API is a client route (/c/12, /settings…): answer with the app shell. API, hub and
+    /// OpenAPI paths are left out, so a wrong API route still gets its 404 or 405 problem.
+    /// </summary>
     public static void MapWebClientFallback(this WebApplication app) =>
-        app.MapFallbackToFile("index.html");
+        app.MapFallbackToFile("{**path:regex(^(?!(api|hubs|openapi|docs)(/|$)).*$)}", "index.html");
 }

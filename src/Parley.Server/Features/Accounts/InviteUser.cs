@@ -74,6 +74,10 @@ public static class AcceptInvite
         db.Users.Add(user);
 
         await using var tx = await db.Database.BeginTransactionAsync(ct);
+        // Claimed in the database: of two people racing with one link, exactly one gets the account.
+        if (await db.Invites.Where(i => i.Id == invite.Id && i.UsedAt == null)
+                .ExecuteUpdateAsync(s => s.SetProperty(i => i.UsedAt, now).SetProperty(i => i.UsedBy, user.Id), ct) == 0)
+            return Problems.Of(410, "invite-used", "This invite link was already used. Sign in instead.");
         await db.AuditAsync(user.OrganizationId, AuditAction.UserJoined, user.Id, "user", user.Id.ToString(),
             new { invite = invite.Id, role = AccountDtos.RoleName(user.Role) }, http.ClientAddress(), now, ct);
         await db.SaveChangesAsync(ct);

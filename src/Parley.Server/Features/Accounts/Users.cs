@@ -57,16 +57,16 @@ public static class ChangeUserRole
             return Problems.BadRequest("role-invalid", "Role must be owner, admin, member or guest.");
         if ((role == OrgRole.Owner || user.Role == OrgRole.Owner) && me.Role != OrgRole.Owner)
             return Problems.Forbidden("owner-only", "Only owners can make or unmake an owner.");
-        if (user.Role == OrgRole.Owner && role != OrgRole.Owner &&
-            await db.Users.CountAsync(u => u.OrganizationId == me.OrganizationId && u.Role == OrgRole.Owner && u.DeactivatedAt == null, ct) == 1)
-            return Problems.Unprocessable("last-owner", "An organization keeps at least one owner. Make someone else owner first.");
 
         var before = user.Role;
-        user.ChangeRole(role);
         var now = clock.GetUtcNow();
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         await db.AuditAsync(me, AuditAction.UserRoleChanged, "user", user.Id.ToString(),
             new { before = AccountDtos.RoleName(before), after = AccountDtos.RoleName(role) }, http, now, ct);
+        // Counted after the audit entry locked the organization's row, so two owners demoting each other can't both win.
+        if (before == OrgRole.Owner && role != OrgRole.Owner && await db.ActiveOwnersAsync(me.OrganizationId, ct) == 1)
+            return Problems.Unprocessable("last-owner", "An organization keeps at least one owner. Make someone else owner first.");
+        user.ChangeRole(role);
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
         return TypedResults.Ok(user.ToDto());
@@ -95,10 +95,19 @@ public static class DeactivateUser
         var ended = await db.Sessions.Where(s => s.UserId == user.Id && s.RevokedAt == null)
             .ExecuteUpdateAsync(s => s.SetProperty(x => x.RevokedAt, now), ct);
         await db.AuditAsync(me, AuditAction.UserDeactivated, "user", user.Id.ToString(), new { sessionsEnded = ended }, http, now, ct);
+        // Only an owner deactivates an owner, so this refuses only when two owners deactivate each other at once.
+        if (user.Role == OrgRole.Owner && await db.ActiveOwnersAsync(me.OrganizationId, ct) == 1)
+            return Problems.Unprocessable("last-owner", "An organization keeps at least one active owner.");
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
 
         connections.AbortUser(user.Id);
         return TypedResults.Ok(user.ToDto());
     }
+}
+
+internal static class OwnerQueries
+{
+    public static Task<int> ActiveOwnersAsync(this ParleyDb db, Guid organizationId, CancellationToken ct) =>
+        db.Users.CountAsync(u => u.OrganizationId == organizationId && u.Role == OrgRole.Owner && u.DeactivatedAt == null, ct);
 }

@@ -23,7 +23,8 @@ public static class ListAuditEvents
         AuditAction? filter = null;
         if (action is not null)
         {
-            if (!Enum.TryParse<AuditAction>(action, ignoreCase: true, out var parsed) || int.TryParse(action, out _))
+            // Enum.TryParse also reads numbers and "A,B" (as A|B, another action): only a single name is a filter.
+            if (!Enum.TryParse<AuditAction>(action, ignoreCase: true, out var parsed) || int.TryParse(action, out _) || action.Contains(','))
                 return Problems.BadRequest("action-invalid", "Unknown audit action.");
             filter = parsed;
         }
