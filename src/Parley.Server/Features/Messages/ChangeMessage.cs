@@ -40,6 +40,7 @@ public static class EditMessage
 
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         var position = await db.AdvanceAsync(conversationId, newMessage: false, ct);
+        await db.Entry(message).ReloadAsync(ct);    // read again under the lock: a concurrent delete may have just committed
         message.Edit(rendered, position.EntryIndex, now);
         await db.Mentions.Where(m => m.MessageId == message.Id).ExecuteDeleteAsync(ct);
         foreach (var userId in mentioned)
@@ -78,6 +79,7 @@ public static class DeleteMessage
         var now = clock.GetUtcNow();
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         var position = await db.AdvanceAsync(conversationId, newMessage: false, ct);
+        await db.Entry(message).ReloadAsync(ct);    // read again under the lock: a concurrent delete may have just committed
         message.Delete(me.Id, position.EntryIndex, now);
         await db.Mentions.Where(m => m.MessageId == message.Id).ExecuteDeleteAsync(ct);
         await db.AppendAsync(access.Conversation, position, RecordKind.MessageDeleted, message.Seq, me.Id,
