@@ -66,6 +66,12 @@ public static class SendMessage
         {
             await using var tx = await db.Database.BeginTransactionAsync(ct);
             var position = await db.AdvanceAsync(conversationId, newMessage: true, ct);
+            if (root is not null)
+            {
+                await db.Entry(root).ReloadAsync(ct);      // under the lock: count on from replies committed meanwhile
+                if (root.IsDeleted)
+                    return Problems.BadRequest("thread-root-invalid", "Replies go to a visible top-level message of the same conversation.");
+            }
             message = new Message(me.OrganizationId, conversationId, position.MessageSeq, me.Id, request.ClientMessageId, root?.Id,
                 rendered, position.EntryIndex, now);
             db.Messages.Add(message);
