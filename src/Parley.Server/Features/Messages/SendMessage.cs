@@ -90,9 +90,11 @@ public static class SendMessage
         {
             // Two retries raced past the check above; the unique index let exactly one of them commit.
             db.ChangeTracker.Clear();
-            if (await FindRetryAsync(db, me, racedId, ct) is { } winner && winner.ConversationId == conversationId)
-                return TypedResults.Ok(await db.ToDtoAsync(winner, ct));
-            throw;
+            if (await FindRetryAsync(db, me, racedId, ct) is not { } winner)
+                throw;
+            return winner.ConversationId == conversationId
+                ? TypedResults.Ok(await db.ToDtoAsync(winner, ct))
+                : Problems.Conflict("client-message-id-reused", "This client message id was already used for another conversation.");
         }
 
         var dto = await db.ToDtoAsync(message, ct);
