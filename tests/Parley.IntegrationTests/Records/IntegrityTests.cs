@@ -100,6 +100,36 @@ public abstract class IntegrityTests(ParleyApp app)
         Assert.Contains("message 1 differs from the record", report.FirstBroken.Problem);
     }
 
+    [Fact]
+    public async Task A_deleted_message_restored_behind_the_records_back_is_caught()
+    {
+        var (org, channel, _) = await ActivityAsync();
+        var deleted = (await org.Owner.PageAsync(channel.Id)).Messages.Single(m => m.Deleted);
+
+        await TamperAsync(db => db.Messages.Where(m => m.Id == deleted.Id)
+            .ExecuteUpdateAsync(s => s.SetProperty(m => m.DeletedAt, (DateTimeOffset?)null).SetProperty(m => m.Content, "Can we move it?"), Ct));
+
+        var report = await org.Owner.IntegrityAsync();
+        Assert.False(report.Intact);
+        Assert.Equal(("conversation", (long?)channel.Id), (report.FirstBroken!.Chain, report.FirstBroken.ConversationId));
+        Assert.Contains($"message {deleted.Seq} differs from the record", report.FirstBroken.Problem);
+    }
+
+    [Fact]
+    public async Task A_message_removed_from_the_table_is_caught()
+    {
+        var (org, _, direct) = await ActivityAsync();
+        var ping = (await org.Owner.PageAsync(direct.Id)).Messages.Single(m => m.Seq == 1);
+
+        await TamperAsync(db => db.Messages.Where(m => m.Id == ping.Id).ExecuteDeleteAsync(Ct));
+
+        var report = await org.Owner.IntegrityAsync();
+        Assert.False(report.Intact);
+        Assert.Equal(("conversation", (long?)direct.Id), (report.FirstBroken!.Chain, report.FirstBroken.ConversationId));
+        Assert.Contains("message 1", report.FirstBroken.Problem);
+        Assert.Equal(["pong"], (await org.Owner.PageAsync(direct.Id)).Messages.Select(m => m.Content));
+    }
+
     [Theory]
     [InlineData("Data")]
     [InlineData("Action")]
