@@ -143,6 +143,7 @@ public abstract class BadInputTests(ParleyApp app)
         var org = await app.OrganizationAsync();
         var channel = await org.Owner.CreateChannelAsync("general", "public");
         using var anonymous = app.Http();
+        await using var aliceLive = await app.ConnectAsync(org.Owner);
 
         var list = await anonymous.GetAsync(MessagesOf(channel.Id), TestContext.Current.CancellationToken);
         var send = await anonymous.PostAsync(MessagesOf(channel.Id), new StringContent("{\"content\":\"hi\"}", Encoding.UTF8, "application/json"),
@@ -151,6 +152,7 @@ public abstract class BadInputTests(ParleyApp app)
         await list.ShouldBeProblem(HttpStatusCode.Unauthorized, "unauthenticated");
         await send.ShouldBeProblem(HttpStatusCode.Unauthorized, "unauthenticated");
         Assert.Equal(0, (await org.Owner.ConversationAsync(channel.Id)).LastMessageSeq);
+        await aliceLive.AssertNoneAsync<MessageDto>(Created);
     }
 
     private static async Task ShouldAllBeNotFoundAsync(IEnumerable<(string Call, HttpResponseMessage Response)> responses)

@@ -56,11 +56,12 @@ public abstract class ConcurrentChangeTests(ParleyApp app)
     public async Task Concurrent_removals_of_a_reaction_remove_it_once()
     {
         var org = await app.OrganizationAsync();
-        var (alice, bob) = (org.Owner, await org.MemberAsync("Bob"));
+        var (alice, bob, mallory) = (org.Owner, await org.MemberAsync("Bob"), await org.MemberAsync("Mallory"));
         var channel = await alice.CreateChannelAsync("deals", "private", bob);
         var message = await alice.SendAsync(channel.Id, "Signed!");
         await (await bob.PutAsync(ReactionAt(channel.Id, message.Id, "🎉"))).ShouldBe(HttpStatusCode.OK);
         await using var aliceLive = await app.ConnectAsync(alice);
+        await using var malloryLive = await app.ConnectAsync(mallory);
 
         var responses = await Task.WhenAll(Enumerable.Range(0, 5).Select(_ => bob.DeleteAsync(ReactionAt(channel.Id, message.Id, "🎉"))));
 
@@ -70,16 +71,18 @@ public abstract class ConcurrentChangeTests(ParleyApp app)
         Assert.Equal(["posted", "reaction-added", "reaction-removed"], versions.Select(v => v.Kind));
         await aliceLive.NextAsync<MessageDto>(ReactionChanged);
         await aliceLive.AssertNoneAsync<MessageDto>(ReactionChanged);
+        await malloryLive.AssertNoneAsync<MessageDto>(ReactionChanged, quiet: TimeSpan.Zero);
     }
 
     [Fact]
     public async Task Concurrent_deletes_delete_once_and_the_rest_are_conflicts()
     {
         var org = await app.OrganizationAsync();
-        var (alice, bob) = (org.Owner, await org.MemberAsync("Bob"));
+        var (alice, bob, mallory) = (org.Owner, await org.MemberAsync("Bob"), await org.MemberAsync("Mallory"));
         var channel = await alice.CreateChannelAsync("deals", "private", bob);
         var message = await bob.SendAsync(channel.Id, "delete me");
         await using var bobLive = await app.ConnectAsync(bob);
+        await using var malloryLive = await app.ConnectAsync(mallory);
 
         var responses = await Task.WhenAll(Enumerable.Range(0, 5).Select(_ => alice.DeleteAsync(MessageAt(channel.Id, message.Id))));
 
@@ -91,6 +94,7 @@ public abstract class ConcurrentChangeTests(ParleyApp app)
         Assert.Single(await alice.GetOkAsync<List<Parley.Server.Features.AuditLog.AuditEventDto>>("/api/v1/admin/audit?action=MessageDeletedByOther"));
         await bobLive.NextAsync<MessageDto>(Deleted);
         await bobLive.AssertNoneAsync<MessageDto>(Deleted);
+        await malloryLive.AssertNoneAsync<MessageDto>(Deleted, quiet: TimeSpan.Zero);
     }
 
     [Fact]

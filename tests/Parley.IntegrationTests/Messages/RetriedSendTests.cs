@@ -81,15 +81,19 @@ public abstract class RetriedSendTests(ParleyApp app)
     public async Task The_same_client_message_id_from_two_senders_makes_two_messages()
     {
         var org = await app.OrganizationAsync();
-        var (alice, bob) = (org.Owner, await org.MemberAsync("Bob"));
+        var (alice, bob, mallory) = (org.Owner, await org.MemberAsync("Bob"), await org.MemberAsync("Mallory"));
         var channel = await alice.CreateChannelAsync("deals", "private", bob);
         var clientMessageId = Guid.NewGuid();
+        await using var aliceLive = await app.ConnectAsync(alice);
+        await using var malloryLive = await app.ConnectAsync(mallory);
 
         var fromAlice = await alice.SendAsync(channel.Id, "mine", clientMessageId);
         var fromBob = await bob.SendAsync(channel.Id, "mine too", clientMessageId);
 
         Assert.NotEqual(fromAlice.Id, fromBob.Id);
         Assert.Equal([1L, 2L], (await alice.PageAsync(channel.Id)).Messages.Select(m => m.Seq));
+        Assert.Equal(fromBob.Id, (await aliceLive.NextAsync<MessageDto>(Created, m => m.SenderId == bob.Id)).Id);
+        await malloryLive.AssertNoneAsync<MessageDto>(Created);
     }
 
     [Fact]

@@ -76,6 +76,7 @@ public abstract class ThreadTests(ParleyApp app)
         var channel = await alice.CreateChannelAsync("deals", "private", bob);
         var root = await alice.SendAsync(channel.Id, "soon gone");
         await alice.DeleteMessageAsync(channel.Id, root.Id);
+        await using var aliceLive = await app.ConnectAsync(alice);
 
         var toDeleted = await bob.PostMessageAsync(channel.Id, new { content = "reply", clientMessageId = Guid.NewGuid(), threadRootId = root.Id });
         var toUnknown = await bob.PostMessageAsync(channel.Id, new { content = "reply", clientMessageId = Guid.NewGuid(), threadRootId = long.MaxValue });
@@ -83,6 +84,7 @@ public abstract class ThreadTests(ParleyApp app)
         await toDeleted.ShouldBeProblem(HttpStatusCode.BadRequest, "thread-root-invalid");
         await toUnknown.ShouldBeProblem(HttpStatusCode.BadRequest, "thread-root-invalid");
         Assert.Equal(1, (await alice.ConversationAsync(channel.Id)).LastMessageSeq);
+        await aliceLive.AssertNoneAsync<MessageDto>(Created);
     }
 }
 
