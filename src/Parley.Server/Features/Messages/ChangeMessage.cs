@@ -40,6 +40,7 @@ public static class EditMessage
 
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         var position = await db.AdvanceAsync(conversationId, newMessage: false, ct);
+        await db.Entry(message).ReloadAsync(ct);    // read again under the lock: a concurrent delete may have just committed
         message.Edit(rendered, position.EntryIndex, now);
         await db.Mentions.Where(m => m.MessageId == message.Id).ExecuteDeleteAsync(ct);
         foreach (var userId in mentioned)
@@ -78,6 +79,7 @@ public static class DeleteMessage
         var now = clock.GetUtcNow();
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         var position = await db.AdvanceAsync(conversationId, newMessage: false, ct);
+        await db.Entry(message).ReloadAsync(ct);    // read again under the lock: a concurrent delete may have just committed
         message.Delete(me.Id, position.EntryIndex, now);
         await db.Mentions.Where(m => m.MessageId == message.Id).ExecuteDeleteAsync(ct);
         await db.AppendAsync(access.Conversation, position, RecordKind.MessageDeleted, message.Seq, me.Id,
@@ -115,6 +117,12 @@ public static class React
         var now = clock.GetUtcNow();
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         var position = await db.AdvanceAsync(conversationId, newMessage: false, ct);
+        // Checked again under the lock: a concurrent request may have just made the same change, or deleted the message.
+        await db.Entry(message).ReloadAsync(ct);
+        message.EnsureNotDeleted();
+        existing = await db.Reactions.SingleOrDefaultAsync(r => r.MessageId == message.Id && r.UserId == me.Id && r.Emoji == emoji, ct);
+        if (add == (existing is not null))
+            return TypedResults.Ok(await db.ToDtoAsync(message, ct));       // nothing to record: the transaction rolls back
         if (add)
             db.Reactions.Add(new Reaction(message.Id, me.Id, emoji, now));
         else

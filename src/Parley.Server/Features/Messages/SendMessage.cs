@@ -68,6 +68,12 @@ public static class SendMessage
         {
             await using var tx = await db.Database.BeginTransactionAsync(ct);
             var position = await db.AdvanceAsync(conversationId, newMessage: true, ct);
+            if (root is not null)
+            {
+                await db.Entry(root).ReloadAsync(ct);      // under the lock: count on from replies committed meanwhile
+                if (root.IsDeleted)
+                    return Problems.BadRequest("thread-root-invalid", "Replies go to a visible top-level message of the same conversation.");
+            }
             message = new Message(me.OrganizationId, conversationId, position.MessageSeq, me.Id, request.ClientMessageId, root?.Id,
                 rendered, position.EntryIndex, now);
             db.Messages.Add(message);
@@ -89,9 +95,11 @@ public static class SendMessage
         {
             // Two retries raced past the check above; the unique index let exactly one of them commit.
             db.ChangeTracker.Clear();
-            if (await FindRetryAsync(db, me, racedId, ct) is { } winner && winner.ConversationId == conversationId)
-                return TypedResults.Ok(await db.ToDtoAsync(winner, ct));
-            throw;
+            if (await FindRetryAsync(db, me, racedId, ct) is not { } winner)
+                throw;
+            return winner.ConversationId == conversationId
+                ? TypedResults.Ok(await db.ToDtoAsync(winner, ct))
+                : Problems.Conflict("client-message-id-reused", "This client message id was already used for another conversation.");
         }
 
         var dto = message.ToDto(mentioned, [], files.Select(f => f.ToDto()).ToList());   // all at hand: no re-read

@@ -109,14 +109,19 @@ public static class VerifyIntegrity
 
         // The message table is derived from the record: what users see must be what the record says.
         var messages = db.Messages.Where(m => m.ConversationId == conversationId).Select(m => new { m.Seq, m.Content, m.DeletedAt }).AsAsyncEnumerable();
+        var seen = new HashSet<long>();
         await foreach (var m in messages.WithCancellation(ct))
         {
+            seen.Add(m.Seq);
             var mismatch = m.DeletedAt is not null != deleted.Contains(m.Seq)
                 || (m.DeletedAt is null && latestText.TryGetValue(m.Seq, out var text) && text is not null && text != m.Content)
                 || !latestText.ContainsKey(m.Seq);
             if (mismatch)
                 return (count, new BrokenLinkDto("conversation", conversationId, 0, $"message {m.Seq} differs from the record"));
         }
+        // Messages are never removed, only tombstoned: a row gone from the table hides what the record says was posted.
+        if (latestText.Keys.Where(seq => !seen.Contains(seq)).Order().FirstOrDefault() is > 0 and var missing)
+            return (count, new BrokenLinkDto("conversation", conversationId, 0, $"message {missing} is missing from the message table"));
         return (count, null);
     }
 }
