@@ -46,6 +46,7 @@ start_test_postgres() {
       export PARLEY_TEST_POSTGRES="Host=127.0.0.1;Port=$port;Username=postgres;Password=$password;Include Error Detail=true"
       echo "test.sh: PostgreSQL $("$bin/postgres" --version | awk '{print $3}') started on 127.0.0.1:$port"
       trap stop_test_postgres EXIT
+      trap "exit 130" INT TERM          # so the EXIT trap stops the cluster on Ctrl+C too
       return 0
     fi
   done

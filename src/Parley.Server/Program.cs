@@ -43,7 +43,6 @@ app.MapHub<ParleyHub>("/hubs/events");
 app.MapParleyHealth();
 app.MapOpenApi();
 app.MapScalarApiReference("/docs");
-app.MapWebClientFallback();
 
 app.Run();
 

@@ -10,6 +10,7 @@ namespace Parley.Server.Platform;
 public sealed class LoginThrottle(TimeProvider clock)
 {
     public const int FreeFailures = 5;
+    public const int MaxTracked = 100_000;
     private static readonly TimeSpan MaxLockout = TimeSpan.FromMinutes(15);
     private readonly ConcurrentDictionary<string, (int Failures, DateTimeOffset LockedUntil)> _accounts = new();
 
@@ -19,7 +20,10 @@ public sealed class LoginThrottle(TimeProvider clock)
             ? state.LockedUntil - clock.GetUtcNow()
             : null;
 
-    public void Failed(string normalizedEmail) =>
+    public void Failed(string normalizedEmail)
+    {
+        if (_accounts.Count >= MaxTracked)
+            Forget();
         _accounts.AddOrUpdate(normalizedEmail,
             _ => (1, DateTimeOffset.MinValue),
             (_, state) =>
@@ -30,6 +34,19 @@ public sealed class LoginThrottle(TimeProvider clock)
                 var wait = TimeSpan.FromSeconds(Math.Min(MaxLockout.TotalSeconds, Math.Pow(2, failures - FreeFailures) * 30));
                 return (failures, clock.GetUtcNow() + wait);
             });
+    }
+
+    /// <summary>
+    /// Guessing across many (also unknown) emails must not grow memory without end: past <see cref="MaxTracked"/> entries,
+    /// accounts that are not locked out are forgotten. The per-address rate limit slows such a sweep anyway.
+    /// </summary>
+    private void Forget()
+    {
+        var now = clock.GetUtcNow();
+        foreach (var (email, state) in _accounts)
+            if (state.LockedUntil <= now)
+                _accounts.TryRemove(email, out _);
+    }
 
     public void Succeeded(string normalizedEmail) => _accounts.TryRemove(normalizedEmail, out _);
 }

@@ -8,17 +8,30 @@ public static class WebClient
         "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' blob: data:; connect-src 'self' ws: wss:; " +
         "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
 
+    private static bool IsServerPath(PathString path) =>
+        path.StartsWithSegments("/api") || path.StartsWithSegments("/hubs") || path.StartsWithSegments("/openapi")
+        || path.StartsWithSegments("/docs") || path.StartsWithSegments("/healthz") || path.StartsWithSegments("/readyz");
+
     public static void UseWebClient(this WebApplication app)
     {
         app.Use((http, next) =>
         {
-            if (!http.Request.Path.StartsWithSegments("/api") && !http.Request.Path.StartsWithSegments("/docs")
-                && !http.Request.Path.StartsWithSegments("/hubs"))
+            if (!IsServerPath(http.Request.Path))
             {
                 http.Response.Headers.ContentSecurityPolicy = Policy;
                 http.Response.Headers.XContentTypeOptions = "nosniff";
                 http.Response.Headers["Referrer-Policy"] = "no-referrer";
             }
+            return next(http);
+        });
+        // A path no endpoint claims, outside the API, is a client route (/c/12, /settings…): answer with the app shell.
+        // Done here rather than as a fallback endpoint, so a wrong method on an API route still gets its 405.
+        app.Use((http, next) =>
+        {
+            var path = http.Request.Path;
+            if (http.GetEndpoint() is null && (HttpMethods.IsGet(http.Request.Method) || HttpMethods.IsHead(http.Request.Method))
+                && !IsServerPath(path) && !Path.HasExtension(path.Value))
+                http.Request.Path = "/index.html";
             return next(http);
         });
         app.UseDefaultFiles();
@@ -34,11 +47,4 @@ public static class WebClient
             },
         });
     }
-
-    /// <summary>
-    /// Any other path outside the API is a client route (/c/12, /settings…): answer with the app shell. API, hub and
-    /// OpenAPI paths are left out, so a wrong API route still gets its 404 or 405 problem.
-    /// </summary>
-    public static void MapWebClientFallback(this WebApplication app) =>
-        app.MapFallbackToFile("{**path:regex(^(?!(api|hubs|openapi|docs)(/|$)).*$)}", "index.html");
 }

@@ -113,6 +113,20 @@ public abstract class DirectConversationTests(ParleyApp app)
         Assert.Single(ids.Distinct());
         Assert.Equal(ids[0], Assert.Single(await bob.ConversationsAsync()).Id);
     }
+
+    [Fact]
+    public async Task A_guest_writes_directly_only_to_people_they_already_share_a_conversation_with()
+    {
+        var org = await app.OrganizationAsync();
+        var (alice, bob, gus) = (org.Owner, await org.MemberAsync("Bob"), await org.MemberAsync("Gus", "guest"));
+        await alice.CreateChannelAsync("project", "private", gus);
+
+        var toAlice = await gus.PostAsync("/api/v1/conversations/direct", new { userIds = new[] { alice.Id } });
+        var toBob = await gus.PostAsync("/api/v1/conversations/direct", new { userIds = new[] { bob.Id } });
+
+        await toAlice.ShouldBe(HttpStatusCode.Created);
+        await toBob.ShouldBeProblem(HttpStatusCode.BadRequest, "member-unknown");
+    }
 }
 
 public sealed class SqliteDirectConversationTests(SqliteApp app) : DirectConversationTests(app);

@@ -89,8 +89,15 @@ public static class OpenDirectConversation
         var ids = request.UserIds.Append(me.Id).Distinct().ToList();
         if (ids.Count < 2)
             return Problems.BadRequest("member-unknown", "Name at least one other person.");
-        var visible = await db.Users.CountAsync(u => ids.Contains(u.Id) && u.OrganizationId == me.OrganizationId && u.DeactivatedAt == null, ct);
-        if (visible != ids.Count)
+        var people = db.Users.Where(u => ids.Contains(u.Id) && u.OrganizationId == me.OrganizationId && u.DeactivatedAt == null);
+        if (me.IsGuest)
+        {
+            // A guest sees only the people they share a conversation with, so those are the only ones they can write to.
+            var mine = db.ConversationMembers.Where(m => m.UserId == me.Id).Select(m => m.ConversationId);
+            var peers = db.ConversationMembers.Where(m => mine.Contains(m.ConversationId)).Select(m => m.UserId);
+            people = people.Where(u => u.Id == me.Id || peers.Contains(u.Id));
+        }
+        if (await people.CountAsync(ct) != ids.Count)
             return Problems.BadRequest("member-unknown", "Some of these people are not active members of your organization.");
 
         var key = Conversation.DirectKeyOf(ids);
