@@ -14,14 +14,7 @@ public static class ListPresence
     /// </summary>
     public static async Task<Ok<List<Guid>>> HandleAsync(CurrentUser me, ParleyDb db, ConnectionRegistry connections, CancellationToken ct)
     {
-        var visible = db.Users.Where(u => u.OrganizationId == me.OrganizationId && u.DeactivatedAt == null);
-        if (me.IsGuest)
-        {
-            var mine = db.ConversationMembers.Where(m => m.UserId == me.Id).Select(m => m.ConversationId);
-            var peers = db.ConversationMembers.Where(m => mine.Contains(m.ConversationId)).Select(m => m.UserId);
-            visible = visible.Where(u => peers.Contains(u.Id));
-        }
-        var ids = await visible.Select(u => u.Id).ToListAsync(ct);
+        var ids = await db.VisibleUsers(me).Where(u => u.DeactivatedAt == null).Select(u => u.Id).ToListAsync(ct);
         return TypedResults.Ok(ids.Where(connections.IsOnline).ToList());
     }
 }

@@ -26,14 +26,7 @@ public static class ListUsers
     /// <summary>The organization's people. Guests see only the people they share a conversation with.</summary>
     public static async Task<Ok<List<UserDto>>> HandleAsync(CurrentUser me, ParleyDb db, CancellationToken ct)
     {
-        var users = db.Users.Where(u => u.OrganizationId == me.OrganizationId);
-        if (me.IsGuest)
-        {
-            var mine = db.ConversationMembers.Where(m => m.UserId == me.Id).Select(m => m.ConversationId);
-            var peers = db.ConversationMembers.Where(m => mine.Contains(m.ConversationId)).Select(m => m.UserId);
-            users = users.Where(u => u.Id == me.Id || peers.Contains(u.Id));
-        }
-        var list = await users.OrderBy(u => u.DisplayName).ToListAsync(ct);
+        var list = await db.VisibleUsers(me).OrderBy(u => u.DisplayName).ToListAsync(ct);
         return TypedResults.Ok(list.Select(u => u.ToDto()).ToList());
     }
 }

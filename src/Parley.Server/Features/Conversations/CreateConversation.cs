@@ -2,6 +2,7 @@ using System.ComponentModel.DataAnnotations;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Parley.Server.Data;
+using Parley.Server.Features.Accounts;
 using Parley.Server.Features.AuditLog;
 using Parley.Server.Platform;
 using Parley.Server.Realtime;
@@ -89,15 +90,8 @@ public static class OpenDirectConversation
         var ids = request.UserIds.Append(me.Id).Distinct().ToList();
         if (ids.Count < 2)
             return Problems.BadRequest("member-unknown", "Name at least one other person.");
-        var people = db.Users.Where(u => ids.Contains(u.Id) && u.OrganizationId == me.OrganizationId && u.DeactivatedAt == null);
-        if (me.IsGuest)
-        {
-            // A guest sees only the people they share a conversation with, so those are the only ones they can write to.
-            var mine = db.ConversationMembers.Where(m => m.UserId == me.Id).Select(m => m.ConversationId);
-            var peers = db.ConversationMembers.Where(m => mine.Contains(m.ConversationId)).Select(m => m.UserId);
-            people = people.Where(u => u.Id == me.Id || peers.Contains(u.Id));
-        }
-        if (await people.CountAsync(ct) != ids.Count)
+        // Only people the caller may see: a guest writes only to those they already share a conversation with.
+        if (await db.VisibleUsers(me).CountAsync(u => ids.Contains(u.Id) && u.DeactivatedAt == null, ct) != ids.Count)
             return Problems.BadRequest("member-unknown", "Some of these people are not active members of your organization.");
 
         var key = Conversation.DirectKeyOf(ids);
