@@ -21,6 +21,13 @@ function save(next: Pending[]) {
   localStorage.setItem(key, JSON.stringify(next));
 }
 
+/** What still waits for a conversation (and thread), less what the server has already echoed back live. */
+export function pendingIn(conversationId: number, threadRootId: number | null, delivered: Iterable<Message>): Pending[] {
+  const arrived = new Set<string>();
+  for (const m of delivered) if (m.clientMessageId) arrived.add(m.clientMessageId);
+  return outbox.value.filter(p => p.conversationId === conversationId && p.threadRootId === threadRootId && !arrived.has(p.clientMessageId));
+}
+
 export function enqueue(p: Omit<Pending, "clientMessageId" | "createdAt">) {
   const pending: Pending = { ...p, clientMessageId: crypto.randomUUID(), createdAt: new Date().toISOString() };
   save([...outbox.value, pending]);

@@ -21,12 +21,12 @@ export async function connect() {
   hub.on("MessageCreated", (m: Message) => {
     applyMessages(m.conversationId, [m]);
     const mine = m.senderId === session.value?.me.id;
-    if (!mine && m.conversationId !== currentConversationId.value) {
-      const mentioned = m.mentionsChannel || m.mentions.includes(session.value?.me.id ?? "");
-      updateConversation(m.conversationId, c => ({ ...c, unread: c.unread + 1, unreadMentions: c.unreadMentions + (mentioned ? 1 : 0), lastMessageSeq: m.seq }));
-    } else {
-      updateConversation(m.conversationId, c => ({ ...c, lastMessageSeq: Math.max(c.lastMessageSeq, m.seq) }));
-    }
+    const mentioned = m.mentionsChannel || m.mentions.includes(session.value?.me.id ?? "");
+    updateConversation(m.conversationId, c => {
+      if (m.seq <= c.lastMessageSeq) return c;                     // already counted (a snapshot or a repeat)
+      const counts = !mine && m.conversationId !== currentConversationId.value && m.seq > c.lastReadSeq;
+      return { ...c, lastMessageSeq: m.seq, unread: c.unread + (counts ? 1 : 0), unreadMentions: c.unreadMentions + (counts && mentioned ? 1 : 0) };
+    });
     if (!conversations.value.some(c => c.id === m.conversationId)) void refreshConversations();
     stopTyping(m.conversationId, m.senderId);
   });

@@ -146,8 +146,19 @@ export async function catchUp(conversationId: number) {
   }
 }
 
+/**
+ * Replaces the list with the server's, except where live events already took a conversation further than that
+ * snapshot (the request and the events race): there the local counts are the newer ones.
+ */
 export async function refreshConversations() {
-  conversations.value = await api.conversations();
+  const fresh = await api.conversations();
+  const local = new Map(conversations.value.map(c => [c.id, c]));
+  conversations.value = fresh.map(c => {
+    const known = local.get(c.id);
+    return known && known.lastMessageSeq > c.lastMessageSeq
+      ? { ...c, lastMessageSeq: known.lastMessageSeq, unread: known.unread, unreadMentions: known.unreadMentions, lastReadSeq: Math.max(c.lastReadSeq, known.lastReadSeq) }
+      : c;
+  });
 }
 
 export async function refreshUsers() {

@@ -98,6 +98,7 @@ public abstract class IntegrityTests(ParleyApp app)
         Assert.False(report.Intact);
         Assert.Equal(("conversation", (long?)channel.Id), (report.FirstBroken!.Chain, report.FirstBroken.ConversationId));
         Assert.Contains("message 1 differs from the record", report.FirstBroken.Problem);
+        Assert.True(report.FirstBroken.Index > 0, "names the record entry that says otherwise");
     }
 
     [Fact]

@@ -8,7 +8,8 @@ using Parley.Server.Platform;
 namespace Parley.Server.Features.Records;
 
 /// <param name="Chain">audit, or conversation.</param>
-/// <param name="Index">The first entry that does not check out (its position in its chain).</param>
+/// <param name="Index">The first entry that does not check out (its position in its chain); for a message row that differs
+/// from the record, the last entry about that message.</param>
 public sealed record BrokenLinkDto(string Chain, long? ConversationId, long Index, string Problem);
 
 public sealed record IntegrityReportDto(bool Intact, int ConversationsChecked, long EntriesChecked, long AuditEventsChecked, BrokenLinkDto? FirstBroken);
@@ -79,6 +80,7 @@ public static class VerifyIntegrity
         long expected = 1;
         var latestText = new Dictionary<long, string?>();
         var deleted = new HashSet<long>();
+        var lastEntryOf = new Dictionary<long, long>();          // message seq → index of the last entry about it
         while (true)
         {
             var batch = await db.RecordEntries.Where(r => r.ConversationId == conversationId && r.Index >= expected)
@@ -97,6 +99,7 @@ public static class VerifyIntegrity
                     latestText[r.MessageSeq] = r.Content is null ? null : JsonSerializer.Deserialize<MessageRecordContent>(r.Content, JsonSerializerOptions.Web)?.Text;
                 if (r.Kind == RecordKind.MessageDeleted)
                     deleted.Add(r.MessageSeq);
+                lastEntryOf[r.MessageSeq] = r.Index;
                 previous = r.Hash;
                 expected++;
             }
@@ -117,11 +120,12 @@ public static class VerifyIntegrity
                 || (m.DeletedAt is null && latestText.TryGetValue(m.Seq, out var text) && text is not null && text != m.Content)
                 || !latestText.ContainsKey(m.Seq);
             if (mismatch)
-                return (count, new BrokenLinkDto("conversation", conversationId, 0, $"message {m.Seq} differs from the record"));
+                return (count, new BrokenLinkDto("conversation", conversationId, lastEntryOf.GetValueOrDefault(m.Seq),
+                    $"message {m.Seq} differs from the record"));
         }
         // Messages are never removed, only tombstoned: a row gone from the table hides what the record says was posted.
         if (latestText.Keys.Where(seq => !seen.Contains(seq)).Order().FirstOrDefault() is > 0 and var missing)
-            return (count, new BrokenLinkDto("conversation", conversationId, 0, $"message {missing} is missing from the message table"));
+            return (count, new BrokenLinkDto("conversation", conversationId, lastEntryOf[missing], $"message {missing} is missing from the message table"));
         return (count, null);
     }
 }

@@ -1,7 +1,7 @@
 import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
 import { api, Conversation, Message } from "../api";
 import { formatDay, t } from "../i18n";
-import { outbox } from "../outbox";
+import { pendingIn } from "../outbox";
 import {
   conversations, conversationTitle, currentConversationId, loadNewest, loadOlder, navigate, session, timeline, timelines,
   typing, updateConversation, userName,
@@ -89,7 +89,7 @@ function MessageList({ conversation: c, onThread }: { conversation: Conversation
   const stick = useRef(true);
   const t_ = timelines.value.get(c.id);
   const messages = t_ ? [...t_.messages.values()].filter(m => m.threadRootId === null).sort((a, b) => a.seq - b.seq) : [];
-  const pending = outbox.value.filter(p => p.conversationId === c.id && p.threadRootId === null);
+  const pending = pendingIn(c.id, null, t_?.messages.values() ?? []);
   const newest = messages.length ? messages[messages.length - 1].seq : 0;
 
   useEffect(() => {                                   // load older pages when the top comes into view

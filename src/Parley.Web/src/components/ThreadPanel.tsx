@@ -2,7 +2,7 @@ import { useEffect } from "preact/hooks";
 import { Conversation } from "../api";
 import { t } from "../i18n";
 import { Icon } from "./Icon";
-import { outbox } from "../outbox";
+import { pendingIn } from "../outbox";
 import { loadReplies, timelines } from "../state";
 import { Composer } from "./Composer";
 import { MessageItem, PendingItem } from "./MessageItem";
@@ -13,7 +13,7 @@ export function ThreadPanel(props: { conversation: Conversation; rootId: number;
   const all = timelines.value.get(c.id)?.messages;
   const root = all?.get(props.rootId);
   const replies = all ? [...all.values()].filter(m => m.threadRootId === props.rootId).sort((a, b) => a.seq - b.seq) : [];
-  const pending = outbox.value.filter(p => p.conversationId === c.id && p.threadRootId === props.rootId);
+  const pending = pendingIn(c.id, props.rootId, all?.values() ?? []);
 
   return (
     <aside class="side-panel" aria-label={t("thread.title")}>
