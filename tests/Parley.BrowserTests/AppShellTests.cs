@@ -104,4 +104,29 @@ public sealed class AppShellTests
         await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Sign in to Parley" })).ToBeVisibleAsync();
         Assert.True(await page.EvaluateAsync<bool>("async () => !!(await caches.match('/offline.html'))"), "the offline page is cached for when no shell is");
     }
+
+    [Fact]
+    public async Task Older_history_loads_as_you_scroll_up()
+    {
+        var org = await _f.App.OrganizationAsync();
+        var channel = await org.Owner.CreateChannelAsync("archive-room");
+        for (var i = 1; i <= 120; i++)
+            await org.Owner.SendAsync(channel.Id, $"note number {i}");
+        var page = await _f.PageAsync(org.Owner, $"/c/{channel.Id}");
+        var list = page.GetByRole(AriaRole.Log, new() { Name = "Messages" });
+        await Expect(list.GetByText("note number 120", new() { Exact = true })).ToBeVisibleAsync();
+        await Expect(list.GetByText("note number 1", new() { Exact = true })).ToHaveCountAsync(0);
+        await Expect(page.GetByRole(AriaRole.Textbox, new() { Name = "Message" })).ToBeInViewportAsync();
+        Assert.True(await list.EvaluateAsync<bool>("el => el.scrollHeight > el.clientHeight"), "the list scrolls within the screen");
+
+        for (var attempt = 0; attempt < 10 && await list.GetByText("note number 1", new() { Exact = true }).CountAsync() == 0; attempt++)
+        {
+            await list.EvaluateAsync("el => el.scrollTop = 0");
+            await page.WaitForTimeoutAsync(400);
+        }
+
+        await Expect(list.GetByText("note number 1", new() { Exact = true })).ToHaveCountAsync(1);
+        await Expect(list.GetByText("This is the start of the conversation.")).ToBeVisibleAsync();
+        Assert.Equal(120, await list.Locator("article.message").CountAsync());
+    }
 }
