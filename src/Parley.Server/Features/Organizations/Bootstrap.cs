@@ -70,7 +70,9 @@ public sealed partial class Bootstrap(
             var address = server.Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault() ?? "http://localhost:5080";
             address = address.Replace("://[::]", "://localhost").Replace("://0.0.0.0", "://localhost").Replace("://+", "://localhost");
             Console.WriteLine();
-            Console.WriteLine("  Parley has no organization yet. Create the first one and its owner with this one-time token:");
+            Console.WriteLine("  Parley has no organization yet. Create the first one and its owner here (the link works once):");
+            Console.WriteLine($"  {address}/setup#{token}");
+            Console.WriteLine("  or with curl:");
             Console.WriteLine($"  curl -X POST {address}/api/v1/setup -H 'Content-Type: application/json' \\");
             Console.WriteLine($"    -d '{{\"token\":\"{token}\",\"organization\":\"Acme\",\"email\":\"you@example.com\",\"displayName\":\"You\",\"password\":\"a long password\"}}'");
             Console.WriteLine("  (or set Parley__Bootstrap__Organization, Parley__Bootstrap__Email and Parley__Bootstrap__Password)");

@@ -8,6 +8,7 @@ import { BrowseChannels } from "./BrowseChannels";
 import { ConversationView } from "./ConversationView";
 import { People } from "./People";
 import { Settings } from "./Settings";
+import { Setup } from "./Setup";
 import { Sidebar } from "./Sidebar";
 import { SignIn } from "./SignIn";
 
@@ -15,6 +16,7 @@ whenUnauthorized(() => { void disconnect(); signOut(); });
 
 export function App() {
   if (route.value.startsWith("/invite")) return <AcceptInvite />;
+  if (route.value.startsWith("/setup")) return <Setup />;
   if (!session.value) return <SignIn />;
   return <Shell key={session.value.me.sessionId} />;
 }
