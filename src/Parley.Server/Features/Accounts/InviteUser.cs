@@ -38,7 +38,7 @@ public static class InviteUser
         var now = clock.GetUtcNow();
         var invite = new Invite(me.OrganizationId, email, role, Secrets.Hash(token), me.Id, now, ValidFor);
         db.Invites.Add(invite);
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        await using var tx = await db.BeginWriteAsync(ct);
         await db.AuditAsync(me, AuditAction.UserInvited, "invite", invite.Id.ToString(), new { role = AccountDtos.RoleName(role) }, http, now, ct);
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
@@ -73,7 +73,7 @@ public static class AcceptInvite
         invite.Use(user.Id, now);
         db.Users.Add(user);
 
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        await using var tx = await db.BeginWriteAsync(ct);
         await db.AuditAsync(user.OrganizationId, AuditAction.UserJoined, user.Id, "user", user.Id.ToString(),
             new { invite = invite.Id, role = AccountDtos.RoleName(user.Role) }, http.ClientAddress(), now, ct);
         await db.SaveChangesAsync(ct);

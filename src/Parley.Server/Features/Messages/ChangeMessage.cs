@@ -38,7 +38,7 @@ public static class EditMessage
         var now = clock.GetUtcNow();
         long? rootSeq = message.ThreadRootId is { } rootId ? await db.Messages.Where(m => m.Id == rootId).Select(m => m.Seq).SingleAsync(ct) : null;
 
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        await using var tx = await db.BeginWriteAsync(ct);
         var position = await db.AdvanceAsync(conversationId, newMessage: false, ct);
         message.Edit(rendered, position.EntryIndex, now);
         await db.Mentions.Where(m => m.MessageId == message.Id).ExecuteDeleteAsync(ct);
@@ -76,7 +76,7 @@ public static class DeleteMessage
         message.EnsureNotDeleted();
 
         var now = clock.GetUtcNow();
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        await using var tx = await db.BeginWriteAsync(ct);
         var position = await db.AdvanceAsync(conversationId, newMessage: false, ct);
         message.Delete(me.Id, position.EntryIndex, now);
         await db.Mentions.Where(m => m.MessageId == message.Id).ExecuteDeleteAsync(ct);
@@ -113,7 +113,7 @@ public static class React
             return TypedResults.Ok(await db.ToDtoAsync(message, ct));       // already so: nothing to record
 
         var now = clock.GetUtcNow();
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        await using var tx = await db.BeginWriteAsync(ct);
         var position = await db.AdvanceAsync(conversationId, newMessage: false, ct);
         if (add)
             db.Reactions.Add(new Reaction(message.Id, me.Id, emoji, now));
