@@ -107,7 +107,8 @@ for db in $databases; do
     --operator-password "$operator_password" --out "$out" "${quick[@]}" "${scale[@]}"
   outputs+=("$out")
   stop_server
-  [ "$db" = Postgres ] && stop_test_postgres && PG_DIR=""
+  cp "$data_dir/server.log" "${out%.json}-server.log"
+  if [ "$db" = Postgres ]; then stop_test_postgres; PG_DIR=""; fi
   rm -rf "$data_dir"
 done
 

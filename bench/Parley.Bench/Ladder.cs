@@ -15,7 +15,7 @@ public delegate (long ConversationId, BenchUser Sender, int Recipients) PickSend
 /// </summary>
 public sealed class Ladder(ParleyApi api, LiveFleet fleet, ServerProbe server, StepTiming timing, Action<string> log)
 {
-    private const int MaxOutstanding = 2000;
+    private const int MaxOutstanding = 512;
     private static int _stepIds;
     private int _outstanding;
 
@@ -25,6 +25,7 @@ public sealed class Ladder(ParleyApi api, LiveFleet fleet, ServerProbe server, S
         var recorder = NewRecorder(rate * total.TotalSeconds, rate * timing.Window.TotalSeconds * recipientsPerMessage);
         var random = new Random(recorder.StepId);
         var sends = new List<Task>();
+        using var stepOver = StepCancellation(ct);
         var start = Stopwatch.GetTimestamp();
         var cpuWindow = BeginWindow(recorder, start);
         var end = recorder.WindowEnd;
@@ -41,7 +42,7 @@ public sealed class Ladder(ParleyApi api, LiveFleet fleet, ServerProbe server, S
                     continue;
                 }
                 var (conversationId, sender, recipients) = pick(random);
-                sends.Add(SendAsync(recorder, conversationId, sender, recipients, at, ct));
+                sends.Add(SendAsync(recorder, conversationId, sender, recipients, at, stepOver.Token));
             }
             await Task.Delay(1, ct);
         }
@@ -53,6 +54,7 @@ public sealed class Ladder(ParleyApi api, LiveFleet fleet, ServerProbe server, S
     {
         var recorder = NewRecorder(expectedRate * (timing.Warmup + timing.Window).TotalSeconds * 2,
             expectedRate * 2 * timing.Window.TotalSeconds * recipientsPerMessage);
+        using var stepOver = StepCancellation(ct);
         var start = Stopwatch.GetTimestamp();
         var cpuWindow = BeginWindow(recorder, start);
         var workers = Enumerable.Range(0, senders).Select(w => Task.Run(async () =>
@@ -61,10 +63,18 @@ public sealed class Ladder(ParleyApi api, LiveFleet fleet, ServerProbe server, S
             while (Stopwatch.GetTimestamp() < recorder.WindowEnd && !ct.IsCancellationRequested)
             {
                 var (conversationId, sender, recipients) = pick(random);
-                await SendAsync(recorder, conversationId, sender, recipients, Stopwatch.GetTimestamp(), ct);
+                await SendAsync(recorder, conversationId, sender, recipients, Stopwatch.GetTimestamp(), stepOver.Token);
             }
         }, ct)).ToList();
         return await FinishAsync(scenario, $"closed, {senders} senders", null, senders, recorder, workers, cpuWindow, ct);
+    }
+
+    /// <summary>Every step is bounded: sends still unanswered after warm-up, window and drain are abandoned (and counted).</summary>
+    private CancellationTokenSource StepCancellation(CancellationToken ct)
+    {
+        var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        cts.CancelAfter(timing.Warmup + timing.Window + timing.Drain);
+        return cts;
     }
 
     private StepRecorder NewRecorder(double messages, double deliveries)
@@ -105,7 +115,7 @@ public sealed class Ladder(ParleyApi api, LiveFleet fleet, ServerProbe server, S
             else
                 recorder.SendFailed(index);
         }
-        catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+        catch (Exception e) when (e is HttpRequestException or OperationCanceledException)
         {
             recorder.SendFailed(index);
         }
@@ -118,7 +128,7 @@ public sealed class Ladder(ParleyApi api, LiveFleet fleet, ServerProbe server, S
     private async Task<StepResult> FinishAsync(string scenario, string label, double? rate, int? senders, StepRecorder recorder,
         List<Task> sends, Task<(double Server, double Bench)> cpuWindow, CancellationToken ct)
     {
-        await Task.WhenAny(Task.WhenAll(sends), Task.Delay(timing.Drain + TimeSpan.FromSeconds(10), ct));
+        await Task.WhenAny(Task.WhenAll(sends), Task.Delay(timing.Drain + TimeSpan.FromSeconds(2), ct));
         var drainUntil = Stopwatch.GetTimestamp() + (long)(timing.Drain.TotalSeconds * Stopwatch.Frequency);
         while (!recorder.AllDelivered() && Stopwatch.GetTimestamp() < drainUntil)
             await Task.Delay(50, ct);
