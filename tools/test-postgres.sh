@@ -1,5 +1,6 @@
 # Sourced by test.sh: starts a throwaway PostgreSQL cluster on 127.0.0.1 and exports PARLEY_TEST_POSTGRES.
 # Installs Debian's postgresql package first when it is missing and we are root. Stops the cluster on exit.
+# PG_OPTIONS overrides the server settings: tests run without fsync; the benchmark keeps PostgreSQL's durable defaults.
 
 find_pg_bin() {
   local dir
@@ -40,7 +41,7 @@ start_test_postgres() {
   local port
   for port in $(seq 25432 25462); do
     if "${run[@]}" "$bin/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/log" -w -t 60 \
-         -o "-c listen_addresses=127.0.0.1 -p $port -k $PG_DIR -c fsync=off -c max_connections=300" start >/dev/null 2>&1; then
+         -o "-c listen_addresses=127.0.0.1 -p $port -k $PG_DIR ${PG_OPTIONS:--c fsync=off -c max_connections=300}" start >/dev/null 2>&1; then
       PG_BIN=$bin
       PG_RUN=("${run[@]}")
       export PARLEY_TEST_POSTGRES="Host=127.0.0.1;Port=$port;Username=postgres;Password=$password;Include Error Detail=true"

@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 using Parley.Server.Features.Accounts;
 using Parley.Server.Features.AuditLog;
@@ -26,12 +27,40 @@ public abstract class ParleyDb(DbContextOptions options) : DbContext(options)
     public DbSet<RecordEntry> RecordEntries => Set<RecordEntry>();
     public DbSet<AuditEvent> AuditEvents => Set<AuditEvent>();
 
+    /// <summary>Begins a transaction that writes. Use this, not Database.BeginTransactionAsync: SQLite queues writers.</summary>
+    public virtual Task<IDbContextTransaction> BeginWriteAsync(CancellationToken ct) => Database.BeginTransactionAsync(ct);
+
     protected override void OnModelCreating(ModelBuilder model) =>
         model.ApplyConfigurationsFromAssembly(typeof(ParleyDb).Assembly);
 }
 
-public sealed class SqliteParleyDb(DbContextOptions<SqliteParleyDb> options) : ParleyDb(options)
+public sealed class SqliteParleyDb(DbContextOptions<SqliteParleyDb> options, SqliteWriteGate? gate = null) : ParleyDb(options)
 {
+    public override async Task<IDbContextTransaction> BeginWriteAsync(CancellationToken ct)
+    {
+        if (gate is null)
+            return await base.BeginWriteAsync(ct);
+        var exit = await gate.EnterAsync(ct);
+        try
+        {
+            return new SqliteWriteGate.Transaction(await Database.BeginTransactionAsync(ct), exit);
+        }
+        catch
+        {
+            exit.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>A save outside a write transaction is a write transaction of its own: it queues too.</summary>
+    public override async Task<int> SaveChangesAsync(bool acceptAllChangesOnSuccess, CancellationToken ct = default)
+    {
+        if (gate is null || Database.CurrentTransaction is not null || !ChangeTracker.HasChanges())
+            return await base.SaveChangesAsync(acceptAllChangesOnSuccess, ct);
+        using var exit = await gate.EnterAsync(ct);
+        return await base.SaveChangesAsync(acceptAllChangesOnSuccess, ct);
+    }
+
     // SQLite can neither compare nor sort DateTimeOffset: store it as a sortable 64-bit integer.
     protected override void ConfigureConventions(ModelConfigurationBuilder conventions) =>
         conventions.Properties<DateTimeOffset>().HaveConversion<DateTimeOffsetToBinaryConverter>();

@@ -54,8 +54,12 @@ internal sealed class SessionTokenHandler(
 
         var now = clock.GetUtcNow();
         if (now - session.LastSeenAt > SeenResolution)
+        {
+            await using var tx = await db.BeginWriteAsync(Context.RequestAborted);
             await db.Sessions.Where(s => s.Id == session.Id)
                 .ExecuteUpdateAsync(s => s.SetProperty(x => x.LastSeenAt, now), Context.RequestAborted);
+            await tx.CommitAsync(Context.RequestAborted);
+        }
 
         var user = session.User;
         List<Claim> claims =

@@ -38,7 +38,7 @@ public static class InviteUser
         var now = clock.GetUtcNow();
         var invite = new Invite(me.OrganizationId, email, role, Secrets.Hash(token), me.Id, now, ValidFor);
         db.Invites.Add(invite);
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        await using var tx = await db.BeginWriteAsync(ct);
         await db.AuditAsync(me, AuditAction.UserInvited, "invite", invite.Id.ToString(), new { role = AccountDtos.RoleName(role) }, http, now, ct);
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
@@ -73,7 +73,7 @@ public static class AcceptInvite
         invite.Use(user.Id, now);
         db.Users.Add(user);
 
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        await using var tx = await db.BeginWriteAsync(ct);
         // Claimed in the database: of two people racing with one link, exactly one gets the account.
         if (await db.Invites.Where(i => i.Id == invite.Id && i.UsedAt == null)
                 .ExecuteUpdateAsync(s => s.SetProperty(i => i.UsedAt, now).SetProperty(i => i.UsedBy, user.Id), ct) == 0)

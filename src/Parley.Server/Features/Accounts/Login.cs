@@ -41,7 +41,7 @@ public static class Login
         if (!passwords.Verify(user.PasswordHash, request.Password) || !user.IsActive || org!.SuspendedAt is not null)
         {
             throttle.Failed(email);
-            await using var failTx = await db.Database.BeginTransactionAsync(ct);
+            await using var failTx = await db.BeginWriteAsync(ct);
             await db.AuditAsync(user.OrganizationId, AuditAction.LoginFailed, user.Id, "user", user.Id.ToString(),
                 new { reason = user.IsActive ? "password" : "deactivated" }, http.ClientAddress(), now, ct);
             await db.SaveChangesAsync(ct);
@@ -56,7 +56,7 @@ public static class Login
         var session = new Session(user, request.DeviceName, Secrets.Hash(token), http.ClientAddress(), now);
         db.Sessions.Add(session);
 
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        await using var tx = await db.BeginWriteAsync(ct);
         await db.AuditAsync(user.OrganizationId, AuditAction.LoginSucceeded, user.Id, "session", session.Id.ToString(),
             new { device = session.DeviceName }, http.ClientAddress(), now, ct);
         await db.SaveChangesAsync(ct);

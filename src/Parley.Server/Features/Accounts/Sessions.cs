@@ -38,7 +38,7 @@ public static class RevokeSession
 
         var now = clock.GetUtcNow();
         session.Revoke(now);
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        await using var tx = await db.BeginWriteAsync(ct);
         await db.AuditAsync(me, AuditAction.SessionRevoked, "session", session.Id.ToString(), new { device = session.DeviceName }, http, now, ct);
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);

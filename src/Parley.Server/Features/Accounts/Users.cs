@@ -53,7 +53,7 @@ public static class ChangeUserRole
 
         var before = user.Role;
         var now = clock.GetUtcNow();
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        await using var tx = await db.BeginWriteAsync(ct);
         await db.AuditAsync(me, AuditAction.UserRoleChanged, "user", user.Id.ToString(),
             new { before = AccountDtos.RoleName(before), after = AccountDtos.RoleName(role) }, http, now, ct);
         // Counted after the audit entry locked the organization's row, so two owners demoting each other can't both win.
@@ -84,7 +84,7 @@ public static class DeactivateUser
 
         var now = clock.GetUtcNow();
         user.Deactivate(now);
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        await using var tx = await db.BeginWriteAsync(ct);
         var ended = await db.Sessions.Where(s => s.UserId == user.Id && s.RevokedAt == null)
             .ExecuteUpdateAsync(s => s.SetProperty(x => x.RevokedAt, now), ct);
         await db.AuditAsync(me, AuditAction.UserDeactivated, "user", user.Id.ToString(), new { sessionsEnded = ended }, http, now, ct);

@@ -48,7 +48,7 @@ public static class CreateChannel
 
         try
         {
-            await using var tx = await db.Database.BeginTransactionAsync(ct);
+            await using var tx = await db.BeginWriteAsync(ct);
             db.Conversations.Add(channel);
             await db.SaveChangesAsync(ct);
             db.ConversationMembers.Add(new ConversationMember(channel, me.Id, MemberRole.Owner, now));
@@ -103,7 +103,7 @@ public static class OpenDirectConversation
         var conversation = Conversation.Direct(me.OrganizationId, ids, me.Id, now);
         try
         {
-            await using var tx = await db.Database.BeginTransactionAsync(ct);
+            await using var tx = await db.BeginWriteAsync(ct);
             db.Conversations.Add(conversation);
             await db.SaveChangesAsync(ct);
             foreach (var id in ids)

@@ -74,7 +74,7 @@ public static class ConversationAudit
     public static async Task SaveWithAuditAsync(this ParleyDb db, CurrentUser me, AuditAction action, long conversationId, object? data,
         HttpContext http, TimeProvider clock, CancellationToken ct)
     {
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        await using var tx = await db.BeginWriteAsync(ct);
         await db.AuditAsync(me, action, "conversation", conversationId.ToString(System.Globalization.CultureInfo.InvariantCulture), data, http, clock.GetUtcNow(), ct);
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);

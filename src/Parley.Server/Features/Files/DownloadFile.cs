@@ -26,7 +26,7 @@ public static class DownloadFile
             return Problems.NotFound("file");
 
         var now = clock.GetUtcNow();
-        await using (var tx = await db.Database.BeginTransactionAsync(ct))
+        await using (var tx = await db.BeginWriteAsync(ct))
         {
             await db.AuditAsync(me, AuditAction.FileDownloaded, "file", file.Id.ToString(), new { file.ConversationId, file.Sha256 }, http, now, ct);
             await db.SaveChangesAsync(ct);

@@ -45,7 +45,7 @@ public static class UploadFile
                 var now = clock.GetUtcNow();
                 var file = new StoredFile(me.OrganizationId, conversationId, me.Id, name, contentType, saved.Size, saved.Sha256, now);
                 db.Files.Add(file);
-                await using var tx = await db.Database.BeginTransactionAsync(ct);
+                await using var tx = await db.BeginWriteAsync(ct);
                 await db.AuditAsync(me, AuditAction.FileUploaded, "file", file.Id.ToString(),
                     new { conversationId, size = saved.Size, sha256 = saved.Sha256 }, http, now, ct);
                 await db.SaveChangesAsync(ct);

@@ -38,7 +38,7 @@ public static class EditMessage
         var now = clock.GetUtcNow();
         long? rootSeq = message.ThreadRootId is { } rootId ? await db.Messages.Where(m => m.Id == rootId).Select(m => m.Seq).SingleAsync(ct) : null;
 
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        await using var tx = await db.BeginWriteAsync(ct);
         var position = await db.AdvanceAsync(conversationId, newMessage: false, ct);
         await db.Entry(message).ReloadAsync(ct);    // read again under the lock: a concurrent delete may have just committed
         message.Edit(rendered, position.EntryIndex, now);
@@ -77,7 +77,7 @@ public static class DeleteMessage
         message.EnsureNotDeleted();
 
         var now = clock.GetUtcNow();
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        await using var tx = await db.BeginWriteAsync(ct);
         var position = await db.AdvanceAsync(conversationId, newMessage: false, ct);
         await db.Entry(message).ReloadAsync(ct);    // read again under the lock: a concurrent delete may have just committed
         message.Delete(me.Id, position.EntryIndex, now);
@@ -115,7 +115,7 @@ public static class React
             return TypedResults.Ok(await db.ToDtoAsync(message, ct));       // already so: nothing to record
 
         var now = clock.GetUtcNow();
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        await using var tx = await db.BeginWriteAsync(ct);
         var position = await db.AdvanceAsync(conversationId, newMessage: false, ct);
         // Checked again under the lock: a concurrent request may have just made the same change, or deleted the message.
         await db.Entry(message).ReloadAsync(ct);

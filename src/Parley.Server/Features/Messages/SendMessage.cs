@@ -66,7 +66,7 @@ public static class SendMessage
         Message message;
         try
         {
-            await using var tx = await db.Database.BeginTransactionAsync(ct);
+            await using var tx = await db.BeginWriteAsync(ct);
             var position = await db.AdvanceAsync(conversationId, newMessage: true, ct);
             if (root is not null)
             {

@@ -93,7 +93,7 @@ public sealed partial class Bootstrap(
         db.Users.Add(owner);
         await db.SaveChangesAsync(ct);                  // the organization row must exist before its audit chain moves
 
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        await using var tx = await db.BeginWriteAsync(ct);
         await db.AuditAsync(org.Id, AuditAction.OrganizationCreated, owner.Id, "organization", org.Id.ToString(),
             new { name = org.Name, bootstrap = true }, address, now, ct);
         await db.SaveChangesAsync(ct);

@@ -63,7 +63,7 @@ public static class CreateOrganization
         db.Invites.Add(invite);
         await db.SaveChangesAsync(ct);
 
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        await using var tx = await db.BeginWriteAsync(ct);
         await db.AuditAsync(org.Id, AuditAction.OrganizationCreated, me.Id, "organization", org.Id.ToString(),
             new { name = org.Name, byOperatorOf = me.OrganizationId }, http.ClientAddress(), now, ct);
         await db.SaveChangesAsync(ct);
@@ -101,7 +101,7 @@ public static class RenameOrganization
         var before = org.Name;
         org.Rename(request.Name);
         var now = clock.GetUtcNow();
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        await using var tx = await db.BeginWriteAsync(ct);
         await db.AuditAsync(me, AuditAction.OrganizationSettingsChanged, "organization", org.Id.ToString(),
             new { setting = "name", before, after = org.Name }, http, now, ct);
         await db.SaveChangesAsync(ct);

@@ -1,0 +1,110 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+
+namespace Parley.Bench;
+
+/// <summary>Merges the runs of each database into one JSON file and one Markdown section of docs/benchmarks.md.</summary>
+public static class Report
+{
+    public const string Begin = "<!-- bench:results:begin -->", End = "<!-- bench:results:end -->";
+
+    public sealed record Combined(DateTimeOffset GeneratedAt, string Command, List<RunResult> Runs);
+
+    public static async Task<int> WriteAsync(string[] args)
+    {
+        string? json = null, markdown = null, command = "bench/run.sh";
+        List<string> inputs = [];
+        for (var i = 0; i < args.Length; i++)
+            switch (args[i])
+            {
+                case "--json": json = args[++i]; break;
+                case "--markdown": markdown = args[++i]; break;
+                case "--command": command = args[++i]; break;
+                default: inputs.Add(args[i]); break;
+            }
+        if (json is null || markdown is null || inputs.Count == 0)
+            throw new ArgumentException("report needs --json, --markdown and at least one run file.");
+
+        List<RunResult> runs = [];
+        foreach (var input in inputs.Where(File.Exists))
+            runs.Add(JsonSerializer.Deserialize<RunResult>(await File.ReadAllTextAsync(input), BenchMain.Output)!);
+        var combined = new Combined(DateTimeOffset.UtcNow, command, runs);
+        await File.WriteAllTextAsync(json, JsonSerializer.Serialize(combined, BenchMain.Output));
+
+        var doc = File.Exists(markdown) ? await File.ReadAllTextAsync(markdown) : $"# Benchmarks\n\n{Begin}\n{End}\n";
+        var (b, e) = (doc.IndexOf(Begin, StringComparison.Ordinal), doc.IndexOf(End, StringComparison.Ordinal));
+        if (b < 0 || e < b)
+            throw new ArgumentException($"{markdown} lacks the {Begin} and {End} markers.");
+        doc = doc[..(b + Begin.Length)] + "\n" + Markdown(combined) + doc[e..];
+        await File.WriteAllTextAsync(markdown, doc);
+        BenchMain.Log($"Wrote {json} and the results section of {markdown}.");
+        return 0;
+    }
+
+    public static string Markdown(Combined c)
+    {
+        var md = new StringBuilder();
+        var inv = CultureInfo.InvariantCulture;
+        void Line(string s) => md.Append(s).Append('\n');
+
+        var first = c.Runs[0].Machine;
+        Line($"Taken {c.GeneratedAt:yyyy-MM-dd HH:mm} UTC with `{c.Command}` on {first.Cores} cores ({first.Cpu}), {first.Runtime}, " +
+             $"Linux {first.Kernel}. Load average before/after each run: " +
+             string.Join("; ", c.Runs.Select(r => string.Create(inv, $"{r.Database} {r.Machine.LoadAverageBefore:0.0}/{r.Machine.LoadAverageAfter:0.0}"))) +
+             ". The load generator runs on the same machine.");
+        Line("");
+        Line("| | target | " + string.Join(" | ", c.Runs.Select(r => r.Database)) + " |");
+        Line("| --- | --- | " + string.Join(" | ", c.Runs.Select(_ => "---")) + " |");
+        Line("| one-to-one, durable sends/s sustained (p99) | ≥ 4,000 (< 50 ms) | " + string.Join(" | ", c.Runs.Select(r => Best(r, "one-to-one", s => s.SentPerSecond))) + " |");
+        Line("| group of 200, deliveries/s sustained (p99) | ≥ 20,000 (< 50 ms) | " + string.Join(" | ", c.Runs.Select(r => Best(r, "group", s => s.DeliveredPerSecond))) + " |");
+        Line("| large channel, deliveries/s sustained (p99) | – | " + string.Join(" | ", c.Runs.Select(r => Best(r, "large channel", s => s.DeliveredPerSecond))) + " |");
+        Line("| idle connections, server memory per connection | < 64 KiB | " + string.Join(" | ", c.Runs.Select(r => r.Idle is { } i ? $"{i.KiBPerConnection:0.0} KiB" : "–")) + " |");
+        Line("| history, page of 50 with 1,000,000 stored, p99 | < 20 ms | " + string.Join(" | ", c.Runs.Select(r => r.History is { } h ? string.Create(inv, $"{h.PageMs.P99:0.0} ms") : "–")) + " |");
+        Line("| closed loop maximum, one-to-one sends/s (p99) | – | " + string.Join(" | ", c.Runs.Select(r => Closed(r, "one-to-one", s => s.SentPerSecond))) + " |");
+        Line("| closed loop maximum, group deliveries/s (p99) | – | " + string.Join(" | ", c.Runs.Select(r => Closed(r, "group", s => s.DeliveredPerSecond))) + " |");
+        Line("");
+        foreach (var run in c.Runs)
+        {
+            Line($"### {run.Database}");
+            Line("");
+            Line($"Run took {run.DurationSeconds:0} s; {string.Join("; ", run.Settings.Select(kv => $"{kv.Key}: {kv.Value}"))}.");
+            Line("");
+            Line("| scenario | step | sent/s | delivered/s | lost | errors | p50 | p90 | p99 | max | ack p99 | server CPU µs/delivery | server CPU | bench CPU | RSS MiB | sustained |");
+            Line("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |");
+            foreach (var s in run.Ladders.SelectMany(l => l.Steps))
+                Line(string.Create(inv, $"| {s.Scenario} | {s.Step} | {s.SentPerSecond:0} | {s.DeliveredPerSecond:0} | {s.Lost} | {s.SendErrors + s.Skipped} | " +
+                    $"{s.LatencyMs.P50:0.0} | {s.LatencyMs.P90:0.0} | {s.LatencyMs.P99:0.0} | {s.LatencyMs.Max:0} | {s.AckMs.P99:0.0} | " +
+                    $"{s.ServerCpuMicrosPerDelivery:0.0} | {s.ServerCpuPercent:0}% | {s.BenchCpuPercent:0}% | {s.ServerRssMiB:0} | {(s.Sustained ? "yes" : "no")} |"));
+            if (run.Ladders.SelectMany(l => l.Steps).Sum(s => s.Misdelivered + s.OutOfOrder) is var odd and > 0)
+                Line($"\nMisdelivered or out-of-order deliveries: {odd} (see latest.json).");
+            if (run.Idle is { } idle)
+            {
+                Line("");
+                Line("| idle connections | " + string.Join(" | ", idle.Points.Select(p => p.Connections.ToString("N0", inv))) + " |");
+                Line("| --- | " + string.Join(" | ", idle.Points.Select(_ => "---:")) + " |");
+                Line("| server RSS, MiB | " + string.Join(" | ", idle.Points.Select(p => p.RssMiB.ToString("0", inv))) + " |");
+                Line("| seconds to connect the step | " + string.Join(" | ", idle.Points.Select(p => p.ConnectSeconds.ToString("0.0", inv))) + " |");
+                Line(string.Create(inv, $"\nSlope: {idle.KiBPerConnection:0.0} KiB of server RSS per connection."));
+            }
+            if (run.History is { } h)
+            {
+                var integrity = h.IntegrityVerified is { } ok ? (ok ? "intact." : "BROKEN.") : "not run in this pass.";
+                Line(string.Format(inv, "\nHistory: {0:N0} messages stored ({1}) Seeded in {2:0} s. ", h.MessagesStored, h.Notes, h.SeedSeconds) +
+                    string.Create(inv, $"{h.Pages} pages: p50 {h.PageMs.P50:0.0} ms, p90 {h.PageMs.P90:0.0} ms, p99 {h.PageMs.P99:0.0} ms, max {h.PageMs.Max:0.0} ms; " +
+                    $"{h.ServerCpuMicrosPerPage:0} µs of server CPU per page. Integrity check: {integrity}"));
+            }
+            Line("");
+        }
+        return md.ToString();
+
+        string Best(RunResult r, string scenario, Func<StepResult, double> value) =>
+            r.Ladders.FirstOrDefault(l => l.Scenario == scenario)?.BestSustained is { } s
+                ? string.Create(inv, $"{value(s):N0} ({s.LatencyMs.P99:0.0} ms)")
+                : "none sustained";
+        string Closed(RunResult r, string scenario, Func<StepResult, double> value) =>
+            r.Ladders.FirstOrDefault(l => l.Scenario == scenario)?.Steps.LastOrDefault(s => s.Senders is not null) is { } s
+                ? string.Create(inv, $"{value(s):N0} ({s.LatencyMs.P99:0.0} ms)")
+                : "–";
+    }
+}

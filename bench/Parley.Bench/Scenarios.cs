@@ -1,0 +1,102 @@
+using System.Diagnostics;
+
+namespace Parley.Bench;
+
+/// <summary>The five scenarios, run in an order that lets each reuse what the previous one set up.</summary>
+public sealed class Scenarios(BenchSettings settings, ParleyApi api, ServerProbe server, Action<string> log)
+{
+    public async Task<RunResult> RunAsync(CancellationToken ct)
+    {
+        var started = DateTimeOffset.UtcNow;
+        var clock = Stopwatch.StartNew();
+        var loadBefore = ServerProbe.LoadAverage();
+        var runId = started.ToString("MMddHHmmss", System.Globalization.CultureInfo.InvariantCulture);
+
+        log($"Provisioning {settings.Users:N0} users through the API...");
+        var org = await Provisioner.CreateAsync(api, settings.OperatorEmail, settings.OperatorPassword, settings.Users, runId, log, ct);
+        var active = org.Users.Take(200).ToList();
+        var pairs = await Provisioner.OpenPairsAsync(api, active, ct);
+        var group = await Provisioner.CreateChannelAsync(api, org.Owner, "group-200", active, ct);
+        log($"Adding {settings.Users:N0} members to the large channel...");
+        var large = await Provisioner.CreateChannelAsync(api, org.Owner, "large", org.Users, ct);
+        log($"Provisioned in {clock.Elapsed.TotalSeconds:0} s.");
+
+        await using var fleet = new LiveFleet(new Uri(api.BaseUri, "/hubs/events"));
+        foreach (var user in org.Users)
+            fleet.Allowed[user.Index] = user.Index < active.Count ? [pairs[user.Index / 2], group, large] : [large];
+
+        var idle = await IdleAsync(fleet, org.Users, ct);
+        var ladder = new Ladder(api, fleet, server, settings.Timing, log);
+        List<LadderResult> ladders =
+        [
+            await RunLadderAsync(ladder, "one-to-one", $"{active.Count} users in {pairs.Count} direct conversations, both directions",
+                settings.OneToOneRates, settings.OneToOneSenders, 2, r =>
+                {
+                    var pair = r.Next(pairs.Count);
+                    return (pairs[pair], active[2 * pair + r.Next(2)], 2);
+                }, ct),
+            await RunLadderAsync(ladder, "group", $"one conversation of {active.Count} members, random senders, every member receives",
+                settings.GroupRates, settings.GroupSenders, active.Count, r => (group, active[r.Next(active.Count)], active.Count), ct),
+            await RunLadderAsync(ladder, "large channel", $"one conversation of {org.Users.Count:N0} members, all connected",
+                settings.LargeRates, settings.LargeSenders, org.Users.Count, r => (large, org.Users[r.Next(org.Users.Count)], org.Users.Count), ct),
+        ];
+        log("Disconnecting...");
+        await fleet.DisconnectAllAsync();
+
+        var history = settings.HistoryMessages > 0 ? await HistoryScenario.RunAsync(settings, api, server, org.Owner, log, ct) : null;
+        return new RunResult(settings.Database, started, Math.Round(clock.Elapsed.TotalSeconds), Machine(loadBefore), settings.Describe(),
+            ladders, idle, history);
+    }
+
+    private async Task<IdleResult> IdleAsync(LiveFleet fleet, List<BenchUser> users, CancellationToken ct)
+    {
+        log("Idle connections:");
+        await Task.Delay(TimeSpan.FromSeconds(2), ct);
+        List<IdlePoint> points = [new(0, Math.Round(server.RssBytes() / 1048576.0, 1), 0)];
+        foreach (var target in settings.IdleSteps.Where(s => s <= users.Count))
+        {
+            var clock = Stopwatch.StartNew();
+            await fleet.ConnectAsync(users.Take(target), 32, ct);
+            var connectSeconds = Math.Round(clock.Elapsed.TotalSeconds, 1);
+            await Task.Delay(settings.IdleSettle, ct);   // presence fan-out and allocations settle
+            points.Add(new IdlePoint(fleet.Count, Math.Round(server.RssBytes() / 1048576.0, 1), connectSeconds));
+            log($"  {fleet.Count,5} connections: RSS {points[^1].RssMiB} MiB (connected in {connectSeconds} s)");
+        }
+        var measured = points.Skip(1).ToList();
+        return new IdleResult(points, Math.Round(Slope(measured.Count >= 2 ? measured : points) * 1024, 1));
+    }
+
+    /// <summary>Least-squares slope of RSS (MiB) over connections.</summary>
+    private static double Slope(List<IdlePoint> points)
+    {
+        var mx = points.Average(p => (double)p.Connections);
+        var my = points.Average(p => p.RssMiB);
+        var sxx = points.Sum(p => (p.Connections - mx) * (p.Connections - mx));
+        return sxx == 0 ? 0 : points.Sum(p => (p.Connections - mx) * (p.RssMiB - my)) / sxx;
+    }
+
+    private async Task<LadderResult> RunLadderAsync(Ladder ladder, string name, string description, IReadOnlyList<double> rates,
+        int closedSenders, int recipients, PickSender pick, CancellationToken ct)
+    {
+        log($"{name}: {description}");
+        List<StepResult> steps = [];
+        foreach (var rate in rates)
+        {
+            var step = await ladder.OpenAsync(name, rate, pick, recipients, ct);
+            steps.Add(step);
+            // Far past saturation the next, higher step only queues more: stop the open ladder here.
+            if (step.SentPerSecond < 0.8 * rate || step.LatencyMs.P99 > 2000)
+                break;
+        }
+        var best = steps.Where(s => s.Sustained).Select(s => s.OfferedPerSecond ?? 0).DefaultIfEmpty(rates[0]).Max();
+        steps.Add(await ladder.ClosedAsync(name, closedSenders, pick, recipients, best * 2, ct));
+        return new LadderResult(name, description, steps);
+    }
+
+    private static MachineInfo Machine(double loadBefore)
+    {
+        var cpu = File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1].Trim() ?? "?";
+        return new MachineInfo(Environment.ProcessorCount, cpu, loadBefore, ServerProbe.LoadAverage(),
+            File.ReadAllText("/proc/sys/kernel/osrelease").Trim(), System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription);
+    }
+}
