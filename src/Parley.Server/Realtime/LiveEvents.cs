@@ -11,7 +11,8 @@ namespace Parley.Server.Realtime;
 /// The only class that talks to the hub context. Called after commit; recipients are decided now, from the
 /// conversation's members, so someone removed a moment ago gets nothing.
 /// </summary>
-public sealed partial class LiveEvents(IHubContext<ParleyHub, IParleyClient> hub, ParleyDb db, ILogger<LiveEvents> logger)
+public sealed partial class LiveEvents(
+    IHubContext<ParleyHub, IParleyClient> hub, ParleyDb db, AnnouncementOrder order, ILogger<LiveEvents> logger)
 {
     public enum MessageChange { Created, Edited, Deleted, Reaction }
 
@@ -24,14 +25,15 @@ public sealed partial class LiveEvents(IHubContext<ParleyHub, IParleyClient> hub
 
     private static List<string> UserGroups(IEnumerable<Guid> userIds) => userIds.Select(UserGroup).ToList();
 
+    /// <summary>In record order per conversation (see <see cref="AnnouncementOrder"/>).</summary>
     public Task MessageChangedAsync(MessageChange change, MessageDto message, CancellationToken ct) =>
-        ToMembersAsync(message.ConversationId, clients => change switch
+        order.RunInOrderAsync(message.ConversationId, message.Position, () => ToMembersAsync(message.ConversationId, clients => change switch
         {
             MessageChange.Created => clients.MessageCreated(message),
             MessageChange.Edited => clients.MessageEdited(message),
             MessageChange.Deleted => clients.MessageDeleted(message),
             _ => clients.ReactionChanged(message),
-        }, ct);
+        }, CancellationToken.None));
 
     public Task ConversationChangedAsync(Conversation conversation, CancellationToken ct) =>
         ToMembersAsync(conversation.Id, clients => clients.ConversationChanged(conversation.ToDto(null)), ct);

@@ -10,6 +10,7 @@ public static class RealtimeSetup
         services.AddSignalR(o => o.MaximumReceiveMessageSize = 32 * 1024);
         services.AddSingleton<IUserIdProvider, UserIdProvider>();
         services.AddSingleton<ConnectionRegistry>();
+        services.AddSingleton<AnnouncementOrder>();
         services.AddScoped<LiveEvents>();
         return services;
     }
