@@ -4,7 +4,7 @@ import { formatSize, t } from "../i18n";
 import { enqueue } from "../outbox";
 import { sendTyping } from "../realtime";
 import { Icon } from "./Icon";
-import { problemText } from "./SignIn";
+import { problemText } from "./AuthCard";
 
 interface Upload { key: number; name: string; progress: number; file?: FileInfo; error?: string; }
 

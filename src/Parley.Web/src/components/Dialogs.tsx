@@ -4,7 +4,7 @@ import { api, ApiError } from "../api";
 import { t } from "../i18n";
 import { Icon } from "./Icon";
 import { conversations, navigate, session, users } from "../state";
-import { problemText } from "./SignIn";
+import { problemText } from "./AuthCard";
 
 function Dialog(props: { title: string; onClose: () => void; children: ComponentChildren }) {
   const ref = useRef<HTMLDialogElement>(null);

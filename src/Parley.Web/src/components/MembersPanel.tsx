@@ -3,7 +3,7 @@ import { api, ApiError, Conversation, Member } from "../api";
 import { t } from "../i18n";
 import { Icon } from "./Icon";
 import { navigate, presence, refreshConversations, session, users } from "../state";
-import { problemText } from "./SignIn";
+import { problemText } from "./AuthCard";
 
 export function MembersPanel(props: { conversation: Conversation; onClose: () => void }) {
   const c = props.conversation;

@@ -5,7 +5,7 @@ import { formatDateTime, formatSize, formatTime, plural, t } from "../i18n";
 import { discard, flush, Pending } from "../outbox";
 import { applyMessages, session, userName } from "../state";
 import { Icon } from "./Icon";
-import { problemText } from "./SignIn";
+import { problemText } from "./AuthCard";
 
 export const quickReactions = ["👍", "❤️", "😂", "🎉", "👀", "✅"];
 

@@ -2,7 +2,7 @@ import { useState } from "preact/hooks";
 import { api, ApiError, Invite } from "../api";
 import { t } from "../i18n";
 import { refreshUsers, session, users } from "../state";
-import { problemText } from "./SignIn";
+import { problemText } from "./AuthCard";
 
 const roles = ["owner", "admin", "member", "guest"] as const;
 

@@ -1,0 +1,90 @@
+import { ComponentChildren } from "preact";
+import { useState } from "preact/hooks";
+import { api, ApiError } from "../api";
+import { t } from "../i18n";
+import { navigate, signIn } from "../state";
+
+export function deviceName() {
+  const ua = navigator.userAgent;
+  const browser = /Firefox\//.test(ua) ? "Firefox" : /Edg\//.test(ua) ? "Edge" : /Chrome\//.test(ua) ? "Chrome" : /Safari\//.test(ua) ? "Safari" : "Browser";
+  const system = /Android/.test(ua) ? "Android" : /iPhone|iPad/.test(ua) ? "iOS" : /Windows/.test(ua) ? "Windows" : /Mac OS/.test(ua) ? "macOS" : /Linux/.test(ua) ? "Linux" : "";
+  return system ? `${browser} · ${system}` : browser;
+}
+
+/** A problem's message in the user's language when we know its code, else the server's own title. */
+export function problemText(error: ApiError): string {
+  const known: Record<string, Parameters<typeof t>[0]> = {
+    "invalid-credentials": "error.invalidCredentials",
+    "login-throttled": "error.throttled",
+    "rate-limited": "error.rateLimited",
+    "offline": "error.offline",
+    "invite-used": "error.inviteUsed",
+    "invite-expired": "error.inviteExpired",
+    "invite-unknown": "error.inviteUnknown",
+    "validation-failed": "error.validation",
+    "message-too-long": "error.messageTooLong",
+    "file-too-large": "error.fileTooLarge",
+    "conversation-name-taken": "error.nameTaken",
+    "conversation-archived": "error.archived",
+    "email-taken": "error.emailTaken",
+    "not-found": "error.notFound",
+    "setup-unavailable": "setup.unavailable",
+  };
+  return known[error.code] ? t(known[error.code]) : error.message;
+}
+
+/** Signs in on this device and opens the app (after a sign-in, an accepted invite or the first setup). */
+export async function signInAndOpen(email: string, password: string) {
+  const result = await api.login(email, password, deviceName());
+  signIn({ token: result.token, me: result.me });
+  history.replaceState(null, "", "/");
+  navigate("/");
+}
+
+/** The card every signed-out screen uses: a title, fields, one action that shows its progress and its error. */
+export function AuthCard(props: {
+  title: string; submit: string; busyText?: string; initialError?: string | null; disabled?: boolean;
+  action: () => Promise<void>; children: ComponentChildren; footer?: ComponentChildren;
+}) {
+  const [error, setError] = useState<string | null>(props.initialError ?? null);
+  const [busy, setBusy] = useState(false);
+
+  async function submit(e: Event) {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      await props.action();
+    } catch (err) {
+      setError(err instanceof ApiError ? problemText(err) : t("error.generic"));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <main class="auth-page" id="main">
+      <form class="auth-card" onSubmit={submit}>
+        <img src="/icons/icon.svg" alt="" width={56} height={56} />
+        <h1>{props.title}</h1>
+        {props.children}
+        {error && <p class="error" role="alert">{error}</p>}
+        <button type="submit" class="primary" disabled={busy || props.disabled}>{busy && props.busyText ? props.busyText : props.submit}</button>
+        {props.footer}
+      </form>
+    </main>
+  );
+}
+
+/** A new password with its hint, as the server requires it (10 to 256 characters). */
+export function NewPasswordField(props: { id: string; value: string; onInput: (value: string) => void }) {
+  return (
+    <>
+      <label>{t("invite.password")}
+        <input type="password" required minLength={10} maxLength={256} autocomplete="new-password" aria-describedby={`${props.id}-hint`}
+          value={props.value} onInput={e => props.onInput(e.currentTarget.value)} />
+      </label>
+      <p id={`${props.id}-hint`} class="hint">{t("invite.passwordHint")}</p>
+    </>
+  );
+}
