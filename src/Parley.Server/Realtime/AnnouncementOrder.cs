@@ -6,12 +6,15 @@ namespace Parley.Server.Realtime;
 /// Pushes each conversation's message events in record order. Concurrent sends commit one after the other (the
 /// conversation's lock), but their requests then announce in parallel, so without this a member could receive seq 6
 /// before seq 5. An event waits for its predecessor's push (position − 1) to finish; if the predecessor never comes
-/// (its request died between commit and announce), it waits at most <see cref="MaxWait"/>: the client's catch-up
-/// over HTTP covers whatever the hub misses. Ordering holds per node; through a backplane, clients order by seq.
+/// (its request died between commit and announce, or is stuck in an overloaded server), it waits at most
+/// <see cref="MaxWait"/>: the client's catch-up over HTTP covers whatever the hub misses. Ordering holds per node;
+/// through a backplane, clients order by seq.
 /// </summary>
 public sealed class AnnouncementOrder(TimeProvider clock)
 {
-    public static readonly TimeSpan DefaultMaxWait = TimeSpan.FromSeconds(2);
+    // A push takes milliseconds; a predecessor this late is stuck (an overloaded server), and waiting for it longer
+    // would only slow every later message of the conversation. Clients order by seq and catch up over HTTP anyway.
+    public static readonly TimeSpan DefaultMaxWait = TimeSpan.FromMilliseconds(500);
     private readonly ConcurrentDictionary<long, Line> _lines = new();
 
     public TimeSpan MaxWait { get; init; } = DefaultMaxWait;

@@ -26,14 +26,18 @@ public sealed partial class LiveEvents(
     private static List<string> UserGroups(IEnumerable<Guid> userIds) => userIds.Select(UserGroup).ToList();
 
     /// <summary>In record order per conversation (see <see cref="AnnouncementOrder"/>).</summary>
-    public Task MessageChangedAsync(MessageChange change, MessageDto message, CancellationToken ct) =>
-        order.RunInOrderAsync(message.ConversationId, message.Position, () => ToMembersAsync(message.ConversationId, clients => change switch
+    /// <remarks>The recipients are read first; only the push itself waits its turn, so the ordered part holds no database work.</remarks>
+    public async Task MessageChangedAsync(MessageChange change, MessageDto message, CancellationToken ct)
+    {
+        var clients = hub.Clients.Groups(UserGroups(await db.MemberIdsAsync(message.ConversationId, CancellationToken.None)));
+        await order.RunInOrderAsync(message.ConversationId, message.Position, () => SafelyAsync(() => change switch
         {
             MessageChange.Created => clients.MessageCreated(message),
             MessageChange.Edited => clients.MessageEdited(message),
             MessageChange.Deleted => clients.MessageDeleted(message),
             _ => clients.ReactionChanged(message),
-        }, CancellationToken.None));
+        }));
+    }
 
     public Task ConversationChangedAsync(Conversation conversation, CancellationToken ct) =>
         ToMembersAsync(conversation.Id, clients => clients.ConversationChanged(conversation.ToDto(null)), ct);
