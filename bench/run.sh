@@ -114,7 +114,7 @@ done
 
 if [ ${#quick[@]} -eq 0 ]; then
   command="bench/run.sh"
-  [ ${#scale[@]} -gt 0 ] && command="BENCH_USERS=${BENCH_USERS:-5000} BENCH_HISTORY=${BENCH_HISTORY:-1000000} bench/run.sh"
+  [ ${#scale[@]} -gt 0 ] && command="BENCH_USERS=${BENCH_USERS:-1000} BENCH_HISTORY=${BENCH_HISTORY:-1000000} bench/run.sh"
   dotnet "$bench_dll" report --json bench/results/latest.json --markdown docs/benchmarks.md --command "$command" "${outputs[@]}"
 fi
 echo "bench: done in $(( $(date +%s) - started )) s"
