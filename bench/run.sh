@@ -54,6 +54,7 @@ start_server() {
   port=$(free_port) || { echo "bench: no free port in 15080-15180" >&2; return 1; }
   url="http://127.0.0.1:$port"
   operator_password=$(head -c 18 /dev/urandom | base64 | tr -d '/+=')
+  # The content root is the build output, as when the server is deployed: its appsettings.json (log levels) applies.
   env ASPNETCORE_URLS="$url" \
     Parley__DataDirectory="$data_dir" \
     Parley__Database__Provider="$1" \
@@ -66,7 +67,7 @@ start_server() {
     Parley__RateLimits__LoginPerIp=10000000 \
     Parley__RateLimits__SendPerUser=10000000 \
     Parley__RateLimits__SendPerIp=10000000 \
-    dotnet "$server_dll" >"$data_dir/server.log" 2>&1 &
+    dotnet "$server_dll" --contentRoot "$(dirname "$server_dll")" >"$data_dir/server.log" 2>&1 &
   server_pid=$!
   for _ in $(seq 1 90); do
     if curl -fs "$url/readyz" >/dev/null 2>&1; then return 0; fi
