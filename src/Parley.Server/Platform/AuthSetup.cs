@@ -16,6 +16,7 @@ public static class AuthSetup
         services.AddOptions<PasswordOptions>().BindConfiguration(PasswordOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<PasswordHasher>();
         services.AddSingleton<LoginThrottle>();
+        services.AddSingleton<SessionCache>();
         services.AddAuthentication(Scheme).AddScheme<AuthenticationSchemeOptions, SessionTokenHandler>(Scheme, null);
         services.AddAuthorizationBuilder()
             .AddPolicy("operator", p => p.RequireClaim(ParleyClaims.Operator, "true"));
@@ -25,12 +26,12 @@ public static class AuthSetup
 
 /// <summary>
 /// Opaque bearer tokens: the database keeps only their SHA-256, bound to a session on a named device.
-/// Revoking the session or deactivating the user stops the token on its next request. SignalR sends the token
+/// Revoking the session or deactivating the user stops the token on its next request (see <see cref="SessionCache"/>). SignalR sends the token
 /// as <c>access_token</c> in the query string on the hub path, the standard way for WebSockets.
 /// </summary>
 internal sealed class SessionTokenHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder,
-    ParleyDb db, TimeProvider clock)
+    ParleyDb db, SessionCache cache, TimeProvider clock)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     private static readonly TimeSpan SeenResolution = TimeSpan.FromMinutes(5);
@@ -42,37 +43,55 @@ internal sealed class SessionTokenHandler(
             return AuthenticateResult.NoResult();
 
         var hash = Secrets.Hash(token);
-        var session = await db.Sessions
-            .Where(s => s.TokenHash == hash && s.RevokedAt == null)
-            .Join(db.Users, s => s.UserId, u => u.Id, (s, u) => new { s.Id, s.LastSeenAt, User = u })
-            .Where(x => x.User.DeactivatedAt == null)
-            .Join(db.Organizations, x => x.User.OrganizationId, o => o.Id, (x, o) => new { x.Id, x.LastSeenAt, x.User, o.SuspendedAt })
-            .AsNoTracking()
-            .SingleOrDefaultAsync(Context.RequestAborted);
-        if (session is null || session.SuspendedAt is not null)
+        var session = cache.Find(hash) ?? await LookUpAsync(hash);
+        if (session is null)
             return AuthenticateResult.Fail("The token is unknown, revoked, or its account is deactivated.");
 
         var now = clock.GetUtcNow();
         if (now - session.LastSeenAt > SeenResolution)
         {
+            var generation = cache.Generation;
             await using var tx = await db.BeginWriteAsync(Context.RequestAborted);
-            await db.Sessions.Where(s => s.Id == session.Id)
+            var stillValid = await db.Sessions.Where(s => s.Id == session.SessionId && s.RevokedAt == null)
                 .ExecuteUpdateAsync(s => s.SetProperty(x => x.LastSeenAt, now), Context.RequestAborted);
             await tx.CommitAsync(Context.RequestAborted);
+            if (stillValid == 0)
+                return AuthenticateResult.Fail("The token is unknown, revoked, or its account is deactivated.");
+            cache.Store(hash, session with { LastSeenAt = now }, generation);
         }
 
-        var user = session.User;
         List<Claim> claims =
         [
-            new(ClaimTypes.NameIdentifier, user.Id.ToString()),
-            new(ParleyClaims.Organization, user.OrganizationId.ToString()),
-            new(ClaimTypes.Role, user.Role.ToString()),
-            new(ParleyClaims.Session, session.Id.ToString()),
+            new(ClaimTypes.NameIdentifier, session.UserId.ToString()),
+            new(ParleyClaims.Organization, session.OrganizationId.ToString()),
+            new(ClaimTypes.Role, session.Role.ToString()),
+            new(ParleyClaims.Session, session.SessionId.ToString()),
         ];
-        if (user.IsOperator)
+        if (session.IsOperator)
             claims.Add(new(ParleyClaims.Operator, "true"));
         var principal = new ClaimsPrincipal(new ClaimsIdentity(claims, AuthSetup.Scheme));
         return AuthenticateResult.Success(new AuthenticationTicket(principal, AuthSetup.Scheme));
+    }
+
+    /// <summary>The database's answer, remembered for the next requests of the same token.</summary>
+    private async Task<CachedSession?> LookUpAsync(string hash)
+    {
+        var generation = cache.Generation;
+        var row = await db.Sessions
+            .Where(s => s.TokenHash == hash && s.RevokedAt == null)
+            .Join(db.Users, s => s.UserId, u => u.Id, (s, u) => new { s.Id, s.LastSeenAt, User = u })
+            .Where(x => x.User.DeactivatedAt == null)
+            .Join(db.Organizations, x => x.User.OrganizationId, o => o.Id, (x, o) => new
+            {
+                x.Id, x.LastSeenAt, UserId = x.User.Id, x.User.OrganizationId, x.User.Role, x.User.IsOperator, o.SuspendedAt,
+            })
+            .AsNoTracking()
+            .SingleOrDefaultAsync(Context.RequestAborted);
+        if (row is null || row.SuspendedAt is not null)
+            return null;
+        var session = new CachedSession(row.Id, row.UserId, row.OrganizationId, row.Role, row.IsOperator, row.LastSeenAt);
+        cache.Store(hash, session, generation);
+        return session;
     }
 
     private string? ReadToken()

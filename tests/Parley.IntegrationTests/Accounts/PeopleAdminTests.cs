@@ -27,6 +27,7 @@ public abstract class PeopleAdminTests(ParleyApp app)
     {
         var org = await app.OrganizationAsync();
         var bob = await org.MemberAsync("Bob");
+        await (await bob.PostAsync("/api/v1/users/invites", new { email = $"dan@{org.Domain}" })).ShouldBeProblem(HttpStatusCode.Forbidden, "admin-only");
 
         var promoted = await org.Owner.PutAsync($"/api/v1/users/{bob.Id}/role", new { role = "admin" });
 
@@ -38,6 +39,19 @@ public abstract class PeopleAdminTests(ParleyApp app)
         Assert.Equal(bob.Id.ToString(), change.TargetId);
         Assert.Equal("member", change.Data?.GetProperty("before").GetString());
         Assert.Equal("admin", change.Data?.GetProperty("after").GetString());
+    }
+
+    [Fact]
+    public async Task Demoting_an_admin_takes_effect_on_their_next_request()
+    {
+        var org = await app.OrganizationAsync();
+        var bob = await org.MemberAsync("Bob", "admin");
+        await (await bob.PostAsync("/api/v1/users/invites", new { email = $"carol@{org.Domain}" })).ShouldBe(HttpStatusCode.Created);
+
+        await (await org.Owner.PutAsync($"/api/v1/users/{bob.Id}/role", new { role = "member" })).ShouldBe(HttpStatusCode.OK);
+
+        await (await bob.PostAsync("/api/v1/users/invites", new { email = $"dan@{org.Domain}" })).ShouldBeProblem(HttpStatusCode.Forbidden, "admin-only");
+        Assert.Equal("member", (await bob.MeAsync()).Role);
     }
 
     [Fact]
@@ -111,6 +125,7 @@ public abstract class PeopleAdminTests(ParleyApp app)
         var org = await app.OrganizationAsync();
         var bob = await org.MemberAsync("Bob");
         var laptop = await app.SignInAgainAsync(bob, "Firefox on laptop");
+        await (await laptop.GetAsync("/api/v1/auth/sessions")).ShouldBe(HttpStatusCode.OK);
         using var anonymous = app.Http();
 
         var deactivated = await org.Owner.PostAsync($"/api/v1/users/{bob.Id}/deactivate");

@@ -10,7 +10,7 @@ namespace Parley.IntegrationTests.Messages;
 /// <summary>Hot paths cost the same number of queries whatever the size of the conversation.</summary>
 public abstract class QueryBudgetTests(ParleyApp app)
 {
-    private const int SendBudget = 12, PageBudget = 6;
+    private const int SendBudget = 11, PageBudget = 5;
 
     [Fact]
     public async Task Sending_to_a_large_channel_costs_no_more_queries_than_to_a_small_one()

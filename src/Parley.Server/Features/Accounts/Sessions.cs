@@ -23,7 +23,8 @@ public static class RevokeSession
 {
     /// <summary>Signs one of the caller's own devices out; <c>current</c> signs out this one.</summary>
     public static async Task<Results<NoContent, ProblemHttpResult>> HandleAsync(
-        string sessionId, CurrentUser me, ParleyDb db, ConnectionRegistry connections, TimeProvider clock, HttpContext http, CancellationToken ct)
+        string sessionId, CurrentUser me, ParleyDb db, SessionCache sessions, ConnectionRegistry connections, TimeProvider clock,
+        HttpContext http, CancellationToken ct)
     {
         Guid id;
         if (sessionId == "current")
@@ -43,6 +44,7 @@ public static class RevokeSession
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
 
+        sessions.Invalidate();
         connections.AbortSession(session.Id);
         return TypedResults.NoContent();
     }

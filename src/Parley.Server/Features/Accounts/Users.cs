@@ -39,7 +39,8 @@ public static class ChangeUserRole
     }
 
     public static async Task<Results<Ok<UserDto>, ProblemHttpResult>> HandleAsync(
-        Guid userId, Request request, CurrentUser me, ParleyDb db, TimeProvider clock, HttpContext http, CancellationToken ct)
+        Guid userId, Request request, CurrentUser me, ParleyDb db, SessionCache sessions, TimeProvider clock, HttpContext http,
+        CancellationToken ct)
     {
         var user = await db.Users.SingleOrDefaultAsync(u => u.Id == userId && u.OrganizationId == me.OrganizationId, ct);
         if (user is null)
@@ -62,6 +63,7 @@ public static class ChangeUserRole
         user.ChangeRole(role);
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
+        sessions.Invalidate();   // the user's next request carries the new role
         return TypedResults.Ok(user.ToDto());
     }
 }
@@ -70,7 +72,8 @@ public static class DeactivateUser
 {
     /// <summary>Ends every session of the user at once; everything they wrote stays.</summary>
     public static async Task<Results<Ok<UserDto>, ProblemHttpResult>> HandleAsync(
-        Guid userId, CurrentUser me, ParleyDb db, ConnectionRegistry connections, TimeProvider clock, HttpContext http, CancellationToken ct)
+        Guid userId, CurrentUser me, ParleyDb db, SessionCache sessions, ConnectionRegistry connections, TimeProvider clock,
+        HttpContext http, CancellationToken ct)
     {
         var user = await db.Users.SingleOrDefaultAsync(u => u.Id == userId && u.OrganizationId == me.OrganizationId, ct);
         if (user is null)
@@ -94,6 +97,7 @@ public static class DeactivateUser
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
 
+        sessions.Invalidate();
         connections.AbortUser(user.Id);
         return TypedResults.Ok(user.ToDto());
     }
