@@ -13,9 +13,10 @@ public static class DatabaseSetup
         services.AddOptions<StorageOptions>().BindConfiguration(StorageOptions.Section).ValidateDataAnnotations().ValidateOnStart();
 
         // Interceptors registered in the container (query counting in tests, tracing) apply to both engines.
-        services.AddSingleton<SqliteWriteGate>();
-        services.AddDbContext<SqliteParleyDb>((sp, o) => o.UseSqlite(SqliteConnectionString(sp)).AddInterceptors(sp.GetServices<IInterceptor>()));
-        services.AddDbContext<PostgresParleyDb>((sp, o) => o.UseNpgsql(Settings(sp).ConnectionString).AddInterceptors(sp.GetServices<IInterceptor>()));
+        // Contexts are pooled and their options built once: building options and a context for every request cost
+        // more CPU than the query a simple request runs.
+        services.AddDbContextPool<SqliteParleyDb>((sp, o) => o.UseSqlite(SqliteConnectionString(sp)).AddInterceptors(sp.GetServices<IInterceptor>()));
+        services.AddDbContextPool<PostgresParleyDb>((sp, o) => o.UseNpgsql(Settings(sp).ConnectionString).AddInterceptors(sp.GetServices<IInterceptor>()));
         services.AddScoped<ParleyDb>(sp => Settings(sp).Provider switch
         {
             DatabaseProvider.Sqlite => sp.GetRequiredService<SqliteParleyDb>(),

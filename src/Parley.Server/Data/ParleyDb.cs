@@ -34,13 +34,16 @@ public abstract class ParleyDb(DbContextOptions options) : DbContext(options)
         model.ApplyConfigurationsFromAssembly(typeof(ParleyDb).Assembly);
 }
 
-public sealed class SqliteParleyDb(DbContextOptions<SqliteParleyDb> options, SqliteWriteGate? gate = null) : ParleyDb(options)
+/// <remarks>Contexts are pooled (see <see cref="DatabaseSetup"/>): no state of a request may outlive it here.</remarks>
+public sealed class SqliteParleyDb(DbContextOptions<SqliteParleyDb> options) : ParleyDb(options)
 {
+    private SqliteWriteGate? _gate;   // the same for every use of this pooled instance: it depends on the connection string only
+
+    private SqliteWriteGate Gate => _gate ??= SqliteWriteGate.For(Database.GetConnectionString()!);
+
     public override async Task<IDbContextTransaction> BeginWriteAsync(CancellationToken ct)
     {
-        if (gate is null)
-            return await base.BeginWriteAsync(ct);
-        var exit = await gate.EnterAsync(ct);
+        var exit = await Gate.EnterAsync(ct);
         try
         {
             return new SqliteWriteGate.Transaction(await Database.BeginTransactionAsync(ct), exit);
@@ -55,9 +58,9 @@ public sealed class SqliteParleyDb(DbContextOptions<SqliteParleyDb> options, Sql
     /// <summary>A save outside a write transaction is a write transaction of its own: it queues too.</summary>
     public override async Task<int> SaveChangesAsync(bool acceptAllChangesOnSuccess, CancellationToken ct = default)
     {
-        if (gate is null || Database.CurrentTransaction is not null || !ChangeTracker.HasChanges())
+        if (Database.CurrentTransaction is not null || !ChangeTracker.HasChanges())
             return await base.SaveChangesAsync(acceptAllChangesOnSuccess, ct);
-        using var exit = await gate.EnterAsync(ct);
+        using var exit = await Gate.EnterAsync(ct);
         return await base.SaveChangesAsync(acceptAllChangesOnSuccess, ct);
     }
 

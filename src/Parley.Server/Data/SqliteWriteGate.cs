@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore.Storage;
 
 namespace Parley.Server.Data;
@@ -7,11 +9,20 @@ namespace Parley.Server.Data;
 /// thread to sleep (150 ms at a time) until the command timeout: under concurrent sends that turned milliseconds of
 /// work into hundreds of milliseconds of latency and blocked thread-pool threads. Writers of this process queue here
 /// instead, in arrival order and without holding a thread, so the database lock is never contended from inside.
-/// PostgreSQL locks rows and needs no gate.
+/// There is one gate per database file in the process. PostgreSQL locks rows and needs no gate.
 /// </summary>
 public sealed class SqliteWriteGate
 {
+    private static readonly ConcurrentDictionary<string, SqliteWriteGate> ByFile = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _gate = new(1, 1);
+
+    /// <summary>The gate of the database file that <paramref name="connectionString"/> opens.</summary>
+    public static SqliteWriteGate For(string connectionString)
+    {
+        var file = new SqliteConnectionStringBuilder(connectionString).DataSource;
+        var key = file is "" or ":memory:" || file.StartsWith("file:", StringComparison.Ordinal) ? connectionString : Path.GetFullPath(file);
+        return ByFile.GetOrAdd(key, _ => new SqliteWriteGate());
+    }
 
     public async Task<IDisposable> EnterAsync(CancellationToken ct)
     {
