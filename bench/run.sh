@@ -7,6 +7,7 @@
 #   bench/run.sh                 the published run: 1,000 users, 1,000,000 stored messages (about 11 minutes on 2 cores)
 #   bench/run.sh --quick         a small run to try the harness (writes bench/results/*-quick.json only)
 #   BENCH_DATABASES=Sqlite bench/run.sh   one database only
+#   BENCH_ONLY=one-to-one,group bench/run.sh --quick   some scenarios only (idle, one-to-one, group, large-channel, history)
 #   BENCH_USERS=5000 bench/run.sh   the full scale: over 15 minutes here, most of it creating accounts
 #
 # For the benchmark only, the server runs with a cheaper Argon2id cost (provisioning 5,000 accounts would otherwise
@@ -22,6 +23,7 @@ scale=()
 [ -z "${1:-}" ] && scale+=(--users "${BENCH_USERS:-1000}")
 [ -n "${BENCH_HISTORY:-}" ] && scale+=(--history "$BENCH_HISTORY")
 [ -n "${BENCH_VERIFY:-}" ] && scale+=(--verify-integrity)
+[ -n "${BENCH_ONLY:-}" ] && scale+=(--only "$BENCH_ONLY")
 databases=${BENCH_DATABASES:-Sqlite Postgres}
 
 # 5,000 hub connections need as many sockets on each side.
@@ -103,7 +105,7 @@ for db in $databases; do
   esac
   echo "bench: $db, data in $data_dir"
   start_server "$db" "$connection"
-  out=bench/results/$(echo "$db" | tr 'A-Z' 'a-z')${quick:+-quick}.json
+  out=bench/results/$(echo "$db" | tr 'A-Z' 'a-z')${quick:+-quick}${BENCH_ONLY:+-partial}.json
   dotnet "$bench_dll" run --url "$url" --server-pid "$server_pid" --database "$db" --connection-string "$connection" \
     --operator-password "$operator_password" --out "$out" "${quick[@]}" "${scale[@]}"
   outputs+=("$out")
@@ -113,7 +115,7 @@ for db in $databases; do
   rm -rf "$data_dir"
 done
 
-if [ ${#quick[@]} -eq 0 ]; then
+if [ ${#quick[@]} -eq 0 ] && [ -z "${BENCH_ONLY:-}" ]; then
   command="bench/run.sh"
   [ ${#scale[@]} -gt 0 ] && command="BENCH_USERS=${BENCH_USERS:-1000} BENCH_HISTORY=${BENCH_HISTORY:-1000000} bench/run.sh"
   dotnet "$bench_dll" report --json bench/results/latest.json --markdown docs/benchmarks.md --command "$command" "${outputs[@]}"

@@ -29,6 +29,11 @@ public sealed class BenchSettings
     public TimeSpan HistoryDuration { get; set; } = TimeSpan.FromSeconds(20);
     public bool VerifyIntegrity { get; set; }
 
+    /// <summary>Scenarios to run (idle, one-to-one, group, large-channel, history); all when empty. For development.</summary>
+    public HashSet<string> Only { get; set; } = [];
+
+    public bool Runs(string scenario) => Only.Count == 0 || Only.Contains(scenario);
+
     public static BenchSettings Parse(string[] args)
     {
         var s = new BenchSettings();
@@ -50,6 +55,7 @@ public sealed class BenchSettings
                     break;
                 case "--history": s.HistoryMessages = long.Parse(Next(), CultureInfo.InvariantCulture); break;
                 case "--verify-integrity": s.VerifyIntegrity = true; break;
+                case "--only": s.Only = [.. Next().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)]; break;
                 case "--quick": s.Quick(); break;
                 default: throw new ArgumentException($"Unknown option {args[i]}.");
             }
