@@ -15,6 +15,7 @@ public static class DatabaseSetup
         // Interceptors registered in the container (query counting in tests, tracing) apply to both engines.
         // Contexts are pooled and their options built once: building options and a context for every request cost
         // more CPU than the query a simple request runs.
+        services.AddSingleton<SqliteWriteGate>();
         services.AddDbContextPool<SqliteParleyDb>((sp, o) => o.UseSqlite(SqliteConnectionString(sp)).AddInterceptors(sp.GetServices<IInterceptor>()));
         services.AddDbContextPool<PostgresParleyDb>((sp, o) => o.UseNpgsql(Settings(sp).ConnectionString).AddInterceptors(sp.GetServices<IInterceptor>()));
         services.AddScoped<ParleyDb>(sp => Settings(sp).Provider switch

@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Storage;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 using Parley.Server.Features.Accounts;
@@ -37,31 +38,91 @@ public abstract class ParleyDb(DbContextOptions options) : DbContext(options)
 /// <remarks>Contexts are pooled (see <see cref="DatabaseSetup"/>): no state of a request may outlive it here.</remarks>
 public sealed class SqliteParleyDb(DbContextOptions<SqliteParleyDb> options) : ParleyDb(options)
 {
-    private SqliteWriteGate? _gate;   // the same for every use of this pooled instance: it depends on the connection string only
+    private SqliteWriteGate? _gate;   // the server's, the same for every use of this pooled instance
 
-    private SqliteWriteGate Gate => _gate ??= SqliteWriteGate.For(Database.GetConnectionString()!);
+    private SqliteWriteGate Gate => _gate ??=
+        this.GetService<IDbContextOptions>().FindExtension<CoreOptionsExtension>()?.ApplicationServiceProvider?.GetService<SqliteWriteGate>()
+        ?? throw new InvalidOperationException("SqliteWriteGate is not registered; writes go through AddParleyDatabase.");
 
+    /// <summary>
+    /// Joins the write group of <see cref="SqliteWriteGate"/>: for the transaction's length this context works on the
+    /// gate's connection, inside its own savepoint; it gets its own connection back when the transaction ends.
+    /// </summary>
     public override async Task<IDbContextTransaction> BeginWriteAsync(CancellationToken ct)
     {
-        var exit = await Gate.EnterAsync(ct);
+        var own = Database.GetConnectionString()!;
+        var writer = await Gate.EnterAsync(own, ct);
         try
         {
-            return new SqliteWriteGate.Transaction(await Database.BeginTransactionAsync(ct), exit);
+            writer.Begin();
+            Database.SetDbConnection(writer.Batch.Connection, contextOwnsConnection: false);
+            await Database.UseTransactionAsync(writer.Batch.Transaction, ct);
+            return new GroupTransaction(this, writer, own);
         }
         catch
         {
-            exit.Dispose();
+            Detach(own);
+            await writer.DiscardAsync();
             throw;
         }
     }
 
-    /// <summary>A save outside a write transaction is a write transaction of its own: it queues too.</summary>
+    private void Detach(string own)
+    {
+        Database.UseTransaction(null);
+        Database.SetDbConnection(null, contextOwnsConnection: true);
+        Database.SetConnectionString(own);
+    }
+
+    /// <summary>A save outside a write transaction is a write transaction of its own: it joins a group too.</summary>
     public override async Task<int> SaveChangesAsync(bool acceptAllChangesOnSuccess, CancellationToken ct = default)
     {
         if (Database.CurrentTransaction is not null || !ChangeTracker.HasChanges())
             return await base.SaveChangesAsync(acceptAllChangesOnSuccess, ct);
-        using var exit = await Gate.EnterAsync(ct);
-        return await base.SaveChangesAsync(acceptAllChangesOnSuccess, ct);
+        await using var tx = await BeginWriteAsync(ct);
+        var saved = await base.SaveChangesAsync(acceptAllChangesOnSuccess, ct);
+        await tx.CommitAsync(ct);
+        return saved;
+    }
+
+    public override int SaveChanges(bool acceptAllChangesOnSuccess) =>
+        throw new NotSupportedException("Use SaveChangesAsync: SQLite writes join a group commit.");
+
+    /// <summary>Committing returns once the group is on disk; ending without a commit undoes this writer's part only.</summary>
+    private sealed class GroupTransaction(SqliteParleyDb db, SqliteWriteGate.Writer writer, string own) : IDbContextTransaction
+    {
+        private bool _ended;
+
+        public Guid TransactionId { get; } = Guid.NewGuid();
+
+        public async Task CommitAsync(CancellationToken ct = default)
+        {
+            End();
+            await writer.KeepAsync();
+        }
+
+        public Task RollbackAsync(CancellationToken ct = default) => DiscardAsync().AsTask();
+
+        public void Commit() => throw new NotSupportedException("Use CommitAsync.");
+        public void Rollback() => throw new NotSupportedException("Use RollbackAsync.");
+        public void Dispose() => DiscardAsync().AsTask().GetAwaiter().GetResult();
+        public ValueTask DisposeAsync() => DiscardAsync();
+
+        private async ValueTask DiscardAsync()
+        {
+            if (_ended)
+                return;
+            End();
+            await writer.DiscardAsync();
+        }
+
+        private void End()
+        {
+            if (_ended)
+                throw new InvalidOperationException("This transaction already ended.");
+            _ended = true;
+            db.Detach(own);
+        }
     }
 
     // SQLite can neither compare nor sort DateTimeOffset: store it as a sortable 64-bit integer.
