@@ -7,6 +7,33 @@ public class MarkdownRendererTests
     private readonly MarkdownRenderer _renderer = new();
 
     [Theory]
+    [InlineData("hello")]
+    [InlineData("see you at 5 & bring the <notes>, ok?")]
+    [InlineData("l'été, ça va — «très» bien 🎉")]
+    [InlineData("first paragraph\n\nsecond paragraph")]
+    [InlineData("a > b and 1 < 2 &amp; done")]
+    [InlineData("x &#60;script&#62; y")]
+    [InlineData("@alice can you check? thanks!")]
+    [InlineData("<b>raw html stays text</b> <script>x</script>")]
+    public void Plain_text_skips_the_sanitizer_and_gets_exactly_what_the_sanitizer_would_give(string source)
+    {
+        var markup = MarkdownRenderer.ToMarkup(source);
+
+        Assert.True(MarkdownRenderer.IsPlainParagraphs(markup), markup);
+        Assert.Equal(_renderer.Sanitize(markup).Trim(), _renderer.Render(source).Html);
+    }
+
+    [Theory]
+    [InlineData("say \"hi\"")]
+    [InlineData("no\u00A0break")]
+    [InlineData("line one  \nline two")]
+    [InlineData("**bold**")]
+    [InlineData("https://example.test")]
+    [InlineData("# title")]
+    public void Anything_but_plain_paragraphs_goes_through_the_sanitizer(string source) =>
+        Assert.False(MarkdownRenderer.IsPlainParagraphs(MarkdownRenderer.ToMarkup(source)));
+
+    [Theory]
     [InlineData("<script>alert(1)</script>")]
     [InlineData("<img src=x onerror=alert(1)>")]
     [InlineData("[click](javascript:alert(1))")]

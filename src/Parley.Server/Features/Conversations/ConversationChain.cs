@@ -16,16 +16,25 @@ public static class ConversationChain
     /// </summary>
     public static async Task<ChainPosition> AdvanceAsync(this ParleyDb db, long conversationId, bool newMessage, CancellationToken ct)
     {
-        var row = db.Conversations.Where(c => c.Id == conversationId);
-        if (newMessage)
-            await row.ExecuteUpdateAsync(s => s
-                .SetProperty(c => c.LastEntryIndex, c => c.LastEntryIndex + 1)
-                .SetProperty(c => c.LastMessageSeq, c => c.LastMessageSeq + 1), ct);
-        else
-            await row.ExecuteUpdateAsync(s => s.SetProperty(c => c.LastEntryIndex, c => c.LastEntryIndex + 1), ct);
-
-        var head = await row.Select(c => new { c.LastEntryIndex, c.LastMessageSeq, c.HeadHash }).SingleAsync(ct);
+        // One statement moves the counters and returns them (RETURNING: SQLite 3.35+ and PostgreSQL).
+        var heads = newMessage
+            ? db.Database.SqlQuery<ChainHead>($"""
+                UPDATE "Conversations" SET "LastEntryIndex" = "LastEntryIndex" + 1, "LastMessageSeq" = "LastMessageSeq" + 1
+                WHERE "Id" = {conversationId} RETURNING "LastEntryIndex", "LastMessageSeq", "HeadHash"
+                """)
+            : db.Database.SqlQuery<ChainHead>($"""
+                UPDATE "Conversations" SET "LastEntryIndex" = "LastEntryIndex" + 1
+                WHERE "Id" = {conversationId} RETURNING "LastEntryIndex", "LastMessageSeq", "HeadHash"
+                """);
+        var head = (await heads.ToListAsync(ct)).Single();   // not composed: the statement runs exactly as written
         return new ChainPosition(head.LastEntryIndex, head.LastMessageSeq, head.HeadHash);
+    }
+
+    private sealed class ChainHead
+    {
+        public long LastEntryIndex { get; init; }
+        public long LastMessageSeq { get; init; }
+        public string HeadHash { get; init; } = "";
     }
 
     /// <summary>Appends one entry at the position <see cref="AdvanceAsync"/> gave, and moves the head hash to it.</summary>

@@ -25,7 +25,8 @@ public sealed partial class MarkdownRenderer
 
     public RenderedMarkdown Render(string source)
     {
-        var html = _sanitizer.Sanitize(Markdown.ToHtml(source, Pipeline)).Trim();
+        var markup = ToMarkup(source);
+        var html = (IsPlainParagraphs(markup) ? markup : Sanitize(markup)).Trim();
         var handles = new List<string>();
         var channel = false;
         foreach (Match m in MentionPattern().Matches(source))
@@ -37,6 +38,25 @@ public sealed partial class MarkdownRenderer
                 handles.Add(handle);
         }
         return new RenderedMarkdown(source, html, handles, channel);
+    }
+
+    internal static string ToMarkup(string source) => Markdown.ToHtml(source, Pipeline);
+
+    internal string Sanitize(string markup) => _sanitizer.Sanitize(markup);
+
+    /// <summary>
+    /// Most messages are plain sentences: Markdig turns them into paragraphs of escaped text, which the sanitizer would
+    /// give back unchanged (a test compares the two), so they skip it. Only <c>&lt;p&gt;</c> tags qualify, and no text
+    /// that the sanitizer writes differently (a quote Markdig escapes, a no-break space it does not).
+    /// </summary>
+    internal static bool IsPlainParagraphs(string markup)
+    {
+        if (markup.Contains('\u00A0') || markup.Contains("&quot;", StringComparison.Ordinal))
+            return false;
+        for (var i = markup.IndexOf('<'); i >= 0; i = markup.IndexOf('<', i + 1))
+            if (!markup.AsSpan(i).StartsWith("<p>") && !markup.AsSpan(i).StartsWith("</p>"))
+                return false;
+        return true;
     }
 
     private static HtmlSanitizer CreateSanitizer()
