@@ -28,13 +28,14 @@ public static class ConversationAccessQueries
     /// <summary>Null when the conversation doesn't exist or the user may not see it; callers answer 404 either way.</summary>
     public static async Task<ConversationAccess?> ConversationAccessAsync(this ParleyDb db, CurrentUser me, long conversationId, CancellationToken ct)
     {
-        var row = await db.Conversations
-            .Where(c => c.Id == conversationId && c.OrganizationId == me.OrganizationId)
-            .Select(c => new
-            {
-                Conversation = c,
-                Membership = db.ConversationMembers.SingleOrDefault(m => m.ConversationId == c.Id && m.UserId == me.Id),
-            })
+        // A plain LEFT JOIN on the membership's key: a SingleOrDefault subquery here became a window function over all
+        // of the user's memberships, on the path of every send.
+        var row = await (
+                from c in db.Conversations
+                where c.Id == conversationId && c.OrganizationId == me.OrganizationId
+                join m in db.ConversationMembers on new { ConversationId = c.Id, UserId = me.Id } equals new { m.ConversationId, m.UserId } into mine
+                from m in mine.DefaultIfEmpty()
+                select new { Conversation = c, Membership = m })
             .SingleOrDefaultAsync(ct);
         if (row is null)
             return null;
