@@ -29,7 +29,7 @@ public sealed class BenchSettings
     public TimeSpan HistoryDuration { get; set; } = TimeSpan.FromSeconds(20);
     public bool VerifyIntegrity { get; set; }
 
-    /// <summary>Scenarios to run (idle, one-to-one, group, large-channel, history); all when empty. For development.</summary>
+    /// <summary>Scenarios to run (idle, one-to-one, group, large-channel, request-cost, history); all when empty. For development.</summary>
     public HashSet<string> Only { get; set; } = [];
 
     public bool Runs(string scenario) => Only.Count == 0 || Only.Contains(scenario);

@@ -61,6 +61,15 @@ public sealed class ParleyApi : IDisposable
         return response.StatusCode;
     }
 
+    public async Task<HttpStatusCode> GetStatusAsync(string path, string? token, CancellationToken ct)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, path);
+        if (token is not null)
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
+        return response.StatusCode;
+    }
+
     /// <summary>One page of history; returns the number of messages and the lowest seq on it.</summary>
     public async Task<(int Count, long LowestSeq)> ReadPageAsync(long conversationId, long? before, string token, CancellationToken ct)
     {

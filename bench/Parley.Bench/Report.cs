@@ -87,6 +87,14 @@ public static class Report
                 Line("| seconds to connect the step | " + string.Join(" | ", idle.Points.Select(p => p.ConnectSeconds.ToString("0.0", inv))) + " |");
                 Line(string.Create(inv, $"\nSlope: {idle.KiBPerConnection:0.0} KiB of server RSS per connection."));
             }
+            if (run.RequestCost is { Count: > 0 } cost)
+            {
+                Line("");
+                Line("| request (no one connected to deliver to) | clients | requests/s | server CPU µs/request |");
+                Line("| --- | ---: | ---: | ---: |");
+                foreach (var r in cost)
+                    Line(string.Create(inv, $"| `{r.Request}` | {r.Clients} | {r.PerSecond:N0} | {r.ServerCpuMicrosPerRequest:N0} |"));
+            }
             if (run.History is { } h)
             {
                 var integrity = h.IntegrityVerified is { } ok ? (ok ? "intact." : "BROKEN.") : "not run in this pass.";

@@ -45,9 +45,12 @@ public sealed class Scenarios(BenchSettings settings, ParleyApi api, ServerProbe
         log("Disconnecting...");
         await fleet.DisconnectAllAsync();
 
+        var cost = settings.Runs("request-cost")
+            ? await RequestCost.RunAsync(api, server, active[0], pairs[0], settings.Timing.Window, log, ct)
+            : null;
         var history = settings.HistoryMessages > 0 && settings.Runs("history") ? await HistoryScenario.RunAsync(settings, api, server, org.Owner, log, ct) : null;
         return new RunResult(settings.Database, started, Math.Round(clock.Elapsed.TotalSeconds), Machine(loadBefore), settings.Describe(),
-            ladders, idle, history);
+            ladders, idle, history, cost);
     }
 
     /// <summary>
