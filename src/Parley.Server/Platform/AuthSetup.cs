@@ -31,7 +31,7 @@ public static class AuthSetup
 /// </summary>
 internal sealed class SessionTokenHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder,
-    ParleyDb db, SessionCache cache, TimeProvider clock)
+    IServiceScopeFactory scopes, SessionCache cache, TimeProvider clock)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     private static readonly TimeSpan SeenResolution = TimeSpan.FromMinutes(5);
@@ -51,6 +51,8 @@ internal sealed class SessionTokenHandler(
         if (now - session.LastSeenAt > SeenResolution)
         {
             var generation = cache.Generation;
+            await using var scope = scopes.CreateAsyncScope();
+            var db = scope.ServiceProvider.GetRequiredService<ParleyDb>();
             await using var tx = await db.BeginWriteAsync(Context.RequestAborted);
             var stillValid = await db.Sessions.Where(s => s.Id == session.SessionId && s.RevokedAt == null)
                 .ExecuteUpdateAsync(s => s.SetProperty(x => x.LastSeenAt, now), Context.RequestAborted);
@@ -73,10 +75,16 @@ internal sealed class SessionTokenHandler(
         return AuthenticateResult.Success(new AuthenticationTicket(principal, AuthSetup.Scheme));
     }
 
-    /// <summary>The database's answer, remembered for the next requests of the same token.</summary>
+    /// <summary>
+    /// The database's answer, remembered for the next requests of the same token. The context comes from a scope of
+    /// its own, returned to the pool at once: a hub connection's request lives as long as the connection, and would
+    /// otherwise hold a database context for hours.
+    /// </summary>
     private async Task<CachedSession?> LookUpAsync(string hash)
     {
         var generation = cache.Generation;
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<ParleyDb>();
         var row = await db.Sessions
             .Where(s => s.TokenHash == hash && s.RevokedAt == null)
             .Join(db.Users, s => s.UserId, u => u.Id, (s, u) => new { s.Id, s.LastSeenAt, User = u })
