@@ -17,9 +17,9 @@ public sealed class BenchSettings
     public int[] IdleSteps { get; set; } = [1000, 2000, 3000, 4000, 5000];
     public TimeSpan IdleSettle { get; set; } = TimeSpan.FromSeconds(3);
     public StepTiming Timing { get; set; } = new(TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(5));
-    public double[] OneToOneRates { get; set; } = [100, 250, 500, 1000, 2000, 4000];
+    public double[] OneToOneRates { get; set; } = [100, 250, 500, 750, 1000, 2000, 4000];
     public int OneToOneSenders { get; set; } = 64;
-    public double[] GroupRates { get; set; } = [2.5, 5, 10, 25, 50, 100];
+    public double[] GroupRates { get; set; } = [2.5, 5, 10, 25, 50, 100, 150, 200, 250];
     public int GroupSenders { get; set; } = 8;
     public double[] LargeRates { get; set; } = [0.5, 1, 2, 5];
     public int LargeSenders { get; set; } = 2;
