@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 using Parley.Server.Data;
 using Parley.Server.Features.Conversations;
 using Parley.Server.Features.Messages;
@@ -12,7 +13,8 @@ namespace Parley.Server.Realtime;
 /// conversation's members, so someone removed a moment ago gets nothing.
 /// </summary>
 public sealed partial class LiveEvents(
-    IHubContext<ParleyHub, IParleyClient> hub, ParleyDb db, AnnouncementOrder order, ILogger<LiveEvents> logger)
+    IHubContext<ParleyHub, IParleyClient> hub, ParleyDb db, AnnouncementOrder order, IOptions<RealtimeOptions> options,
+    ILogger<LiveEvents> logger)
 {
     public enum MessageChange { Created, Edited, Deleted, Reaction }
 
@@ -55,10 +57,15 @@ public sealed partial class LiveEvents(
         await SafelyAsync(() => hub.Clients.Groups(others).Typing(new TypingDto(conversation.Id, userId)));
     }
 
-    /// <summary>Presence goes to the people who share a conversation with the user, and to no one else.</summary>
+    /// <summary>
+    /// Presence goes to the people who share a conversation with the user, and to no one else; only conversations up to
+    /// <see cref="RealtimeOptions.PresenceMaxMembers"/> carry it live.
+    /// </summary>
     public async Task PresenceChangedAsync(CurrentUser user, bool online, CancellationToken ct)
     {
-        var mine = db.ConversationMembers.Where(m => m.UserId == user.Id).Select(m => m.ConversationId);
+        var limit = options.Value.PresenceMaxMembers;
+        var mine = db.ConversationMembers.Where(m => m.UserId == user.Id).Select(m => m.ConversationId)
+            .Where(id => db.ConversationMembers.Count(m => m.ConversationId == id) <= limit);
         var peers = await db.ConversationMembers
             .Where(m => mine.Contains(m.ConversationId) && m.UserId != user.Id)
             .Select(m => m.UserId).Distinct().ToListAsync(ct);

@@ -7,6 +7,7 @@ public static class RealtimeSetup
 {
     public static IServiceCollection AddRealtime(this IServiceCollection services)
     {
+        services.AddOptions<RealtimeOptions>().BindConfiguration(RealtimeOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSignalR(o => o.MaximumReceiveMessageSize = 32 * 1024);
         services.AddSingleton<IUserIdProvider, UserIdProvider>();
         services.AddSingleton<ConnectionRegistry>();

@@ -50,6 +50,7 @@ public abstract class ParleyApp : WebApplicationFactory<Program>, IAsyncLifetime
         builder.UseSetting("Parley:RateLimits:SendPerUser", "100000");
         builder.UseSetting("Parley:RateLimits:SendPerIp", "100000");
         builder.UseSetting("Parley:Messages:MaxLength", "4000");
+        builder.UseSetting("Parley:Realtime:PresenceMaxMembers", "3");
         builder.UseSetting("Parley:Files:MaxFileBytes", (1024 * 1024).ToString());
         foreach (var (key, value) in Settings)
             builder.UseSetting(key, value);

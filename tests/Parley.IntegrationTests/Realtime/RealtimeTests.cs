@@ -61,6 +61,24 @@ public abstract class RealtimeTests(ParleyApp app)
     }
 
     [Fact]
+    public async Task Presence_does_not_travel_through_conversations_above_the_size_limit()
+    {
+        var org = await app.OrganizationAsync();   // the test server carries presence through conversations of up to 3
+        var (alice, bob, carol, dan) = (org.Owner, await org.MemberAsync("Bob"), await org.MemberAsync("Carol"), await org.MemberAsync("Dan"));
+        await alice.CreateChannelAsync("four", "public", bob, carol, dan);
+        await alice.CreateChannelAsync("three", "public", bob, carol);
+        await using var aliceLive = await app.ConnectAsync(alice);
+        await using var danLive = await app.ConnectAsync(dan);
+
+        await using var carolLive = await app.ConnectAsync(carol);
+
+        var online = await aliceLive.NextAsync<PresenceDto>(nameof(IParleyClient.PresenceChanged), p => p.UserId == carol.Id);
+        Assert.True(online.Online);
+        await danLive.AssertNoneAsync<PresenceDto>(nameof(IParleyClient.PresenceChanged), p => p.UserId == carol.Id);
+        Assert.Contains(carol.Id, await dan.GetOkAsync<List<Guid>>("/api/v1/users/presence"));
+    }
+
+    [Fact]
     public async Task Signing_a_device_out_closes_its_live_connection()
     {
         var org = await app.OrganizationAsync();
