@@ -42,6 +42,24 @@ public sealed class SqliteWriteGateTests : IDisposable
     }
 
     [Fact]
+    public async Task A_writer_who_gives_up_waiting_does_not_keep_the_group_open()
+    {
+        var first = await _gate.EnterAsync(ConnectionString, TestContext.Current.CancellationToken);
+        using var giveUp = new CancellationTokenSource();
+        var second = _gate.EnterAsync(ConnectionString, giveUp.Token);
+        first.Begin();
+        Write(first, "kept");
+
+        await giveUp.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => second);
+        await first.KeepAsync().WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
+
+        Assert.Equal(["kept"], Texts());
+        var third = await _gate.EnterAsync(ConnectionString, TestContext.Current.CancellationToken);   // the gate is free
+        await third.DiscardAsync();
+    }
+
+    [Fact]
     public async Task A_writer_alone_commits_at_once()
     {
         var writer = await _gate.EnterAsync(ConnectionString, TestContext.Current.CancellationToken);

@@ -41,10 +41,13 @@ public sealed class SqliteWriteGate : IDisposable
         {
             await _gate.WaitAsync(ct);
         }
-        finally
+        catch (OperationCanceledException)
         {
             Interlocked.Decrement(ref _waiting);
+            SettleAbandoned();
+            throw;
         }
+        Interlocked.Decrement(ref _waiting);
         try
         {
             var batch = _open ??= Batch.Begin(_connection ??= Open(connectionString));
@@ -72,21 +75,49 @@ public sealed class SqliteWriteGate : IDisposable
     /// <summary>Called by the writer holding the gate when its part is done (kept or rolled back).</summary>
     private void Leave(Batch batch)
     {
+        var handOn = false;
         try
         {
-            if (Volatile.Read(ref _waiting) > 0 && batch.Writers < MaxWritersPerCommit && !batch.Failed)
-                return;   // the next writer joins this group and commits it, or hands it on
-            _open = null;
-            batch.Commit();
-            if (batch.Failed)
-            {
-                _connection?.Dispose();   // whatever went wrong, the next group starts from a fresh connection
-                _connection = null;
-            }
+            handOn = Volatile.Read(ref _waiting) > 0 && batch.Writers < MaxWritersPerCommit && !batch.Failed;
+            if (!handOn)
+                Commit(batch);
         }
         finally
         {
             _gate.Release();
+        }
+        if (handOn && Volatile.Read(ref _waiting) == 0)
+            SettleAbandoned();   // the writer it was left open for gave up in the meantime
+    }
+
+    /// <summary>
+    /// A writer gave up waiting. If it was the one the last writer left the group open for, nobody would commit that
+    /// group and its writers would wait for ever: whoever finds the gate free and no one else waiting commits it. Both
+    /// the writer that gives up and the one that handed on check, so the race between them leaves no group open.
+    /// </summary>
+    private void SettleAbandoned()
+    {
+        if (!_gate.Wait(0))
+            return;   // a writer holds the gate and will decide when it leaves
+        try
+        {
+            if (_open is { } batch && Volatile.Read(ref _waiting) == 0)
+                Commit(batch);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private void Commit(Batch batch)
+    {
+        _open = null;
+        batch.Commit();
+        if (batch.Failed)
+        {
+            _connection?.Dispose();   // whatever went wrong, the next group starts from a fresh connection
+            _connection = null;
         }
     }
 
