@@ -93,7 +93,7 @@ public static class Report
                 Line("| request (no one connected to deliver to) | clients | requests/s | server CPU µs/request |");
                 Line("| --- | ---: | ---: | ---: |");
                 foreach (var r in cost)
-                    Line(string.Create(inv, $"| `{r.Request}` | {r.Clients} | {r.PerSecond:N0} | {r.ServerCpuMicrosPerRequest:N0} |"));
+                    Line(string.Create(inv, $"| `{r.Request}` | {r.Clients} | {r.PerSecond:N0} | {(r.ServerCpuMicrosPerRequest is { } us ? us.ToString("N0", inv) : "none completed")} |"));
             }
             if (run.History is { } h)
             {

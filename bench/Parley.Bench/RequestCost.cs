@@ -3,7 +3,8 @@ using System.Net;
 
 namespace Parley.Bench;
 
-public sealed record RequestCostResult(string Request, int Clients, double PerSecond, double ServerCpuMicrosPerRequest);
+/// <summary>CPU per request is null when no request completed inside the window (a stalled server).</summary>
+public sealed record RequestCostResult(string Request, int Clients, double PerSecond, double? ServerCpuMicrosPerRequest);
 
 /// <summary>
 /// Server CPU per request for a few requests, each repeated back to back by 1 and by 16 clients: what the framework
@@ -36,9 +37,11 @@ public static class RequestCost
                 var done = await RepeatAsync(call, clients, window, ct);
                 var seconds = clock.Elapsed.TotalSeconds;
                 cpu = server.CpuSeconds() - cpu;
-                var result = new RequestCostResult(name, clients, Math.Round(done / seconds), Math.Round(cpu * 1e6 / Math.Max(1, done)));
+                var result = new RequestCostResult(name, clients, Math.Round(done / seconds), done == 0 ? null : Math.Round(cpu * 1e6 / done));
                 results.Add(result);
-                log($"  {name,-42} {clients,2} clients: {result.PerSecond,6:0}/s, {result.ServerCpuMicrosPerRequest,5:0} µs");
+                log(result.ServerCpuMicrosPerRequest is { } micros
+                    ? $"  {name,-42} {clients,2} clients: {result.PerSecond,6:0}/s, {micros,5:0} µs"
+                    : $"  {name,-42} {clients,2} clients: no request completed in {seconds:0} s (the server stalled)");
             }
         return results;
     }
