@@ -105,6 +105,25 @@ public abstract class FileSharingTests(ParleyApp app)
     }
 
     [Fact]
+    public async Task Whoever_may_read_a_public_channel_downloads_its_files_and_a_guest_who_may_not_gets_404()
+    {
+        var org = await app.OrganizationAsync();
+        var (alice, carol, guest) = (org.Owner, await org.MemberAsync("Carol"), await org.MemberAsync("Gus", "guest"));
+        var channel = await alice.CreateChannelAsync("announcements", "public");
+        var file = await alice.UploadOkAsync(channel.Id, "holiday schedule"u8.ToArray(), "holidays.txt");
+        await (await alice.SendWithFilesAsync(channel.Id, "schedule", file.Id)).ShouldBe(HttpStatusCode.Created);
+
+        var messages = await carol.GetAsync($"/api/v1/conversations/{channel.Id}/messages");
+        var byReader = await carol.GetAsync($"/api/v1/files/{file.Id}");
+        var byGuest = await guest.GetAsync($"/api/v1/files/{file.Id}");
+
+        await messages.ShouldBe(HttpStatusCode.OK);
+        await byReader.ShouldBe(HttpStatusCode.OK);
+        Assert.Equal("holiday schedule", await byReader.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+        await byGuest.ShouldBeProblem(HttpStatusCode.NotFound, "not-found");
+    }
+
+    [Fact]
     public async Task A_file_not_yet_sent_is_visible_only_to_its_uploader()
     {
         var org = await app.OrganizationAsync();

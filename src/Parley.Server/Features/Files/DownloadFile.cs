@@ -12,17 +12,20 @@ public static class DownloadFile
     // Shown in the page when opened directly; everything else downloads, so an uploaded page can never run here.
     private static readonly HashSet<string> InlineTypes = ["image/png", "image/jpeg", "image/gif", "image/webp"];
 
-    /// <summary>Members of the file's conversation only; every download is recorded in the audit log.</summary>
+    /// <summary>
+    /// Whoever may read the file's conversation (its members, and any non-guest of the organization in a public channel)
+    /// once the file is sent; before that, its uploader only. Every download is recorded in the audit log.
+    /// </summary>
     public static async Task<Results<FileStreamHttpResult, ProblemHttpResult>> HandleAsync(
         Guid fileId, CurrentUser me, ParleyDb db, FileStore store, TimeProvider clock, HttpContext http, CancellationToken ct)
     {
         var file = await db.Files.SingleOrDefaultAsync(f => f.Id == fileId && f.OrganizationId == me.OrganizationId, ct);
-        if (file is null || await db.ConversationAccessAsync(me, file.ConversationId, ct) is not { } access)
+        if (file is null || await db.ConversationAccessAsync(me, file.ConversationId, ct) is null)   // null: may not read it
             return Problems.NotFound("file");
         var visible = file.MessageId is { } messageId
             ? await db.Messages.AnyAsync(m => m.Id == messageId && m.DeletedAt == null, ct)
             : file.UploaderId == me.Id;                                  // not sent yet: only its uploader sees it
-        if (!visible || !(access.IsMember || access.CanRead))
+        if (!visible)
             return Problems.NotFound("file");
 
         var now = clock.GetUtcNow();
