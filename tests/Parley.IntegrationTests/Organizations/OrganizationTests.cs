@@ -88,6 +88,7 @@ public abstract class OrganizationTests(ParleyApp app)
         var org = await app.OrganizationAsync();
         using var anonymous = app.Http();
         await (await anonymous.PostLoginAsync(org.Owner.Email, "a wrong password")).ShouldBe(HttpStatusCode.Unauthorized);
+        await app.FailedSignInsAuditedAsync();
 
         var refused = await org.Owner.GetAsync($"/api/v1/admin/audit?action={Uri.EscapeDataString(action)}");
         var lowerCase = await org.Owner.AuditAsync("loginfailed");
