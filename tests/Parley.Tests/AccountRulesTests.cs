@@ -35,20 +35,38 @@ public class AccountRulesTests
     }
 
     [Fact]
-    public void The_throttle_locks_an_account_after_repeated_failures_and_lets_it_go_later()
+    public void The_throttle_locks_an_account_for_one_address_after_repeated_failures_and_lets_it_go_later()
     {
         var clock = new FakeTimeProvider(DateTimeOffset.Parse("2026-01-05T09:00:00Z"));
         var throttle = new LoginThrottle(clock);
         for (var i = 0; i < LoginThrottle.FreeFailures - 1; i++)
-            throttle.Failed("A@B.TEST");
-        Assert.Null(throttle.RetryAfter("A@B.TEST"));
+            throttle.Failed("A@B.TEST", "198.51.100.7");
+        Assert.Null(throttle.RetryAfter("A@B.TEST", "198.51.100.7"));
 
-        throttle.Failed("A@B.TEST");
-        Assert.NotNull(throttle.RetryAfter("A@B.TEST"));
-        Assert.Null(throttle.RetryAfter("OTHER@B.TEST"));
+        throttle.Failed("A@B.TEST", "198.51.100.7");
+        Assert.NotNull(throttle.RetryAfter("A@B.TEST", "198.51.100.7"));
+        Assert.Null(throttle.RetryAfter("A@B.TEST", "203.0.113.9"));
+        Assert.Null(throttle.RetryAfter("OTHER@B.TEST", "198.51.100.7"));
 
         clock.Advance(TimeSpan.FromMinutes(16));
-        Assert.Null(throttle.RetryAfter("A@B.TEST"));
+        Assert.Null(throttle.RetryAfter("A@B.TEST", "198.51.100.7"));
+    }
+
+    [Fact]
+    public void Past_the_account_ceiling_each_address_gets_one_failure_but_a_fresh_address_is_never_locked_out()
+    {
+        var clock = new FakeTimeProvider(DateTimeOffset.Parse("2026-01-05T09:00:00Z"));
+        var throttle = new LoginThrottle(clock);
+        for (var i = 0; i < LoginThrottle.AccountCeiling; i++)
+            throttle.Failed("A@B.TEST", $"10.0.{i / 250}.{i % 250}");
+
+        throttle.Failed("A@B.TEST", "198.51.100.7");
+
+        Assert.NotNull(throttle.RetryAfter("A@B.TEST", "198.51.100.7"));
+        Assert.Null(throttle.RetryAfter("A@B.TEST", "203.0.113.9"));
+        clock.Advance(LoginThrottle.AccountWindow);
+        throttle.Failed("A@B.TEST", "203.0.113.9");
+        Assert.Null(throttle.RetryAfter("A@B.TEST", "203.0.113.9"));
     }
 
     [Theory]

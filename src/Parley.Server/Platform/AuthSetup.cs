@@ -16,6 +16,8 @@ public static class AuthSetup
         services.AddOptions<PasswordOptions>().BindConfiguration(PasswordOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<PasswordHasher>();
         services.AddSingleton<LoginThrottle>();
+        services.AddSingleton<Features.Accounts.FailedSignIns>();
+        services.AddHostedService(sp => sp.GetRequiredService<Features.Accounts.FailedSignIns>());
         services.AddSingleton<SessionCache>();
         services.AddAuthentication(Scheme).AddScheme<AuthenticationSchemeOptions, SessionTokenHandler>(Scheme, null);
         services.AddAuthorizationBuilder()

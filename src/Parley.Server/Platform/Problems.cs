@@ -8,9 +8,14 @@ namespace Parley.Server.Platform;
 /// <summary>RFC 7807 problem details, each with a stable <c>code</c> extension (docs/problems.md).</summary>
 public static class Problems
 {
-    public static ProblemHttpResult Of(int status, string code, string title) =>
-        TypedResults.Problem(statusCode: status, title: title, type: $"/problems/{code}",
-            extensions: new Dictionary<string, object?> { ["code"] = code });
+    public static ProblemHttpResult Of(int status, string code, string title) => Of(status, code, title, []);
+
+    /// <param name="extensions">More members of the problem, documented with its code in docs/problems.md.</param>
+    public static ProblemHttpResult Of(int status, string code, string title, Dictionary<string, object?> extensions)
+    {
+        extensions["code"] = code;
+        return TypedResults.Problem(statusCode: status, title: title, type: $"/problems/{code}", extensions: extensions);
+    }
 
     public static ProblemHttpResult BadRequest(string code, string title) => Of(StatusCodes.Status400BadRequest, code, title);
     public static ProblemHttpResult Forbidden(string code, string title) => Of(StatusCodes.Status403Forbidden, code, title);

@@ -20,14 +20,19 @@ public abstract class InviteTests(ParleyApp app)
 
         var invite = await (await org.Owner.PostAsync("/api/v1/users/invites", new { email, role = "member" }))
             .ReadAsync<InviteDto>(HttpStatusCode.Created);
-        var carol = await (await anonymous.PostAsJsonAsync("/api/v1/invites/accept", new { token = invite.Token, displayName = "Carol", password = Password }, TestContext.Current.CancellationToken))
-            .ReadAsync<UserDto>(HttpStatusCode.Created);
+        var accepted = await (await anonymous.PostAsJsonAsync("/api/v1/invites/accept", new { token = invite.Token, displayName = "Carol", password = Password }, TestContext.Current.CancellationToken))
+            .ReadAsync<LoginResultDto>(HttpStatusCode.Created);
+        var carol = accepted.Me;
         var signedIn = await app.LoginAsync(email, Password);
+        using var newcomer = app.Http(accepted.Token);
+        var devices = await (await newcomer.GetAsync("/api/v1/auth/sessions", TestContext.Current.CancellationToken)).ReadAsync<List<SessionDto>>(HttpStatusCode.OK);
 
         Assert.Equal("member", invite.Role);
         Assert.EndsWith($"#{invite.Token}", invite.Link);
         Assert.InRange(invite.ExpiresAt - DateTimeOffset.UtcNow, TimeSpan.FromDays(6.9), TimeSpan.FromDays(7));
-        Assert.Equal((email, "Carol", "member", true), (carol.Email, carol.DisplayName, carol.Role, carol.Active));
+        Assert.Equal((email, "Carol", "member", org.Id), (carol.Email, carol.DisplayName, carol.Role, carol.OrganizationId));
+        Assert.Equal(accepted.SessionId, carol.SessionId);
+        Assert.Equal(AcceptInvite.DefaultDeviceName, Assert.Single(devices, d => d.Current).DeviceName);
         Assert.Equal(carol.Id, signedIn.Id);
         Assert.Equal(org.Id, signedIn.OrganizationId);
         Assert.Contains(await org.Owner.UsersAsync(), u => u.Id == carol.Id);
@@ -142,17 +147,45 @@ public abstract class InviteTests(ParleyApp app)
     }
 
     [Fact]
-    public async Task Inviting_an_email_that_has_an_account_gives_409_email_taken()
+    public async Task Inviting_an_email_that_has_an_account_or_a_pending_invite_here_gives_409_email_taken()
+    {
+        var org = await app.OrganizationAsync();
+        var bob = await org.MemberAsync("Bob");
+        await InviteAsync(org, $"carol@{org.Domain}");
+
+        var account = await org.Owner.PostAsync("/api/v1/users/invites", new { email = bob.Email.ToUpperInvariant() });
+        var pending = await org.Owner.PostAsync("/api/v1/users/invites", new { email = $"CAROL@{org.Domain}" });
+
+        await account.ShouldBeProblem(HttpStatusCode.Conflict, "email-taken");
+        await pending.ShouldBeProblem(HttpStatusCode.Conflict, "email-taken");
+    }
+
+    [Fact]
+    public async Task Inviting_someone_who_has_an_account_in_another_organization_looks_like_inviting_a_stranger()
     {
         var org = await app.OrganizationAsync();
         var bob = await org.MemberAsync("Bob");
         var other = await app.OrganizationAsync();
+        await InviteAsync(org, $"carol@{org.Domain}");
 
-        var sameOrg = await org.Owner.PostAsync("/api/v1/users/invites", new { email = bob.Email.ToUpperInvariant() });
-        var otherOrg = await other.Owner.PostAsync("/api/v1/users/invites", new { email = bob.Email });
+        var known = await other.Owner.PostAsync("/api/v1/users/invites", new { email = bob.Email });
+        var pendingElsewhere = await other.Owner.PostAsync("/api/v1/users/invites", new { email = $"carol@{org.Domain}" });
+        var stranger = await other.Owner.PostAsync("/api/v1/users/invites", new { email = $"stranger-{Guid.NewGuid():N}@{org.Domain}" });
 
-        await sameOrg.ShouldBeProblem(HttpStatusCode.Conflict, "email-taken");
-        await otherOrg.ShouldBeProblem(HttpStatusCode.Conflict, "email-taken");
+        await known.ShouldBe(HttpStatusCode.Created);
+        await pendingElsewhere.ShouldBe(HttpStatusCode.Created);
+        await stranger.ShouldBe(HttpStatusCode.Created);
+        var invite = await known.ReadAsync<InviteDto>(HttpStatusCode.Created);
+        Assert.Equal(bob.Email, invite.Email);
+        using var anonymous = app.Http();
+        var joined = await (await anonymous.PostAsJsonAsync("/api/v1/invites/accept",
+                new { token = invite.Token, displayName = "Bob", password = "Bob's other password", deviceName = "Bob's phone" }, TestContext.Current.CancellationToken))
+            .ReadAsync<LoginResultDto>(HttpStatusCode.Created);
+        Assert.Equal((other.Id, bob.Email), (joined.Me.OrganizationId, joined.Me.Email));
+        Assert.NotEqual(bob.Id, joined.Me.Id);
+        await (await bob.GetAsync("/api/v1/users/me")).ShouldBe(HttpStatusCode.OK);
+        Assert.DoesNotContain(await other.Owner.UsersAsync(), u => u.Id == bob.Id);
+        Assert.DoesNotContain(await org.Owner.UsersAsync(), u => u.Id == joined.Me.Id);
     }
 
     [Fact]
@@ -166,7 +199,7 @@ public abstract class InviteTests(ParleyApp app)
         var accepted = await AcceptAsync(anonymous, invite.Token, name);
         var listed = await org.Owner.GetAsync("/api/v1/users");
 
-        Assert.Equal(name, (await accepted.ReadAsync<UserDto>(HttpStatusCode.Created)).DisplayName);
+        Assert.Equal(name, (await accepted.ReadAsync<LoginResultDto>(HttpStatusCode.Created)).Me.DisplayName);
         Assert.Equal("application/json", listed.Content.Headers.ContentType?.MediaType);
         Assert.DoesNotContain("&lt;", await listed.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
         Assert.Contains(await listed.ReadAsync<List<UserDto>>(HttpStatusCode.OK), u => u.DisplayName == name);

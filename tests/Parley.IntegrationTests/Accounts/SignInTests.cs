@@ -46,11 +46,11 @@ public abstract class SignInTests(ParleyApp app)
     }
 
     [Fact]
-    public async Task Five_failures_throttle_the_account_even_for_the_right_password()
+    public async Task Five_failures_from_one_address_throttle_that_address_for_the_account_even_for_the_right_password()
     {
         var org = await app.OrganizationAsync();
         var bob = await org.MemberAsync("Bob");
-        using var anonymous = app.Http();
+        using var anonymous = app.HttpFrom(AccountHelpers.UniqueLoopbackAddress());
         for (var attempt = 1; attempt <= LoginThrottle.FreeFailures; attempt++)
             await (await anonymous.PostLoginAsync(bob.Email, $"wrong password {attempt}"))
                 .ShouldBeProblem(HttpStatusCode.Unauthorized, "invalid-credentials");
@@ -64,6 +64,49 @@ public abstract class SignInTests(ParleyApp app)
         Assert.InRange(retryAfter.Value, TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(15));
         await others.ShouldBe(HttpStatusCode.OK);
         await (await bob.GetAsync("/api/v1/users/me")).ShouldBe(HttpStatusCode.OK);
+    }
+
+    [Fact]
+    public async Task An_attacker_failing_fifty_times_from_another_address_does_not_stop_the_owner_signing_in()
+    {
+        var org = await app.OrganizationAsync();
+        var bob = await org.MemberAsync("Bob");
+        using var attacker = app.HttpFrom(AccountHelpers.UniqueLoopbackAddress());
+        using var bobsLaptop = app.HttpFrom(AccountHelpers.UniqueLoopbackAddress());
+        var answers = new List<HttpStatusCode>();
+        for (var attempt = 1; attempt <= 50; attempt++)
+            answers.Add((await attacker.PostLoginAsync(bob.Email, $"guess {attempt}")).StatusCode);
+
+        var owner = await bobsLaptop.PostLoginAsync(bob.Email, bob.Password);
+
+        await owner.ShouldBe(HttpStatusCode.OK);
+        Assert.Equal(Enumerable.Repeat(HttpStatusCode.Unauthorized, LoginThrottle.FreeFailures), answers.Take(LoginThrottle.FreeFailures));
+        Assert.All(answers.Skip(LoginThrottle.FreeFailures), a => Assert.Equal(HttpStatusCode.TooManyRequests, a));
+    }
+
+    [Fact]
+    public async Task A_wrong_password_costs_the_same_database_work_as_an_unknown_email_and_is_audited_after_the_answer()
+    {
+        var org = await app.OrganizationAsync();
+        var bob = await org.MemberAsync("Bob");
+        using var anonymous = app.Http();
+        var before = await app.WithDbAsync(db => db.AuditEvents.CountAsync(e => e.OrganizationId == org.Id));
+        var (known, unknown) = ($"known-{Guid.NewGuid():N}", $"unknown-{Guid.NewGuid():N}");
+
+        var wrongPassword = await anonymous.SendAsync(Counted(known, bob.Email), TestContext.Current.CancellationToken);
+        var unknownEmail = await anonymous.SendAsync(Counted(unknown, $"nobody-{Guid.NewGuid():N}@{org.Domain}"), TestContext.Current.CancellationToken);
+        await app.FailedSignInsAuditedAsync();
+
+        Assert.Equal(await unknownEmail.ProblemWithoutTraceAsync(), await wrongPassword.ProblemWithoutTraceAsync());
+        Assert.Equal(QueryCounter.For(unknown), QueryCounter.For(known));
+        Assert.Equal(before + 1, await app.WithDbAsync(db => db.AuditEvents.CountAsync(e => e.OrganizationId == org.Id)));
+
+        static HttpRequestMessage Counted(string key, string email) =>
+            new(HttpMethod.Post, "/api/v1/auth/login")
+            {
+                Content = System.Net.Http.Json.JsonContent.Create(new { email, password = "not the password", deviceName = "test device" }),
+                Headers = { { QueryCounter.Header, key } },
+            };
     }
 
     [Fact]
@@ -156,6 +199,7 @@ public abstract class SignInTests(ParleyApp app)
         var laptop = await app.SignInAgainAsync(bob, "Firefox on laptop");
         var laptopSession = (await laptop.MeAsync()).SessionId.ToString();
         await (await laptop.DeleteAsync("/api/v1/auth/sessions/current")).ShouldBe(HttpStatusCode.NoContent);
+        await app.FailedSignInsAuditedAsync();
 
         var failures = await org.Owner.AuditAsync("LoginFailed");
         var all = await org.Owner.AuditAsync();

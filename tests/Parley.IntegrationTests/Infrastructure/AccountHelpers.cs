@@ -4,6 +4,7 @@ using System.Net.Http.Json;
 using System.Net.Sockets;
 using System.Text.Json;
 using Microsoft.AspNetCore.SignalR.Client;
+using Microsoft.Extensions.DependencyInjection;
 using Parley.Server.Features.Accounts;
 using Parley.Server.Features.AuditLog;
 
@@ -17,6 +18,14 @@ public static class AccountHelpers
     /// <summary>Posts a sign-in and returns the raw answer, for tests that look at failures.</summary>
     public static Task<HttpResponseMessage> PostLoginAsync(this HttpClient http, string email, string password, string device = "test device") =>
         http.PostAsJsonAsync("/api/v1/auth/login", new { email, password, deviceName = device });
+
+    /// <summary>Posts a sign-in to one organization and returns the raw answer.</summary>
+    public static Task<HttpResponseMessage> PostLoginAsync(this HttpClient http, string email, string password, Guid? organizationId) =>
+        http.PostAsJsonAsync("/api/v1/auth/login", new { email, password, deviceName = "test device", organizationId });
+
+    /// <summary>Waits until every failed sign-in so far is in the audit log (they are written after the answer).</summary>
+    public static Task FailedSignInsAuditedAsync(this ParleyApp app) =>
+        app.Services.GetRequiredService<FailedSignIns>().FlushAsync(TestContext.Current.CancellationToken);
 
     /// <summary>The same person signed in once more, on another named device.</summary>
     public static Task<Actor> SignInAgainAsync(this ParleyApp app, Actor actor, string device) =>

@@ -88,13 +88,21 @@ public sealed class Org
         return await AcceptAsync(_app, invite.Token, email, name);
     }
 
-    public static async Task<Actor> AcceptAsync(ParleyApp app, string token, string email, string name)
+    /// <summary>Accepts an invite; the answer signs the newcomer in, as a sign-in would.</summary>
+    public static async Task<Actor> AcceptAsync(ParleyApp app, string token, string email, string name, string password = "a long test password")
     {
-        const string password = "a long test password";
         using var http = app.Http();
-        var accepted = await http.PostAsJsonAsync("/api/v1/invites/accept", new { token, displayName = name, password });
-        await accepted.ShouldBe(HttpStatusCode.Created);
-        return await app.LoginAsync(email, password);
+        var accepted = await (await http.PostAsJsonAsync("/api/v1/invites/accept", new { token, displayName = name, password, deviceName = "test device" }))
+            .ReadAsync<LoginResultDto>(HttpStatusCode.Created);
+        Assert.Equal(email, accepted.Me.Email);
+        return new Actor(app, accepted.Me.Id, accepted.Me.OrganizationId, email, password, accepted.Me.Handle, accepted.Me.DisplayName, accepted.Token);
+    }
+
+    /// <summary>Someone invited by Alice with that email and password, signed in.</summary>
+    public async Task<Actor> MemberAsync(string name, string email, string password, string role = "member")
+    {
+        var invite = await (await Owner.PostAsync("/api/v1/users/invites", new { email, role })).ReadAsync<InviteDto>(HttpStatusCode.Created);
+        return await AcceptAsync(_app, invite.Token, email, name, password);
     }
 }
 

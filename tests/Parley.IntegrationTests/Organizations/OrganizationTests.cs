@@ -27,6 +27,26 @@ public abstract class OrganizationTests(ParleyApp app)
     }
 
     [Fact]
+    public async Task A_new_organization_starts_its_audit_chain_with_its_creation_and_the_owner_invite()
+    {
+        var op = await app.OperatorAsync();
+        var org = await app.OrganizationAsync();
+
+        var chain = (await org.Owner.AuditAsync()).OrderBy(e => e.Index).ToList();
+        var bootstrap = (await op.AuditAsync()).OrderBy(e => e.Index).First();
+
+        Assert.Equal(["OrganizationCreated", "UserInvited", "UserJoined"], chain.Take(3).Select(e => e.Action));
+        Assert.Equal([1L, 2L, 3L], chain.Take(3).Select(e => e.Index));
+        Assert.All(chain.Take(2), e => Assert.Equal(op.Id, e.ActorId));
+        Assert.Equal("owner", chain[1].Data?.GetProperty("role").GetString());
+        Assert.Equal((1L, "OrganizationCreated"), (bootstrap.Index, bootstrap.Action));
+        Assert.True(bootstrap.Data?.GetProperty("bootstrap").GetBoolean());
+        var stored = await app.WithDbAsync(db => db.AuditEvents.Where(e => e.OrganizationId == org.Id).OrderBy(e => e.Index).ToListAsync());
+        Assert.All(stored.Zip(stored.Skip(1)), pair => Assert.Equal(pair.First.Hash, pair.Second.PreviousHash));
+        Assert.Equal(stored.Count, await app.WithDbAsync(db => db.Organizations.Where(o => o.Id == org.Id).Select(o => o.AuditCount).SingleAsync()));
+    }
+
+    [Fact]
     public async Task An_admin_renames_the_organization_and_it_is_audited()
     {
         var org = await app.OrganizationAsync();
@@ -68,6 +88,7 @@ public abstract class OrganizationTests(ParleyApp app)
         var org = await app.OrganizationAsync();
         using var anonymous = app.Http();
         await (await anonymous.PostLoginAsync(org.Owner.Email, "a wrong password")).ShouldBe(HttpStatusCode.Unauthorized);
+        await app.FailedSignInsAuditedAsync();
 
         var refused = await org.Owner.GetAsync($"/api/v1/admin/audit?action={Uri.EscapeDataString(action)}");
         var lowerCase = await org.Owner.AuditAsync("loginfailed");

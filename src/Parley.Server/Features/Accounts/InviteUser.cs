@@ -31,11 +31,12 @@ public static class InviteUser
             return Problems.Forbidden("owner-only", "Only owners can invite another owner.");
 
         var email = User.ValidEmail(request.Email);
-        if (await db.Users.AnyAsync(u => u.NormalizedEmail == User.Normalize(email), ct))
-            return Problems.Conflict("email-taken", "Someone already has an account with this email.");
+        var now = clock.GetUtcNow();
+        // Only this organization's people count: whether the email has an account elsewhere is none of its business.
+        if (await db.EmailTakenAsync(me.OrganizationId, email, now, ct))
+            return Problems.Conflict("email-taken", "Someone in this organization already has an account or a pending invite with this email.");
 
         var token = Secrets.NewToken();
-        var now = clock.GetUtcNow();
         var invite = new Invite(me.OrganizationId, email, role, Secrets.Hash(token), me.Id, now, ValidFor);
         db.Invites.Add(invite);
         await using var tx = await db.BeginWriteAsync(ct);
@@ -51,23 +52,31 @@ public static class InviteUser
 
 public static class AcceptInvite
 {
+    public const string DefaultDeviceName = "Web browser";
+
     public sealed record Request
     {
         [Required, StringLength(100)] public string Token { get; init; } = "";
         [Required, StringLength(User.MaxNameLength, MinimumLength = 1)] public string DisplayName { get; init; } = "";
         [Required, StringLength(PasswordOptions.MaxLength, MinimumLength = PasswordOptions.MinLength)] public string Password { get; init; } = "";
+
+        /// <summary>The device the new person is signed in on, as in sign-in; "Web browser" when not given.</summary>
+        [StringLength(Session.MaxDeviceNameLength, MinimumLength = 1)] public string? DeviceName { get; init; }
     }
 
-    public static async Task<Results<Created<UserDto>, ProblemHttpResult>> HandleAsync(
+    /// <summary>Creates the invited person's account and signs them in: the answer is the same as a sign-in's.</summary>
+    public static async Task<Results<Created<LoginResultDto>, ProblemHttpResult>> HandleAsync(
         Request request, ParleyDb db, PasswordHasher passwords, TimeProvider clock, HttpContext http, CancellationToken ct)
     {
+        var device = Session.ValidDeviceName(request.DeviceName ?? DefaultDeviceName);
         var invite = await db.Invites.SingleOrDefaultAsync(i => i.TokenHash == Secrets.Hash(request.Token), ct);
         if (invite is null)
             return Problems.Of(404, "invite-unknown", "This invite link is not valid. Ask an admin for a new one.");
-        if (await db.Users.AnyAsync(u => u.NormalizedEmail == User.Normalize(invite.Email), ct))
+        if (await db.Users.AnyAsync(u => u.OrganizationId == invite.OrganizationId && u.NormalizedEmail == User.Normalize(invite.Email), ct))
             return Problems.Of(410, "invite-used", "This invite link was already used. Sign in instead.");
 
         var now = clock.GetUtcNow();
+        var org = await db.Organizations.SingleAsync(o => o.Id == invite.OrganizationId, ct);
         var handle = await db.FreeHandleAsync(invite.OrganizationId, User.HandleFrom(invite.Email), ct);
         var user = new User(invite.OrganizationId, invite.Email, request.DisplayName, handle, invite.Role, passwords.Hash(request.Password), now);
         invite.Use(user.Id, now);
@@ -80,14 +89,27 @@ public static class AcceptInvite
             return Problems.Of(410, "invite-used", "This invite link was already used. Sign in instead.");
         await db.AuditAsync(user.OrganizationId, AuditAction.UserJoined, user.Id, "user", user.Id.ToString(),
             new { invite = invite.Id, role = AccountDtos.RoleName(user.Role) }, http.ClientAddress(), now, ct);
+        var result = await db.OpenSessionAsync(user, org, device, http.ClientAddress(), now, ct);
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
-        return TypedResults.Created($"/api/v1/users/{user.Id}", user.ToDto());
+        return TypedResults.Created("/api/v1/users/me", result);
     }
 }
 
 public static class HandleQueries
 {
+    /// <summary>Whether someone in the organization has an account, or a pending invite, with this email.</summary>
+    public static async Task<bool> EmailTakenAsync(this ParleyDb db, Guid organizationId, string email, DateTimeOffset now, CancellationToken ct)
+    {
+        var normalized = User.Normalize(email);
+        if (await db.Users.AnyAsync(u => u.OrganizationId == organizationId && u.NormalizedEmail == normalized, ct))
+            return true;
+        // Compared here, not in SQL: invites keep the email as typed, and SQLite's upper() knows ASCII only.
+        var pending = await db.Invites.Where(i => i.OrganizationId == organizationId && i.UsedAt == null && i.ExpiresAt > now)
+            .Select(i => i.Email).ToListAsync(ct);
+        return pending.Any(e => User.Normalize(e) == normalized);
+    }
+
     /// <summary>The proposed handle, or it with the smallest number appended that nobody in the organization has.</summary>
     public static async Task<string> FreeHandleAsync(this ParleyDb db, Guid organizationId, string proposed, CancellationToken ct)
     {

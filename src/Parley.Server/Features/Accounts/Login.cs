@@ -3,9 +3,13 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Parley.Server.Data;
 using Parley.Server.Features.AuditLog;
+using Parley.Server.Features.Organizations;
 using Parley.Server.Platform;
 
 namespace Parley.Server.Features.Accounts;
+
+/// <summary>One organization the caller may choose at sign-in.</summary>
+public sealed record OrganizationChoiceDto(Guid Id, string Name);
 
 public static class Login
 {
@@ -16,58 +20,96 @@ public static class Login
 
         /// <summary>Shown in the user's list of signed-in devices, e.g. "Firefox on laptop".</summary>
         [Required, StringLength(Session.MaxDeviceNameLength, MinimumLength = 1)] public string DeviceName { get; init; } = "";
+
+        /// <summary>
+        /// Which organization to sign in to, when the email has an account in several: send it again with one of the
+        /// <c>organizations</c> of the 409 <c>organization-choice-required</c> answer.
+        /// </summary>
+        public Guid? OrganizationId { get; init; }
     }
 
+    /// <summary>
+    /// Signs in to the one account that this email and password open. When they open accounts in several
+    /// organizations and none was chosen, answers 409 <c>organization-choice-required</c> with those organizations.
+    /// Every failure (unknown email, wrong password, deactivated account, suspended organization, an organization where
+    /// the email has no account) is the same 401 at the same cost: its audit event is written after the answer.
+    /// </summary>
     public static async Task<Results<Ok<LoginResultDto>, ProblemHttpResult>> HandleAsync(
-        Request request, ParleyDb db, PasswordHasher passwords, LoginThrottle throttle, TimeProvider clock, HttpContext http,
-        CancellationToken ct)
+        Request request, ParleyDb db, PasswordHasher passwords, LoginThrottle throttle, FailedSignIns failures, TimeProvider clock,
+        HttpContext http, CancellationToken ct)
     {
         var email = User.Normalize(request.Email);
-        if (throttle.RetryAfter(email) is { } wait)
+        var source = http.ClientAddress();
+        if (throttle.RetryAfter(email, source) is { } wait)
         {
             http.Response.Headers.RetryAfter = ((int)Math.Ceiling(wait.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
             return Problems.Of(429, "login-throttled", "Too many failed sign-ins for this account. Wait a few minutes, then try again.");
         }
 
-        var user = await db.Users.SingleOrDefaultAsync(u => u.NormalizedEmail == email, ct);
-        var org = user is null ? null : await db.Organizations.SingleAsync(o => o.Id == user.OrganizationId, ct);
+        var accounts = await db.Users
+            .Where(u => u.NormalizedEmail == email && (request.OrganizationId == null || u.OrganizationId == request.OrganizationId))
+            .Join(db.Organizations, u => u.OrganizationId, o => o.Id, (u, o) => new Account(u, o))
+            .ToListAsync(ct);
         var now = clock.GetUtcNow();
-        if (user is null)
-        {
+        if (accounts.Count == 0)
             passwords.SpendEquivalentTime(request.Password);
-            throttle.Failed(email);
-            return WrongCredentials();
-        }
-        if (!passwords.Verify(user.PasswordHash, request.Password) || !user.IsActive || org!.SuspendedAt is not null)
+
+        var opened = new List<Account>();
+        var refused = new List<(Account Account, string Reason)>();
+        foreach (var account in accounts.OrderBy(a => a.Organization.Name, StringComparer.Ordinal).ThenBy(a => a.Organization.Id))
         {
-            throttle.Failed(email);
-            await using var failTx = await db.BeginWriteAsync(ct);
-            await db.AuditAsync(user.OrganizationId, AuditAction.LoginFailed, user.Id, "user", user.Id.ToString(),
-                new { reason = user.IsActive ? "password" : "deactivated" }, http.ClientAddress(), now, ct);
-            await db.SaveChangesAsync(ct);
-            await failTx.CommitAsync(ct);
-            return WrongCredentials();
+            var reason = !passwords.Verify(account.User.PasswordHash, request.Password) ? "password"
+                : !account.User.IsActive ? "deactivated"
+                : account.Organization.SuspendedAt is not null ? "suspended"
+                : null;
+            if (reason is null)
+                opened.Add(account);
+            else
+                refused.Add((account, reason));
         }
 
-        throttle.Succeeded(email);
+        if (opened.Count == 0)
+        {
+            throttle.Failed(email, source);
+            foreach (var (account, reason) in refused)
+                failures.Enqueue(new FailedSignIns.Failure(account.Organization.Id, account.User.Id, reason, source, now));
+            return Problems.Of(401, "invalid-credentials", "The email or password is wrong.");
+        }
+        throttle.Succeeded(email, source);
+        if (opened.Count > 1)
+            return Problems.Of(409, "organization-choice-required",
+                "This email has an account in several organizations. Choose one and sign in again with its organizationId.",
+                new() { ["organizations"] = opened.Select(a => new OrganizationChoiceDto(a.Organization.Id, a.Organization.Name)).ToList() });
+
+        var (user, org) = opened[0];
         if (passwords.NeedsRehash(user.PasswordHash))
             user.SetPasswordHash(passwords.Hash(request.Password));
-        var token = Secrets.NewToken();
-        var session = new Session(user, request.DeviceName, Secrets.Hash(token), http.ClientAddress(), now);
-        db.Sessions.Add(session);
-
         await using var tx = await db.BeginWriteAsync(ct);
-        await db.AuditAsync(user.OrganizationId, AuditAction.LoginSucceeded, user.Id, "session", session.Id.ToString(),
-            new { device = session.DeviceName }, http.ClientAddress(), now, ct);
+        var result = await db.OpenSessionAsync(user, org, request.DeviceName, source, now, ct);
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
-
-        var me = new MeDto(user.Id, org.Id, org.Name, user.DisplayName, user.Handle, user.Email, AccountDtos.RoleName(user.Role),
-            user.IsOperator, session.Id);
-        return TypedResults.Ok(new LoginResultDto(token, session.Id, me));
+        return TypedResults.Ok(result);
     }
 
-    // One answer for unknown email, wrong password and deactivated account: nobody learns which accounts exist.
-    private static ProblemHttpResult WrongCredentials() =>
-        Problems.Of(401, "invalid-credentials", "The email or password is wrong.");
+    private sealed record Account(User User, Organization Organization);
+}
+
+public static class SessionOpening
+{
+    /// <summary>
+    /// Adds a new session of the user on the named device, and its audit event, to the unit of work. Call inside the
+    /// write transaction that commits it.
+    /// </summary>
+    public static async Task<LoginResultDto> OpenSessionAsync(this ParleyDb db, User user, Organization org, string deviceName,
+        string? address, DateTimeOffset now, CancellationToken ct)
+    {
+        var token = Secrets.NewToken();
+        var session = new Session(user, deviceName, Secrets.Hash(token), address, now);
+        db.Sessions.Add(session);
+        await db.AuditAsync(user.OrganizationId, AuditAction.LoginSucceeded, user.Id, "session", session.Id.ToString(),
+            new { device = session.DeviceName }, address, now, ct);
+        var me = new MeDto(user.Id, org.Id, org.Name, user.DisplayName, user.Handle, user.Email, AccountDtos.RoleName(user.Role),
+            user.IsOperator, session.Id);
+        return new LoginResultDto(token, session.Id, me);
+    }
 }

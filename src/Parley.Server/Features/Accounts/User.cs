@@ -95,8 +95,9 @@ internal sealed class UserConfiguration : IEntityTypeConfiguration<User>
         e.Property(u => u.DisplayName).HasMaxLength(User.MaxNameLength);
         e.Property(u => u.Handle).HasMaxLength(User.MaxHandleLength);
         e.Property(u => u.PasswordHash).HasMaxLength(200);
-        // One email signs in to one account on the whole deployment, so login needs no organization picker.
-        e.HasIndex(u => u.NormalizedEmail).IsUnique();
+        // One account per email in an organization; the same person may have one in each of several organizations.
+        e.HasIndex(u => new { u.OrganizationId, u.NormalizedEmail }).IsUnique();
+        e.HasIndex(u => u.NormalizedEmail);
         e.HasIndex(u => new { u.OrganizationId, u.Handle }).IsUnique();
         e.HasOne<Organizations.Organization>().WithMany().HasForeignKey(u => u.OrganizationId);
     }

@@ -91,9 +91,10 @@ public sealed partial class Bootstrap(
         owner.MakeOperator();
         db.Organizations.Add(org);
         db.Users.Add(owner);
-        await db.SaveChangesAsync(ct);                  // the organization row must exist before its audit chain moves
 
+        // One transaction: the organization row is saved first (its audit chain head lives on it), then its first event.
         await using var tx = await db.BeginWriteAsync(ct);
+        await db.SaveChangesAsync(ct);
         await db.AuditAsync(org.Id, AuditAction.OrganizationCreated, owner.Id, "organization", org.Id.ToString(),
             new { name = org.Name, bootstrap = true }, address, now, ct);
         await db.SaveChangesAsync(ct);

@@ -53,19 +53,20 @@ public static class CreateOrganization
         var now = clock.GetUtcNow();
         var org = new Organization(request.Name, now);
         var email = User.ValidEmail(request.OwnerEmail);
-        if (await db.Users.AnyAsync(u => u.NormalizedEmail == User.Normalize(email), ct) ||
-            await db.Invites.AnyAsync(i => i.Email == email && i.UsedAt == null && i.ExpiresAt > now, ct))
-            return Problems.Conflict("email-taken", "Someone already has an account or a pending invite with this email.");
+        // No check against other organizations' people: the same email may hold an account in each (Slack's model).
 
         var token = Secrets.NewToken();
         var invite = new Invite(org.Id, email, OrgRole.Owner, Secrets.Hash(token), null, now, InviteUser.ValidFor);
         db.Organizations.Add(org);
         db.Invites.Add(invite);
-        await db.SaveChangesAsync(ct);
 
+        // One transaction: the organization row is saved first (its audit chain head lives on it), then its events.
         await using var tx = await db.BeginWriteAsync(ct);
+        await db.SaveChangesAsync(ct);
         await db.AuditAsync(org.Id, AuditAction.OrganizationCreated, me.Id, "organization", org.Id.ToString(),
             new { name = org.Name, byOperatorOf = me.OrganizationId }, http.ClientAddress(), now, ct);
+        await db.AuditAsync(org.Id, AuditAction.UserInvited, me.Id, "invite", invite.Id.ToString(),
+            new { role = AccountDtos.RoleName(OrgRole.Owner) }, http.ClientAddress(), now, ct);
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
 

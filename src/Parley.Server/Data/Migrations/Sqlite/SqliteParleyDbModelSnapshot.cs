@@ -157,10 +157,12 @@ namespace Parley.Server.Data.Migrations.Sqlite
 
                     b.HasKey("Id");
 
-                    b.HasIndex("NormalizedEmail")
-                        .IsUnique();
+                    b.HasIndex("NormalizedEmail");
 
                     b.HasIndex("OrganizationId", "Handle")
+                        .IsUnique();
+
+                    b.HasIndex("OrganizationId", "NormalizedEmail")
                         .IsUnique();
 
                     b.ToTable("Users");
