@@ -4,35 +4,86 @@ namespace Parley.Tests;
 
 public class AnnouncementOrderTests
 {
-    [Fact]
-    public async Task Events_announced_out_of_order_are_pushed_in_record_order()
+    private readonly AnnouncementOrder _order = new();
+    private readonly List<string> _pushed = [];
+
+    private Func<Task> Push(string what) => () =>
     {
-        var order = new AnnouncementOrder(TimeProvider.System) { MaxWait = TimeSpan.FromSeconds(10) };
-        var pushed = new List<long>();
-        Func<long, Task> push = p => { lock (pushed) pushed.Add(p); return Task.CompletedTask; };
-        await order.RunInOrderAsync(1, 10, () => push(10));
+        lock (_pushed)
+            _pushed.Add(what);
+        return Task.CompletedTask;
+    };
 
-        var twelve = order.RunInOrderAsync(1, 12, () => push(12));
-        var thirteen = order.RunInOrderAsync(1, 13, () => push(13));
-        await Task.Delay(100, TestContext.Current.CancellationToken);
-        Assert.Equal([10L], pushed);                                  // 12 and 13 wait for 11
-        await order.RunInOrderAsync(1, 11, () => push(11));
-        await Task.WhenAll(twelve, thirteen);
-
-        Assert.Equal([10L, 11L, 12L, 13L], pushed);
+    private AnnouncementOrder.Turn Taken(long conversationId)
+    {
+        var turn = _order.For(conversationId);
+        turn.Take();
+        return turn;
     }
 
     [Fact]
-    public async Task A_missing_predecessor_delays_an_event_only_for_a_while_and_other_conversations_not_at_all()
+    public async Task Turns_push_in_the_order_they_were_taken_even_the_first_ones_of_a_conversation()
     {
-        var order = new AnnouncementOrder(TimeProvider.System) { MaxWait = TimeSpan.FromMilliseconds(300) };
-        var pushed = new List<string>();
-        await order.RunInOrderAsync(1, 1, () => { pushed.Add("a1"); return Task.CompletedTask; });
+        var (first, second, third) = (Taken(1), Taken(1), Taken(1));
 
-        var gap = order.RunInOrderAsync(1, 5, () => { lock (pushed) pushed.Add("a5"); return Task.CompletedTask; });
-        await order.RunInOrderAsync(2, 7, () => { lock (pushed) pushed.Add("b7"); return Task.CompletedTask; });
-        await gap;
+        var thirdPush = third.PushAsync(Push("3"));
+        var secondPush = second.PushAsync(Push("2"));
 
-        Assert.Equal(["a1", "b7", "a5"], pushed);
+        Assert.False(thirdPush.IsCompleted);               // both wait for the first turn, which has not pushed
+        Assert.False(secondPush.IsCompleted);
+        Assert.Empty(_pushed);
+        await first.PushAsync(Push("1"));
+        await Task.WhenAll(secondPush, thirdPush);
+        Assert.Equal(["1", "2", "3"], _pushed);
+    }
+
+    [Fact]
+    public async Task A_turn_that_ends_without_pushing_lets_later_turns_go_only_after_earlier_ones()
+    {
+        var (first, rolledBack, third) = (Taken(1), Taken(1), Taken(1));
+
+        var thirdPush = third.PushAsync(Push("3"));
+        await rolledBack.DisposeAsync();
+
+        Assert.False(thirdPush.IsCompleted);               // still behind the first turn
+        await first.PushAsync(Push("1"));
+        await thirdPush;
+        Assert.Equal(["1", "3"], _pushed);
+    }
+
+    [Fact]
+    public async Task A_failed_push_ends_its_turn()
+    {
+        var (failing, next) = (Taken(1), Taken(1));
+
+        await Assert.ThrowsAsync<InvalidOperationException>(() => failing.PushAsync(() => throw new InvalidOperationException("down")));
+        await next.PushAsync(Push("2"));
+
+        Assert.Equal(["2"], _pushed);
+    }
+
+    [Fact]
+    public async Task Other_conversations_do_not_wait()
+    {
+        var waiting = Taken(1);
+        var blocked = Taken(1).PushAsync(Push("a2"));
+
+        await Taken(2).PushAsync(Push("b1"));
+
+        Assert.Equal(["b1"], _pushed);
+        Assert.False(blocked.IsCompleted);
+        await waiting.DisposeAsync();
+        await blocked;
+        Assert.Equal(["b1", "a2"], _pushed);
+    }
+
+    [Fact]
+    public async Task A_turn_disposed_before_it_was_taken_holds_nobody_up()
+    {
+        await using (var _ = _order.For(1)) { }            // the request failed before it reached the lock
+
+        await Taken(1).PushAsync(Push("1"));
+
+        Assert.Equal(["1"], _pushed);
     }
 }

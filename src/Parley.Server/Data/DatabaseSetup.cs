@@ -16,8 +16,8 @@ public static class DatabaseSetup
         // Contexts are pooled and their options built once: building options and a context for every request cost
         // more CPU than the query a simple request runs.
         services.AddSingleton<SqliteWriteGate>();
-        services.AddDbContextPool<SqliteParleyDb>((sp, o) => o.UseSqlite(SqliteConnectionString(sp)).AddInterceptors(sp.GetServices<IInterceptor>()));
-        services.AddDbContextPool<PostgresParleyDb>((sp, o) => o.UseNpgsql(Settings(sp).ConnectionString).AddInterceptors(sp.GetServices<IInterceptor>()));
+        services.AddDbContextPool<SqliteParleyDb>((sp, o) => Common(o.UseSqlite(SqliteConnectionString(sp)), sp));
+        services.AddDbContextPool<PostgresParleyDb>((sp, o) => Common(o.UseNpgsql(Settings(sp).ConnectionString), sp));
         services.AddScoped<ParleyDb>(sp => Settings(sp).Provider switch
         {
             DatabaseProvider.Sqlite => sp.GetRequiredService<SqliteParleyDb>(),
@@ -30,6 +30,20 @@ public static class DatabaseSetup
 
         static DatabaseOptions Settings(IServiceProvider sp) => sp.GetRequiredService<IOptions<DatabaseOptions>>().Value;
     }
+
+    /// <summary>
+    /// EF Core logs every failed command, save and transaction at error level, including the ones the code expects and
+    /// handles (a unique index deciding a race, a retry). Those are debug information; a failure nobody handled is still
+    /// logged at error, once, by whoever sees it unhandled (the exception handler, SignalR, the host).
+    /// </summary>
+    private static void Common(DbContextOptionsBuilder options, IServiceProvider sp) => options
+        .AddInterceptors(sp.GetServices<IInterceptor>())
+        .ConfigureWarnings(w => w.Log(
+            (CoreEventId.SaveChangesFailed, LogLevel.Debug),
+            (CoreEventId.QueryIterationFailed, LogLevel.Debug),
+            (CoreEventId.OptimisticConcurrencyException, LogLevel.Debug),
+            (RelationalEventId.CommandError, LogLevel.Debug),
+            (RelationalEventId.TransactionError, LogLevel.Debug)));
 
     private static string SqliteConnectionString(IServiceProvider sp)
     {

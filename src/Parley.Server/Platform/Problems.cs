@@ -73,7 +73,7 @@ public static class Problems
 }
 
 /// <summary>Turns the exceptions a client can cause into problem details; anything else is a bug and stays a 500.</summary>
-internal sealed class ExpectedExceptionHandler(IProblemDetailsService problems) : IExceptionHandler
+internal sealed partial class ExpectedExceptionHandler(IProblemDetailsService problems, ILogger<ExpectedExceptionHandler> logger) : IExceptionHandler
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext http, Exception exception, CancellationToken ct)
     {
@@ -85,10 +85,17 @@ internal sealed class ExpectedExceptionHandler(IProblemDetailsService problems) 
                 (400, "malformed-json", "The request body is not valid JSON for this operation."),
             BadHttpRequestException e => (e.StatusCode, Problems.DefaultCode(e.StatusCode), BadRequestTitle(e)),
             DbUpdateConcurrencyException => (409, "concurrency", "Someone changed this first. Reload and retry."),
+            _ when Data.DatabaseFailures.IsTransientConflict(exception) =>
+                (503, "write-conflict", "A conflicting change got in the way. Send the same request again."),
             _ => (0, "", ""),
         };
         if (status == 0)
             return false;
+        if (status == 503)
+        {
+            LogTransientConflict(logger, exception);
+            http.Response.Headers.RetryAfter = "1";
+        }
 
         http.Response.StatusCode = status;
         return await problems.TryWriteAsync(new ProblemDetailsContext
@@ -101,6 +108,9 @@ internal sealed class ExpectedExceptionHandler(IProblemDetailsService problems) 
             },
         });
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "A database write lost a deadlock or a lock; the client was asked to retry")]
+    private static partial void LogTransientConflict(ILogger logger, Exception e);
 
     // Binding messages name the parameter that failed, which helps the caller; they never contain server internals.
     private static string BadRequestTitle(BadHttpRequestException e) =>

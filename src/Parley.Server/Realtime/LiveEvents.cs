@@ -27,12 +27,18 @@ public sealed partial class LiveEvents(
 
     private static List<string> UserGroups(IEnumerable<Guid> userIds) => userIds.Select(UserGroup).ToList();
 
-    /// <summary>In record order per conversation (see <see cref="AnnouncementOrder"/>).</summary>
+    /// <summary>
+    /// A place in the conversation's line of record events (see <see cref="AnnouncementOrder"/>), to
+    /// <see cref="AnnouncementOrder.Turn.Take"/> while the conversation's lock is held. Dispose it (<c>await using</c>).
+    /// </summary>
+    public AnnouncementOrder.Turn TurnIn(long conversationId) => order.For(conversationId);
+
+    /// <summary>In record order per conversation: waits for the earlier turns of <paramref name="turn"/>'s line.</summary>
     /// <remarks>The recipients are read first; only the push itself waits its turn, so the ordered part holds no database work.</remarks>
-    public async Task MessageChangedAsync(MessageChange change, MessageDto message, CancellationToken ct)
+    public async Task MessageChangedAsync(AnnouncementOrder.Turn turn, MessageChange change, MessageDto message, CancellationToken ct)
     {
         var clients = hub.Clients.Groups(UserGroups(await db.MemberIdsAsync(message.ConversationId, CancellationToken.None)));
-        await order.RunInOrderAsync(message.ConversationId, message.Position, () => SafelyAsync(() => change switch
+        await turn.PushAsync(() => SafelyAsync(() => change switch
         {
             MessageChange.Created => clients.MessageCreated(message),
             MessageChange.Edited => clients.MessageEdited(message),

@@ -88,9 +88,11 @@ public static class DeactivateUser
         var now = clock.GetUtcNow();
         user.Deactivate(now);
         await using var tx = await db.BeginWriteAsync(ct);
-        var ended = await db.Sessions.Where(s => s.UserId == user.Id && s.RevokedAt == null)
+        var open = await db.Sessions.CountAsync(s => s.UserId == user.Id && s.RevokedAt == null, ct);
+        // The organization's audit head before the sessions' rows, as everywhere (docs/architecture.md, "Lock order").
+        await db.AuditAsync(me, AuditAction.UserDeactivated, "user", user.Id.ToString(), new { sessionsEnded = open }, http, now, ct);
+        await db.Sessions.Where(s => s.UserId == user.Id && s.RevokedAt == null)
             .ExecuteUpdateAsync(s => s.SetProperty(x => x.RevokedAt, now), ct);
-        await db.AuditAsync(me, AuditAction.UserDeactivated, "user", user.Id.ToString(), new { sessionsEnded = ended }, http, now, ct);
         // Only an owner deactivates an owner, so this refuses only when two owners deactivate each other at once.
         if (user.Role == OrgRole.Owner && await db.ActiveOwnersAsync(me.OrganizationId, ct) == 1)
             return Problems.Unprocessable("last-owner", "An organization keeps at least one active owner.");

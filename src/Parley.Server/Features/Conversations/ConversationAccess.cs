@@ -26,14 +26,28 @@ public sealed record ConversationAccess(Conversation Conversation, ConversationM
 public static class ConversationAccessQueries
 {
     /// <summary>Null when the conversation doesn't exist or the user may not see it; callers answer 404 either way.</summary>
-    public static async Task<ConversationAccess?> ConversationAccessAsync(this ParleyDb db, CurrentUser me, long conversationId, CancellationToken ct)
+    public static Task<ConversationAccess?> ConversationAccessAsync(this ParleyDb db, CurrentUser me, long conversationId, CancellationToken ct) =>
+        AccessAsync(db, me, conversationId, tracked: true, ct);
+
+    /// <summary>
+    /// Access as it stands now, for a recheck inside a write transaction once the conversation is locked
+    /// (<see cref="ConversationChain.AdvanceAsync"/> or <see cref="ConversationChain.LockAsync"/>): a member removed or a
+    /// channel archived meanwhile is seen here. Read past the tracked entities, which keep what was read before the lock.
+    /// </summary>
+    public static Task<ConversationAccess?> ConversationAccessUnderLockAsync(this ParleyDb db, CurrentUser me, long conversationId,
+        CancellationToken ct) =>
+        AccessAsync(db, me, conversationId, tracked: false, ct);
+
+    private static async Task<ConversationAccess?> AccessAsync(ParleyDb db, CurrentUser me, long conversationId, bool tracked, CancellationToken ct)
     {
+        var conversations = tracked ? db.Conversations : db.Conversations.AsNoTracking();
+        var members = tracked ? db.ConversationMembers : db.ConversationMembers.AsNoTracking();
         // A plain LEFT JOIN on the membership's key: a SingleOrDefault subquery here became a window function over all
         // of the user's memberships, on the path of every send.
         var row = await (
-                from c in db.Conversations
+                from c in conversations
                 where c.Id == conversationId && c.OrganizationId == me.OrganizationId
-                join m in db.ConversationMembers on new { ConversationId = c.Id, UserId = me.Id } equals new { m.ConversationId, m.UserId } into mine
+                join m in members on new { ConversationId = c.Id, UserId = me.Id } equals new { m.ConversationId, m.UserId } into mine
                 from m in mine.DefaultIfEmpty()
                 select new { Conversation = c, Membership = m })
             .SingleOrDefaultAsync(ct);

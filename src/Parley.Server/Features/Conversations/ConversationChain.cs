@@ -30,6 +30,24 @@ public static class ConversationChain
         return new ChainPosition(head.LastEntryIndex, head.LastMessageSeq, head.HeadHash);
     }
 
+    /// <summary>
+    /// Locks the conversation for the rest of the transaction without moving its record, and returns where the record
+    /// stands. Changes to who may write in a conversation (membership, roles, archiving, renaming) take this lock, so
+    /// every write that rechecks access under <see cref="AdvanceAsync"/> sees them, and each one has a place in the
+    /// record: entries up to <see cref="ChainPosition.EntryIndex"/> came before it, later ones after.
+    /// </summary>
+    public static async Task<ChainPosition> LockAsync(this ParleyDb db, long conversationId, CancellationToken ct)
+    {
+        // A no-op UPDATE rather than SELECT … FOR UPDATE: the same row lock as AdvanceAsync's, on both engines.
+        var heads = db.Database.SqlQuery<ChainHead>($"""
+            UPDATE "Conversations" SET "LastEntryIndex" = "LastEntryIndex"
+            WHERE "Id" = {conversationId} RETURNING "LastEntryIndex", "LastMessageSeq", "HeadHash"
+            """);
+        var head = (await heads.ToListAsync(ct)).SingleOrDefault()
+            ?? throw new InvalidOperationException($"Conversation {conversationId} does not exist.");
+        return new ChainPosition(head.LastEntryIndex, head.LastMessageSeq, head.HeadHash);
+    }
+
     private sealed class ChainHead
     {
         public long LastEntryIndex { get; init; }

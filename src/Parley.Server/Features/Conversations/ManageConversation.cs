@@ -1,4 +1,7 @@
 using System.ComponentModel.DataAnnotations;
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Parley.Server.Data;
@@ -22,12 +25,10 @@ public static class UpdateConversation
         CancellationToken ct)
     {
         var access = await db.ConversationAccessAsync(me, conversationId, ct);
-        if (access is null)
-            return Problems.NotFound("conversation");
-        if (!access.CanManage)
-            return Problems.Forbidden("not-conversation-manager", "Only this channel's owners and moderators, or an admin, can change it.");
+        if (Refusal(access) is { } refused)
+            return refused;
 
-        var c = access.Conversation;
+        var c = access!.Conversation;
         var before = new { c.Name, c.Topic };
         if (request.Name is not null)
         {
@@ -38,10 +39,17 @@ public static class UpdateConversation
         if (request.Topic is not null)
             c.ChangeTopic(request.Topic);
 
-        await db.SaveWithAuditAsync(me, AuditAction.ConversationChanged, c.Id, new { before, after = new { c.Name, c.Topic } }, http, clock, ct);
+        if (await db.SaveWithAuditAsync(me, c.Id, Refusal, AuditAction.ConversationChanged, new { before, after = new { c.Name, c.Topic } },
+                http, clock, ct) is { } refusedNow)
+            return refusedNow;
         await events.ConversationChangedAsync(c, ct);
         return TypedResults.Ok(c.ToDto(access.Membership));
     }
+
+    private static ProblemHttpResult? Refusal(ConversationAccess? access) =>
+        access is null ? Problems.NotFound("conversation")
+        : !access.CanManage ? Problems.Forbidden("not-conversation-manager", "Only this channel's owners and moderators, or an admin, can change it.")
+        : null;
 }
 
 public static class ArchiveConversation
@@ -51,32 +59,50 @@ public static class ArchiveConversation
         CancellationToken ct)
     {
         var access = await db.ConversationAccessAsync(me, conversationId, ct);
-        if (access is null)
-            return Problems.NotFound("conversation");
-        if (!access.CanManage)
-            return Problems.Forbidden("not-conversation-manager", "Only this channel's owners and moderators, or an admin, can archive it.");
+        if (Refusal(access) is { } refused)
+            return refused;
 
         var now = clock.GetUtcNow();
         if (archived)
-            access.Conversation.Archive(now);
+            access!.Conversation.Archive(now);
         else
-            access.Conversation.Unarchive();
-        await db.SaveWithAuditAsync(me, archived ? AuditAction.ConversationArchived : AuditAction.ConversationUnarchived,
-            conversationId, null, http, clock, ct);
+            access!.Conversation.Unarchive();
+        if (await db.SaveWithAuditAsync(me, conversationId, Refusal, archived ? AuditAction.ConversationArchived : AuditAction.ConversationUnarchived,
+                null, http, clock, ct) is { } refusedNow)
+            return refusedNow;
         await events.ConversationChangedAsync(access.Conversation, ct);
         return TypedResults.Ok(access.Conversation.ToDto(access.Membership));
     }
+
+    private static ProblemHttpResult? Refusal(ConversationAccess? access) =>
+        access is null ? Problems.NotFound("conversation")
+        : !access.CanManage ? Problems.Forbidden("not-conversation-manager", "Only this channel's owners and moderators, or an admin, can archive it.")
+        : null;
 }
 
 public static class ConversationAudit
 {
-    /// <summary>Saves the pending change together with its audit event about the conversation, in one transaction.</summary>
-    public static async Task SaveWithAuditAsync(this ParleyDb db, CurrentUser me, AuditAction action, long conversationId, object? data,
-        HttpContext http, TimeProvider clock, CancellationToken ct)
+    /// <summary>
+    /// Saves the pending change to a conversation together with its audit event, in one transaction and in the server's
+    /// lock order (docs/architecture.md): the conversation first, then the organization's audit head. Under the
+    /// conversation's lock, <paramref name="refusal"/> is asked again with the caller's access as it stands then; when
+    /// it refuses, nothing is saved and its problem is returned. The audit event records the conversation's record
+    /// position at that moment (<c>position</c>): entries up to it came before the change, later ones after.
+    /// </summary>
+    public static async Task<ProblemHttpResult?> SaveWithAuditAsync(this ParleyDb db, CurrentUser me, long conversationId,
+        Func<ConversationAccess?, ProblemHttpResult?> refusal, AuditAction action, object? data, HttpContext http, TimeProvider clock,
+        CancellationToken ct)
     {
         await using var tx = await db.BeginWriteAsync(ct);
-        await db.AuditAsync(me, action, "conversation", conversationId.ToString(System.Globalization.CultureInfo.InvariantCulture), data, http, clock.GetUtcNow(), ct);
+        var head = await db.LockAsync(conversationId, ct);
+        if (refusal(await db.ConversationAccessUnderLockAsync(me, conversationId, ct)) is { } refused)
+            return refused;                          // the transaction rolls back: nothing of it is saved
+        await db.SaveChangesAsync(ct);               // the conversation's own rows, under its lock
+        var recorded = data is null ? new JsonObject() : (JsonObject)JsonSerializer.SerializeToNode(data, JsonSerializerOptions.Web)!;
+        recorded["position"] = head.EntryIndex;
+        await db.AuditAsync(me, action, "conversation", conversationId.ToString(CultureInfo.InvariantCulture), recorded, http, clock.GetUtcNow(), ct);
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
+        return null;
     }
 }

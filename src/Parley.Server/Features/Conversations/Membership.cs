@@ -14,16 +14,16 @@ public static class JoinConversation
         long conversationId, CurrentUser me, ParleyDb db, LiveEvents events, TimeProvider clock, HttpContext http, CancellationToken ct)
     {
         var access = await db.ConversationAccessAsync(me, conversationId, ct);
-        if (access is null)
-            return Problems.NotFound("conversation");
-        if (!access.IsMember)
+        if (Refusal(access) is { } refused)
+            return refused;
+        if (!access!.IsMember)
         {
-            if (!access.CanJoin)
-                return Problems.Forbidden("cannot-join", "This channel cannot be joined. It may be archived.");
             db.ConversationMembers.Add(new ConversationMember(access.Conversation, me.Id, MemberRole.Member, clock.GetUtcNow()));
             try
             {
-                await db.SaveWithAuditAsync(me, AuditAction.MemberAdded, conversationId, new { user = me.Id, joined = true }, http, clock, ct);
+                if (await db.SaveWithAuditAsync(me, conversationId, Refusal, AuditAction.MemberAdded, new { user = me.Id, joined = true },
+                        http, clock, ct) is { } refusedNow)
+                    return refusedNow;
             }
             catch (DbUpdateException)
             {
@@ -37,6 +37,12 @@ public static class JoinConversation
         }
         return TypedResults.Ok((await db.MyConversationsAsync(me, conversationId, ct)).Single());
     }
+
+    // A member already is one (joining twice is fine); under the lock that means another request just joined.
+    private static ProblemHttpResult? Refusal(ConversationAccess? access) =>
+        access is null ? Problems.NotFound("conversation")
+        : !access.IsMember && !access.CanJoin ? Problems.Forbidden("cannot-join", "This channel cannot be joined. It may be archived.")
+        : null;
 }
 
 public static class LeaveConversation
@@ -45,18 +51,23 @@ public static class LeaveConversation
         long conversationId, CurrentUser me, ParleyDb db, LiveEvents events, TimeProvider clock, HttpContext http, CancellationToken ct)
     {
         var access = await db.ConversationAccessAsync(me, conversationId, ct);
-        if (access is null)
-            return Problems.NotFound("conversation");
-        if (!access.IsMember)
-            return Problems.Conflict("not-a-member", "You are not a member of this conversation.");
-        if (access.Conversation.Kind == ConversationKind.Direct)
-            return Problems.Unprocessable("cannot-leave-direct", "A direct conversation cannot be left; mute or hide it instead.");
+        if (Refusal(access) is { } refused)
+            return refused;
 
-        db.ConversationMembers.Remove(access.Membership!);
-        await db.SaveWithAuditAsync(me, AuditAction.MemberRemoved, conversationId, new { user = me.Id, left = true }, http, clock, ct);
+        db.ConversationMembers.Remove(access!.Membership!);
+        if (await db.SaveWithAuditAsync(me, conversationId, Refusal, AuditAction.MemberRemoved, new { user = me.Id, left = true },
+                http, clock, ct) is { } refusedNow)
+            return refusedNow;
         await events.MembershipChangedAsync(new MembershipChangedDto(conversationId, me.Id, "removed", null, me.Id), ct);
         return TypedResults.NoContent();
     }
+
+    private static ProblemHttpResult? Refusal(ConversationAccess? access) =>
+        access is null ? Problems.NotFound("conversation")
+        : !access.IsMember ? Problems.Conflict("not-a-member", "You are not a member of this conversation.")
+        : access.Conversation.Kind == ConversationKind.Direct
+            ? Problems.Unprocessable("cannot-leave-direct", "A direct conversation cannot be left; mute or hide it instead.")
+        : null;
 }
 
 public static class AddMember
@@ -73,16 +84,11 @@ public static class AddMember
         long conversationId, Request request, CurrentUser me, ParleyDb db, LiveEvents events, TimeProvider clock, HttpContext http,
         CancellationToken ct)
     {
-        var access = await db.ConversationAccessAsync(me, conversationId, ct);
-        if (access is null)
-            return Problems.NotFound("conversation");
-        if (!access.CanManage)
-            return Problems.Forbidden("not-conversation-manager", "Only this channel's owners and moderators, or an admin, can add people.");
-        access.Conversation.EnsureWritable();
         if (!MemberRoles.TryParse(request.Role ?? "member", out var role))
             return Problems.BadRequest("role-invalid", "Role must be member, moderator or owner.");
-        if (role == MemberRole.Owner && !MemberRoles.MayGrantOwner(access))
-            return Problems.Forbidden("owner-only", "Only a channel owner or an admin can add an owner.");
+        var access = await db.ConversationAccessAsync(me, conversationId, ct);
+        if (Refusal(access) is { } refused)
+            return refused;
 
         var user = await db.Users.SingleOrDefaultAsync(u => u.Id == request.UserId && u.OrganizationId == me.OrganizationId && u.DeactivatedAt == null, ct);
         if (user is null)
@@ -91,11 +97,25 @@ public static class AddMember
         if (existing is not null)
             return TypedResults.Ok(new MemberDto(user.Id, user.DisplayName, user.Handle, ConversationDtos.RoleName(existing.Role), existing.JoinedAt));
 
-        var member = new ConversationMember(access.Conversation, user.Id, role, clock.GetUtcNow());
+        var member = new ConversationMember(access!.Conversation, user.Id, role, clock.GetUtcNow());
         db.ConversationMembers.Add(member);
-        await db.SaveWithAuditAsync(me, AuditAction.MemberAdded, conversationId, new { user = user.Id, role = ConversationDtos.RoleName(role) }, http, clock, ct);
+        if (await db.SaveWithAuditAsync(me, conversationId, Refusal, AuditAction.MemberAdded, new { user = user.Id, role = ConversationDtos.RoleName(role) },
+                http, clock, ct) is { } refusedNow)
+            return refusedNow;
         await events.MembershipChangedAsync(new MembershipChangedDto(conversationId, user.Id, "added", ConversationDtos.RoleName(role), me.Id), ct);
         return TypedResults.Ok(new MemberDto(user.Id, user.DisplayName, user.Handle, ConversationDtos.RoleName(role), member.JoinedAt));
+
+        ProblemHttpResult? Refusal(ConversationAccess? access)
+        {
+            if (access is null)
+                return Problems.NotFound("conversation");
+            if (!access.CanManage)
+                return Problems.Forbidden("not-conversation-manager", "Only this channel's owners and moderators, or an admin, can add people.");
+            access.Conversation.EnsureWritable();
+            return role == MemberRole.Owner && !MemberRoles.MayGrantOwner(access)
+                ? Problems.Forbidden("owner-only", "Only a channel owner or an admin can add an owner.")
+                : null;
+        }
     }
 }
 
@@ -106,21 +126,27 @@ public static class RemoveMember
         CancellationToken ct)
     {
         var access = await db.ConversationAccessAsync(me, conversationId, ct);
-        if (access is null)
-            return Problems.NotFound("conversation");
-        if (!access.CanManage)
-            return Problems.Forbidden("not-conversation-manager", "Only this channel's owners and moderators, or an admin, can remove people.");
+        if (Refusal(access) is { } refused)
+            return refused;
         var member = await db.ConversationMembers.SingleOrDefaultAsync(m => m.ConversationId == conversationId && m.UserId == userId, ct);
         if (member is null)
             return Problems.NotFound("member");
-        if (member.Role == MemberRole.Owner && !MemberRoles.MayGrantOwner(access))
+        if (member.Role == MemberRole.Owner && !MemberRoles.MayGrantOwner(access!))
             return Problems.Forbidden("owner-only", "Only a channel owner or an admin can remove an owner.");
 
         db.ConversationMembers.Remove(member);
-        await db.SaveWithAuditAsync(me, AuditAction.MemberRemoved, conversationId, new { user = userId }, http, clock, ct);
+        if (await db.SaveWithAuditAsync(me, conversationId, a => Refusal(a) ?? (member.Role == MemberRole.Owner && !MemberRoles.MayGrantOwner(a!)
+                    ? Problems.Forbidden("owner-only", "Only a channel owner or an admin can remove an owner.") : null),
+                AuditAction.MemberRemoved, new { user = userId }, http, clock, ct) is { } refusedNow)
+            return refusedNow;
         await events.MembershipChangedAsync(new MembershipChangedDto(conversationId, userId, "removed", null, me.Id), ct);
         return TypedResults.NoContent();
     }
+
+    private static ProblemHttpResult? Refusal(ConversationAccess? access) =>
+        access is null ? Problems.NotFound("conversation")
+        : !access.CanManage ? Problems.Forbidden("not-conversation-manager", "Only this channel's owners and moderators, or an admin, can remove people.")
+        : null;
 }
 
 public static class ChangeMemberRole
@@ -134,26 +160,32 @@ public static class ChangeMemberRole
         long conversationId, Guid userId, Request request, CurrentUser me, ParleyDb db, LiveEvents events, TimeProvider clock,
         HttpContext http, CancellationToken ct)
     {
+        if (!MemberRoles.TryParse(request.Role, out var role))
+            return Problems.BadRequest("role-invalid", "Role must be member, moderator or owner.");
         var access = await db.ConversationAccessAsync(me, conversationId, ct);
         if (access is null)
             return Problems.NotFound("conversation");
-        if (!access.CanManage)
-            return Problems.Forbidden("not-conversation-manager", "Only this channel's owners and moderators, or an admin, can change roles.");
-        if (!MemberRoles.TryParse(request.Role, out var role))
-            return Problems.BadRequest("role-invalid", "Role must be member, moderator or owner.");
         var row = await db.ConversationMembers.Where(m => m.ConversationId == conversationId && m.UserId == userId)
             .Join(db.Users, m => m.UserId, u => u.Id, (m, u) => new { m, u.DisplayName, u.Handle }).SingleOrDefaultAsync(ct);
+        if (Refusal(access) is { } refused)
+            return refused;
         if (row is null)
             return Problems.NotFound("member");
-        if ((role == MemberRole.Owner || row.m.Role == MemberRole.Owner) && !MemberRoles.MayGrantOwner(access))
-            return Problems.Forbidden("owner-only", "Only a channel owner or an admin can make or unmake an owner.");
 
         var before = row.m.Role;
         row.m.ChangeRole(role);
-        await db.SaveWithAuditAsync(me, AuditAction.MemberRoleChanged, conversationId,
-            new { user = userId, before = ConversationDtos.RoleName(before), after = ConversationDtos.RoleName(role) }, http, clock, ct);
+        if (await db.SaveWithAuditAsync(me, conversationId, Refusal, AuditAction.MemberRoleChanged,
+                new { user = userId, before = ConversationDtos.RoleName(before), after = ConversationDtos.RoleName(role) }, http, clock, ct) is { } refusedNow)
+            return refusedNow;
         await events.MembershipChangedAsync(new MembershipChangedDto(conversationId, userId, "role", ConversationDtos.RoleName(role), me.Id), ct);
         return TypedResults.Ok(new MemberDto(userId, row.DisplayName, row.Handle, ConversationDtos.RoleName(role), row.m.JoinedAt));
+
+        ProblemHttpResult? Refusal(ConversationAccess? access) =>
+            access is null ? Problems.NotFound("conversation")
+            : !access.CanManage ? Problems.Forbidden("not-conversation-manager", "Only this channel's owners and moderators, or an admin, can change roles.")
+            : row is not null && (role == MemberRole.Owner || row.m.Role == MemberRole.Owner) && !MemberRoles.MayGrantOwner(access)
+                ? Problems.Forbidden("owner-only", "Only a channel owner or an admin can make or unmake an owner.")
+            : null;
     }
 }
 

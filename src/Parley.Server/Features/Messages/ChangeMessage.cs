@@ -23,12 +23,10 @@ public static class EditMessage
         LiveEvents events, IOptions<MessageOptions> options, TimeProvider clock, CancellationToken ct)
     {
         var (access, message) = await db.MessageAccessAsync(me, conversationId, messageId, ct);
-        if (access is null || message is null)
+        if (message is null)
             return Problems.NotFound("message");
-        if (message.SenderId != me.Id)
-            return Problems.Forbidden("not-the-sender", "Only the sender can edit a message.");
-        if (!access.CanPost)
-            return Problems.Forbidden("not-a-member", "You can no longer post in this conversation.");
+        if (Refusal(access, message, me) is { } refused)
+            return refused;
         message.EnsureNotDeleted();
         var attachments = await db.Files.Where(f => f.MessageId == message.Id).OrderBy(f => f.Id).Select(f => f.Id).ToListAsync(ct);
         MessageChecks.ValidateContent(request.Content, attachments.Count, options.Value);
@@ -38,22 +36,34 @@ public static class EditMessage
         var now = clock.GetUtcNow();
         long? rootSeq = message.ThreadRootId is { } rootId ? await db.Messages.Where(m => m.Id == rootId).Select(m => m.Seq).SingleAsync(ct) : null;
 
+        await using var turn = events.TurnIn(conversationId);
         await using var tx = await db.BeginWriteAsync(ct);
         var position = await db.AdvanceAsync(conversationId, newMessage: false, ct);
-        await db.Entry(message).ReloadAsync(ct);    // read again under the lock: a concurrent delete may have just committed
+        turn.Take();
+        // Read again under the lock: a removal, an archive or a delete may have just committed.
+        if (Refusal(await db.ConversationAccessUnderLockAsync(me, conversationId, ct), message, me) is { } refusedNow)
+            return refusedNow;
+        await db.Entry(message).ReloadAsync(ct);
         message.Edit(rendered, position.EntryIndex, now);
         await db.Mentions.Where(m => m.MessageId == message.Id).ExecuteDeleteAsync(ct);
         foreach (var userId in mentioned)
             db.Mentions.Add(new Mention(message, userId));
-        await db.AppendAsync(access.Conversation, position, RecordKind.MessageEdited, message.Seq, me.Id,
+        await db.AppendAsync(access!.Conversation, position, RecordKind.MessageEdited, message.Seq, me.Id,
             new MessageRecordContent(rendered.Source, attachments, rootSeq).ToJson(), now, ct);
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
 
         var dto = await db.ToDtoAsync(message, ct);
-        await events.MessageChangedAsync(LiveEvents.MessageChange.Edited, dto, ct);
+        await events.MessageChangedAsync(turn, LiveEvents.MessageChange.Edited, dto, ct);
         return TypedResults.Ok(dto);
     }
+
+    /// <summary>Why the caller may not edit, or null when they may. Asked before the lock and again under it.</summary>
+    private static ProblemHttpResult? Refusal(ConversationAccess? access, Message message, CurrentUser me) =>
+        access is null ? Problems.NotFound("message")
+        : message.SenderId != me.Id ? Problems.Forbidden("not-the-sender", "Only the sender can edit a message.")
+        : !access.CanPost ? Problems.Forbidden("not-a-member", "You can no longer post in this conversation.")
+        : null;
 }
 
 public static class DeleteMessage
@@ -67,32 +77,48 @@ public static class DeleteMessage
         CancellationToken ct)
     {
         var (access, message) = await db.MessageAccessAsync(me, conversationId, messageId, ct);
-        if (access is null || message is null)
+        if (message is null)
             return Problems.NotFound("message");
+        if (Refusal(access, message, me) is { } refused)
+            return refused;
         var own = message.SenderId == me.Id;
-        if (!own && !access.CanModerate)
-            return Problems.Forbidden("not-the-sender", "Only the sender, a moderator or an admin can delete this message.");
-        if (own && !access.IsMember && !access.CanModerate)
-            return Problems.Forbidden("not-a-member", "You are no longer a member of this conversation.");
         message.EnsureNotDeleted();
 
         var now = clock.GetUtcNow();
+        await using var turn = events.TurnIn(conversationId);
         await using var tx = await db.BeginWriteAsync(ct);
         var position = await db.AdvanceAsync(conversationId, newMessage: false, ct);
-        await db.Entry(message).ReloadAsync(ct);    // read again under the lock: a concurrent delete may have just committed
+        turn.Take();
+        // Read again under the lock: a removal, a demotion or a concurrent delete may have just committed.
+        if (Refusal(await db.ConversationAccessUnderLockAsync(me, conversationId, ct), message, me) is { } refusedNow)
+            return refusedNow;
+        await db.Entry(message).ReloadAsync(ct);
         message.Delete(me.Id, position.EntryIndex, now);
         await db.Mentions.Where(m => m.MessageId == message.Id).ExecuteDeleteAsync(ct);
-        await db.AppendAsync(access.Conversation, position, RecordKind.MessageDeleted, message.Seq, me.Id,
+        await db.AppendAsync(access!.Conversation, position, RecordKind.MessageDeleted, message.Seq, me.Id,
             System.Text.Json.JsonSerializer.Serialize(new { deletedBy = me.Id, bySender = own }), now, ct);
-        if (!own)   // the conversation's row is locked first, then the organization's: always in that order
+        if (!own)   // the conversation first, then the organization's audit head (docs/architecture.md, "Lock order")
             await db.AuditAsync(me, AuditAction.MessageDeletedByOther, "message", message.Id.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 new { conversationId, seq = message.Seq, sender = message.SenderId }, http, now, ct);
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
 
         var dto = await db.ToDtoAsync(message, ct);
-        await events.MessageChangedAsync(LiveEvents.MessageChange.Deleted, dto, ct);
+        await events.MessageChangedAsync(turn, LiveEvents.MessageChange.Deleted, dto, ct);
         return TypedResults.Ok(dto);
+    }
+
+    /// <summary>Why the caller may not delete, or null when they may. Asked before the lock and again under it.</summary>
+    private static ProblemHttpResult? Refusal(ConversationAccess? access, Message message, CurrentUser me)
+    {
+        if (access is null)
+            return Problems.NotFound("message");
+        var own = message.SenderId == me.Id;
+        if (!own && !access.CanModerate)
+            return Problems.Forbidden("not-the-sender", "Only the sender, a moderator or an admin can delete this message.");
+        if (own && !access.IsMember && !access.CanModerate)
+            return Problems.Forbidden("not-a-member", "You are no longer a member of this conversation.");
+        return null;
     }
 }
 
@@ -103,10 +129,10 @@ public static class React
         CancellationToken ct)
     {
         var (access, message) = await db.MessageAccessAsync(me, conversationId, messageId, ct);
-        if (access is null || message is null)
+        if (message is null)
             return Problems.NotFound("message");
-        if (!access.CanPost)
-            return Problems.Forbidden("not-a-member", "Join this conversation to react in it.");
+        if (Refusal(access) is { } refused)
+            return refused;
         message.EnsureNotDeleted();
         emoji = Reaction.Valid(emoji);
 
@@ -115,9 +141,14 @@ public static class React
             return TypedResults.Ok(await db.ToDtoAsync(message, ct));       // already so: nothing to record
 
         var now = clock.GetUtcNow();
+        await using var turn = events.TurnIn(conversationId);
         await using var tx = await db.BeginWriteAsync(ct);
         var position = await db.AdvanceAsync(conversationId, newMessage: false, ct);
-        // Checked again under the lock: a concurrent request may have just made the same change, or deleted the message.
+        turn.Take();
+        // Checked again under the lock: the caller may have just lost access, or a concurrent request may have just
+        // made the same change, or deleted the message.
+        if (Refusal(await db.ConversationAccessUnderLockAsync(me, conversationId, ct)) is { } refusedNow)
+            return refusedNow;
         await db.Entry(message).ReloadAsync(ct);
         message.EnsureNotDeleted();
         existing = await db.Reactions.SingleOrDefaultAsync(r => r.MessageId == message.Id && r.UserId == me.Id && r.Emoji == emoji, ct);
@@ -128,15 +159,21 @@ public static class React
         else
             db.Reactions.Remove(existing!);
         message.Touch(position.EntryIndex);
-        await db.AppendAsync(access.Conversation, position, add ? RecordKind.ReactionAdded : RecordKind.ReactionRemoved,
+        await db.AppendAsync(access!.Conversation, position, add ? RecordKind.ReactionAdded : RecordKind.ReactionRemoved,
             message.Seq, me.Id, emoji, now, ct);
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
 
         var dto = await db.ToDtoAsync(message, ct);
-        await events.MessageChangedAsync(LiveEvents.MessageChange.Reaction, dto, ct);
+        await events.MessageChangedAsync(turn, LiveEvents.MessageChange.Reaction, dto, ct);
         return TypedResults.Ok(dto);
     }
+
+    /// <summary>Why the caller may not react, or null when they may. Asked before the lock and again under it.</summary>
+    private static ProblemHttpResult? Refusal(ConversationAccess? access) =>
+        access is null ? Problems.NotFound("message")
+        : !access.CanPost ? Problems.Forbidden("not-a-member", "Join this conversation to react in it.")
+        : null;
 }
 
 public static class MessageAccessQueries

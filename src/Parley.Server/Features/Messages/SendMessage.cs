@@ -32,19 +32,16 @@ public static class SendMessage
         long conversationId, Request request, CurrentUser me, ParleyDb db, MarkdownRenderer markdown, LiveEvents events,
         IOptions<MessageOptions> options, TimeProvider clock, CancellationToken ct)
     {
+        // A retry of a message that was committed answers the original, even if the sender has since lost access:
+        // the message was sent while they had it.
+        if (request.ClientMessageId is { } clientId && await FindRetryAsync(db, me, clientId, ct) is { } retry)
+            return await RetryAnswerAsync(db, retry, conversationId, ct);
         var access = await db.ConversationAccessAsync(me, conversationId, ct);
-        if (access is null)
-            return Problems.NotFound("conversation");
-        if (!access.IsMember)
-            return Problems.Forbidden("not-a-member", "Join this conversation before posting in it.");
-        access.Conversation.EnsureWritable();
+        if (Refusal(access) is { } refused)
+            return refused;
 
         var attachmentIds = (request.AttachmentIds ?? []).Distinct().ToList();
         MessageChecks.ValidateContent(request.Content, attachmentIds.Count, options.Value);
-        if (request.ClientMessageId is { } clientId && await FindRetryAsync(db, me, clientId, ct) is { } retry)
-            return retry.ConversationId == conversationId
-                ? TypedResults.Ok(await db.ToDtoAsync(retry, ct))
-                : Problems.Conflict("client-message-id-reused", "This client message id was already used for another conversation.");
 
         Message? root = null;
         if (request.ThreadRootId is { } rootId)
@@ -63,11 +60,16 @@ public static class SendMessage
         var mentioned = await db.MentionedMembersAsync(me, conversationId, rendered.MentionedHandles, ct);
         var now = clock.GetUtcNow();
 
+        await using var turn = events.TurnIn(conversationId);
         Message message;
         try
         {
             await using var tx = await db.BeginWriteAsync(ct);
             var position = await db.AdvanceAsync(conversationId, newMessage: true, ct);
+            turn.Take();
+            // Access again, under the lock: a removal or an archive that committed since the check above counts.
+            if (Refusal(await db.ConversationAccessUnderLockAsync(me, conversationId, ct)) is { } refusedNow)
+                return refusedNow;
             if (root is not null)
             {
                 await db.Entry(root).ReloadAsync(ct);      // under the lock: count on from replies committed meanwhile
@@ -80,7 +82,7 @@ public static class SendMessage
             foreach (var userId in mentioned)
                 db.Mentions.Add(new Mention(message, userId));
             root?.ReplyAdded(position.EntryIndex, now);
-            await db.AppendAsync(access.Conversation, position, RecordKind.MessagePosted, message.Seq, me.Id,
+            await db.AppendAsync(access!.Conversation, position, RecordKind.MessagePosted, message.Seq, me.Id,
                 new MessageRecordContent(rendered.Source, attachmentIds, root?.Seq).ToJson(), now, ct);
             await db.SaveChangesAsync(ct);
             if (files.Count > 0)
@@ -97,15 +99,30 @@ public static class SendMessage
             db.ChangeTracker.Clear();
             if (await FindRetryAsync(db, me, racedId, ct) is not { } winner)
                 throw;
-            return winner.ConversationId == conversationId
-                ? TypedResults.Ok(await db.ToDtoAsync(winner, ct))
-                : Problems.Conflict("client-message-id-reused", "This client message id was already used for another conversation.");
+            return await RetryAnswerAsync(db, winner, conversationId, ct);
         }
 
         var dto = message.ToDto(mentioned, [], files.Select(f => f.ToDto()).ToList());   // all at hand: no re-read
-        await events.MessageChangedAsync(LiveEvents.MessageChange.Created, dto, ct);
+        await events.MessageChangedAsync(turn, LiveEvents.MessageChange.Created, dto, ct);
         return TypedResults.Created($"/api/v1/conversations/{conversationId}/messages/{message.Id}", dto);
     }
+
+    /// <summary>Why the caller may not post here, or null when they may. Asked before the lock and again under it.</summary>
+    private static ProblemHttpResult? Refusal(ConversationAccess? access)
+    {
+        if (access is null)
+            return Problems.NotFound("conversation");
+        if (!access.IsMember)
+            return Problems.Forbidden("not-a-member", "Join this conversation before posting in it.");
+        access.Conversation.EnsureWritable();
+        return null;
+    }
+
+    private static async Task<Results<Created<MessageDto>, Ok<MessageDto>, ProblemHttpResult>> RetryAnswerAsync(ParleyDb db, Message retry,
+        long conversationId, CancellationToken ct) =>
+        retry.ConversationId == conversationId
+            ? TypedResults.Ok(await db.ToDtoAsync(retry, ct))
+            : Problems.Conflict("client-message-id-reused", "This client message id was already used for another conversation.");
 
     private static Task<Message?> FindRetryAsync(ParleyDb db, CurrentUser me, Guid clientId, CancellationToken ct) =>
         db.Messages.SingleOrDefaultAsync(m => m.SenderId == me.Id && m.ClientMessageId == clientId, ct);
