@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test project (unit, integration on SQLite and PostgreSQL, browser) and ends with one line:
 # "N passed, N failed". Without PARLEY_TEST_POSTGRES it starts a throwaway PostgreSQL; it installs Debian's
-# postgresql and chromium packages first when they are missing and it runs as root.
+# postgresql, chromium, curl and jq packages first when they are missing and it runs as root.
 set -uo pipefail
 cd "$(dirname "$0")"
 source tools/test-postgres.sh
@@ -24,6 +24,19 @@ if [ ! -x /usr/bin/chromium ]; then
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null || echo "test.sh: Chromium did not install." >&2
   else
     echo "test.sh: Chromium is not installed (Debian: apt-get install chromium). The browser tests will be SKIPPED."
+  fi
+fi
+
+# The API walkthrough test runs docs/api.md as written, with bash, curl and jq.
+missing_tools=$(for tool in curl jq; do command -v "$tool" >/dev/null 2>&1 || printf '%s ' "$tool"; done)
+if [ -n "$missing_tools" ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "test.sh: installing $missing_tools from Debian's packages (once)..."
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null
+    # shellcheck disable=SC2086
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing_tools >/dev/null || echo "test.sh: $missing_tools did not install." >&2
+  else
+    echo "test.sh: ${missing_tools}missing (Debian: apt-get install curl jq). The API walkthrough test will be SKIPPED."
   fi
 fi
 

@@ -23,6 +23,8 @@ public abstract class ParleyApp : WebApplicationFactory<Program>, IAsyncLifetime
     private Actor? _operator;
 
     protected abstract DatabaseProvider Provider { get; }
+
+    public DatabaseProvider Engine => Provider;
     protected abstract string ConnectionString { get; }
 
     /// <summary>False when the engine is not available on this machine; the test classes then skip.</summary>

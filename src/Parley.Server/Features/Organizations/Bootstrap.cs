@@ -22,7 +22,14 @@ public sealed class BootstrapOptions
     public string? Password { get; set; }
     public string? DisplayName { get; set; }
 
-    public bool IsComplete => !string.IsNullOrWhiteSpace(Organization) && !string.IsNullOrWhiteSpace(Email) && !string.IsNullOrWhiteSpace(Password);
+    public bool IsComplete => Missing.Count == 0;
+
+    public bool IsAnySet => Missing.Count < 3 || !string.IsNullOrWhiteSpace(DisplayName);
+
+    /// <summary>The environment variables still needed to bootstrap, for the log.</summary>
+    public IReadOnlyList<string> Missing =>
+        new[] { ("Organization", Organization), ("Email", Email), ("Password", Password) }
+            .Where(s => string.IsNullOrWhiteSpace(s.Item2)).Select(s => $"Parley__Bootstrap__{s.Item1}").ToList();
 }
 
 /// <summary>Holds the hash of the one-time setup token while the database has no organization.</summary>
@@ -53,32 +60,44 @@ public sealed partial class Bootstrap(
 {
     public async Task RunAsync(CancellationToken ct)
     {
-        if (await db.Organizations.AnyAsync(ct))
-            return;
-
         var o = options.Value;
+        if (await db.Organizations.AnyAsync(ct))
+        {
+            // Someone who sets these expects to sign in with them; say why that account may not exist.
+            if (o.IsAnySet)
+                LogBootstrapIgnored(logger, o.Email ?? "(none)");
+            return;
+        }
+
         if (o.IsComplete)
         {
             var owner = await CreateFirstAsync(db, passwords, clock.GetUtcNow(), o.Organization!, o.Email!, o.DisplayName ?? "Owner", o.Password!, null, ct);
             LogBootstrapped(logger, owner.OrganizationId);
             return;
         }
+        if (o.IsAnySet)
+            LogBootstrapIncomplete(logger, string.Join(", ", o.Missing));
 
         var token = setup.Issue();
         lifetime.ApplicationStarted.Register(() =>
         {
             var address = server.Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault() ?? "http://localhost:5080";
             address = address.Replace("://[::]", "://localhost").Replace("://0.0.0.0", "://localhost").Replace("://+", "://localhost");
-            Console.WriteLine();
-            Console.WriteLine("  Parley has no organization yet. Create the first one and its owner here (the link works once):");
-            Console.WriteLine($"  {address}/setup#{token}");
-            Console.WriteLine("  or with curl:");
-            Console.WriteLine($"  curl -X POST {address}/api/v1/setup -H 'Content-Type: application/json' \\");
-            Console.WriteLine($"    -d '{{\"token\":\"{token}\",\"organization\":\"Acme\",\"email\":\"you@example.com\",\"displayName\":\"You\",\"password\":\"a long password\"}}'");
-            Console.WriteLine("  (or set Parley__Bootstrap__Organization, Parley__Bootstrap__Email and Parley__Bootstrap__Password)");
-            Console.WriteLine();
+            Console.WriteLine(SetupInstructions(address, token));
         });
     }
+
+    /// <summary>What the server prints on an empty database: the setup link, and the same as a curl command.</summary>
+    public static string SetupInstructions(string address, string token) => $$"""
+
+          Parley has no organization yet. Create the first one and its owner here (the link works once):
+          {{address}}/setup#{{token}}
+          or with curl:
+          curl -X POST {{address}}/api/v1/setup -H 'Content-Type: application/json' \
+            -d '{"token":"{{token}}","organization":"Acme","email":"you@example.com","displayName":"You","password":"a long password"}'
+          (or set Parley__Bootstrap__Organization, Parley__Bootstrap__Email and Parley__Bootstrap__Password)
+
+        """;
 
     /// <summary>Creates an organization with its first owner, who is also an operator of the deployment.</summary>
     public static async Task<User> CreateFirstAsync(ParleyDb db, PasswordHasher passwords, DateTimeOffset now, string organizationName,
@@ -104,4 +123,15 @@ public sealed partial class Bootstrap(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Created the first organization {OrganizationId} from configuration")]
     private static partial void LogBootstrapped(ILogger logger, Guid organizationId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The Parley__Bootstrap__* settings (owner {Email}) are ignored: this database already has an " +
+        "organization, and bootstrap only creates the first one. Sign in with an account of that database (the owner created at setup " +
+        "or by an earlier bootstrap), or start with an empty database (another Parley__DataDirectory, or delete the data directory) " +
+        "to bootstrap from these settings. Remove them to silence this warning.")]
+    private static partial void LogBootstrapIgnored(ILogger logger, string email);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The Parley__Bootstrap__* settings are incomplete, so no organization was created " +
+        "from them: set {Missing} too, or use the setup link printed below.")]
+    private static partial void LogBootstrapIncomplete(ILogger logger, string missing);
 }
+
