@@ -1,0 +1,232 @@
+using System.Globalization;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.AspNetCore.Routing.Patterns;
+using Microsoft.Extensions.DependencyInjection;
+using Parley.IntegrationTests.Infrastructure;
+
+namespace Parley.IntegrationTests.Endpoints;
+
+/// <summary>The ids a request names, in its route or its body.</summary>
+public enum Slot { Conversation, Message, User, File, Session }
+
+/// <summary>The ids one request is made of: a conversation, a top-level message in it, a file in it, a user, a session.</summary>
+public sealed record Target(string Name, long Conversation, long Message, Guid User, Guid File, Guid Session)
+{
+    public string Text(Slot slot) => slot switch
+    {
+        Slot.Conversation => Conversation.ToString(CultureInfo.InvariantCulture),
+        Slot.Message => Message.ToString(CultureInfo.InvariantCulture),
+        Slot.User => User.ToString(),
+        Slot.File => File.ToString(),
+        _ => Session.ToString(),
+    };
+
+    /// <summary>This target with the given slots taken from another.</summary>
+    public Target With(IEnumerable<Slot> slots, Target from) => slots.Aggregate(this, (t, slot) => slot switch
+    {
+        Slot.Conversation => t with { Conversation = from.Conversation },
+        Slot.Message => t with { Message = from.Message },
+        Slot.User => t with { User = from.User },
+        Slot.File => t with { File = from.File },
+        _ => t with { Session = from.Session },
+    });
+
+    /// <summary>Ids that exist nowhere: what "not yours" must look exactly like.</summary>
+    public static Target Nothing() => new("ids that do not exist",
+        4_000_000_000 + Random.Shared.NextInt64(1_000_000_000), 4_000_000_000 + Random.Shared.NextInt64(1_000_000_000),
+        Guid.NewGuid(), Guid.NewGuid(), Guid.NewGuid());
+}
+
+/// <summary>Who may call an endpoint.</summary>
+public enum Access
+{
+    /// <summary>Open to anyone (sign-in, invites, setup, health). Checked for its own rules instead of 401.</summary>
+    Anonymous,
+
+    /// <summary>Signed in, about the caller's own organization or self only: no id of anyone else in the route or body.</summary>
+    Own,
+
+    /// <summary>Signed in, naming ids in its route or body: someone else's ids must look like ids that do not exist.</summary>
+    Ids,
+}
+
+/// <summary>A file to upload as multipart/form-data, where a row's body is a file.</summary>
+public sealed record FileUpload(string FileName, string Text);
+
+/// <summary>
+/// One row of <see cref="EndpointTable"/>: how to call one endpoint (method and route pattern as the server maps it,
+/// route parameters written <c>{name}</c> without constraints). Route parameters are filled by name from
+/// <see cref="EndpointTable.RouteParameters"/>; the row gives the query and a valid body, built from a target's ids, and
+/// names the <see cref="Slot"/>s its body carries.
+/// </summary>
+public sealed record Row(string Key, Access Access, Func<Target, object?>? Body = null, string? Query = null, Slot[]? BodySlots = null,
+    string? Send = null)
+{
+    /// <summary>The method to send: the mapped one, or for an endpoint that takes any method (<c>*</c>), <see cref="Send"/> or GET.</summary>
+    public string MethodFor(MappedEndpoint endpoint) => endpoint.Method == "*" ? Send ?? "GET" : endpoint.Method;
+
+    public Slot[] BodySlots { get; init; } = BodySlots ?? [];
+}
+
+/// <summary>An endpoint as the running server maps it.</summary>
+public sealed record MappedEndpoint(string Method, string Pattern, IReadOnlyList<string> Parameters)
+{
+    public string Key => $"{Method} {Pattern}";
+
+    /// <summary>The slots its route names (parameters without a slot, like an emoji, get a fixed value).</summary>
+    public IReadOnlyList<Slot> RouteSlots => [.. Parameters.Select(p => EndpointTable.RouteParameters[p].Slot).OfType<Slot>()];
+}
+
+/// <summary>
+/// Every endpoint of the server, and how to call it. Generated tests take the list of endpoints from the running
+/// server's routing (<see cref="EndpointDataSource"/>), so a new endpoint without a row here fails
+/// <c>WrongCallerTests.Every_endpoint_has_a_row_in_the_table</c> with the line to add.
+/// </summary>
+public static class EndpointTable
+{
+    /// <summary>Documentation pages, anonymous by design and naming no data: the only endpoints without a row.</summary>
+    public static readonly string[] DocumentationPrefixes = ["/openapi/", "/docs"];
+
+    public sealed record RouteParameter(Slot? Slot, string? Value = null);
+
+    /// <summary>How each route parameter is filled, by name, in every route.</summary>
+    public static readonly IReadOnlyDictionary<string, RouteParameter> RouteParameters = new Dictionary<string, RouteParameter>
+    {
+        ["conversationId"] = new(Slot.Conversation),
+        ["messageId"] = new(Slot.Message),
+        ["userId"] = new(Slot.User),
+        ["fileId"] = new(Slot.File),
+        ["sessionId"] = new(Slot.Session),
+        ["emoji"] = new(null, Uri.EscapeDataString(":thumbsup:")),
+    };
+
+    private static string Fresh(string prefix) => $"{prefix}-{Guid.NewGuid():N}"[..(prefix.Length + 13)];
+
+    private const string Password = "a long test password";
+
+    public static readonly Row[] Rows =
+    [
+        // Organizations and setup
+        new("POST /api/v1/setup", Access.Anonymous, _ => new
+        {
+            token = Guid.NewGuid().ToString("N"), organization = "Probe", email = $"{Fresh("setup")}@nowhere.test", displayName = "Probe", password = Password,
+        }),
+        new("GET /api/v1/organization", Access.Own),
+        new("PATCH /api/v1/organization", Access.Own, _ => new { name = Fresh("renamed") }),
+        new("POST /api/v1/operator/organizations", Access.Own, _ => new { name = Fresh("tenant"), ownerEmail = $"{Fresh("owner")}@nowhere.test" }),
+
+        // Sign-in, sessions and people
+        new("POST /api/v1/auth/login", Access.Anonymous, _ => new { email = $"{Fresh("nobody")}@nowhere.test", password = Password, deviceName = "probe" }),
+        new("GET /api/v1/auth/sessions", Access.Own),
+        new("DELETE /api/v1/auth/sessions/{sessionId}", Access.Ids),
+        new("POST /api/v1/invites/accept", Access.Anonymous, _ => new { token = Guid.NewGuid().ToString("N"), displayName = "Probe", password = Password }),
+        new("GET /api/v1/users/me", Access.Own),
+        new("GET /api/v1/users", Access.Own),
+        new("GET /api/v1/users/presence", Access.Own),
+        new("POST /api/v1/users/invites", Access.Own, _ => new { email = $"{Fresh("invitee")}@nowhere.test", role = "member" }),
+        new("PUT /api/v1/users/{userId}/role", Access.Ids, _ => new { role = "guest" }),
+        new("POST /api/v1/users/{userId}/deactivate", Access.Ids),
+
+        // Conversations and membership
+        new("GET /api/v1/conversations", Access.Own),
+        new("GET /api/v1/conversations/browse", Access.Own),
+        new("POST /api/v1/conversations", Access.Ids, t => new { name = Fresh("probe"), visibility = "private", memberIds = new[] { t.User } },
+            BodySlots: [Slot.User]),
+        new("POST /api/v1/conversations/direct", Access.Ids, t => new { userIds = new[] { t.User } }, BodySlots: [Slot.User]),
+        new("GET /api/v1/conversations/{conversationId}", Access.Ids),
+        new("PATCH /api/v1/conversations/{conversationId}", Access.Ids, _ => new { name = Fresh("renamed"), topic = "changed by the caller" }),
+        new("POST /api/v1/conversations/{conversationId}/archive", Access.Ids, _ => new { }),
+        new("POST /api/v1/conversations/{conversationId}/unarchive", Access.Ids, _ => new { }),
+        new("POST /api/v1/conversations/{conversationId}/join", Access.Ids, _ => new { }),
+        new("POST /api/v1/conversations/{conversationId}/leave", Access.Ids, _ => new { }),
+        new("POST /api/v1/conversations/{conversationId}/read", Access.Ids, _ => new { seq = 1 }),
+        new("GET /api/v1/conversations/{conversationId}/members", Access.Ids),
+        new("POST /api/v1/conversations/{conversationId}/members", Access.Ids, t => new { userId = t.User, role = "moderator" }, BodySlots: [Slot.User]),
+        new("DELETE /api/v1/conversations/{conversationId}/members/{userId}", Access.Ids),
+        new("PUT /api/v1/conversations/{conversationId}/members/{userId}/role", Access.Ids, _ => new { role = "moderator" }),
+
+        // Messages
+        new("GET /api/v1/conversations/{conversationId}/messages", Access.Ids),
+        new("POST /api/v1/conversations/{conversationId}/messages", Access.Ids,
+            t => new { content = "posted by the caller", clientMessageId = Guid.NewGuid(), threadRootId = t.Message, attachmentIds = new[] { t.File } },
+            BodySlots: [Slot.Message, Slot.File]),
+        new("GET /api/v1/conversations/{conversationId}/changes", Access.Ids, Query: "after=0"),
+        new("PATCH /api/v1/conversations/{conversationId}/messages/{messageId}", Access.Ids, _ => new { content = "edited by the caller" }),
+        new("DELETE /api/v1/conversations/{conversationId}/messages/{messageId}", Access.Ids),
+        new("GET /api/v1/conversations/{conversationId}/messages/{messageId}/replies", Access.Ids),
+        new("GET /api/v1/conversations/{conversationId}/messages/{messageId}/versions", Access.Ids),
+        new("PUT /api/v1/conversations/{conversationId}/messages/{messageId}/reactions/{emoji}", Access.Ids, _ => new { }),
+        new("DELETE /api/v1/conversations/{conversationId}/messages/{messageId}/reactions/{emoji}", Access.Ids),
+
+        // Files
+        new("POST /api/v1/conversations/{conversationId}/files", Access.Ids, _ => new FileUpload("dropped.txt", "dropped by the caller")),
+        new("GET /api/v1/files/{fileId}", Access.Ids),
+
+        // Record and audit
+        new("GET /api/v1/admin/integrity", Access.Own),
+        new("GET /api/v1/admin/audit", Access.Own),
+
+        // Live events: negotiate, then the connection itself
+        new("* /hubs/events/negotiate", Access.Own, Query: "negotiateVersion=1", Send: "POST"),
+        new("* /hubs/events", Access.Own),
+
+        // Health
+        new("GET /healthz", Access.Anonymous),
+        new("* /readyz", Access.Anonymous),
+    ];
+
+    /// <summary>Every endpoint the running server maps, except documentation.</summary>
+    public static IReadOnlyList<MappedEndpoint> Discover(ParleyApp app) =>
+    [
+        .. app.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
+            .Select(e => (Endpoint: e, Pattern: PatternOf(e.RoutePattern)))
+            .Where(e => !DocumentationPrefixes.Any(prefix => e.Pattern.StartsWith(prefix, StringComparison.Ordinal)))
+            .SelectMany(e => (e.Endpoint.Metadata.GetMetadata<IHttpMethodMetadata>()?.HttpMethods ?? ["*"])
+                .Select(method => new MappedEndpoint(method, e.Pattern, [.. e.Endpoint.RoutePattern.Parameters.Select(p => p.Name)])))
+            .DistinctBy(e => e.Key)
+            .OrderBy(e => e.Pattern, StringComparer.Ordinal).ThenBy(e => e.Method, StringComparer.Ordinal),
+    ];
+
+    /// <summary>What is wrong with the table against the running server: missing rows, stale rows, unknown parameters.</summary>
+    public static IReadOnlyList<string> Problems(IReadOnlyList<MappedEndpoint> endpoints)
+    {
+        var problems = new List<string>();
+        var rows = Rows.ToDictionary(r => r.Key);
+        var missing = endpoints.Where(e => !rows.ContainsKey(e.Key)).ToList();
+        if (missing.Count > 0)
+            problems.Add(
+                $"{missing.Count} endpoint(s) have no row in {nameof(EndpointTable)}.{nameof(Rows)} (tests/Parley.IntegrationTests/Endpoints/EndpointTable.cs):\n" +
+                string.Join("\n", missing.Select(e => $"    {e.Key}")) + "\n" +
+                "  Add one row per endpoint, for example\n" +
+                string.Join("\n", missing.Select(e => e.Parameters.Count > 0
+                    ? $"    new(\"{e.Key}\", Access.Ids, t => new {{ /* a valid body, with t.User... where it names ids */ }}, BodySlots: [/* the ids it names */]),"
+                    : $"    new(\"{e.Key}\", Access.Own, _ => new {{ /* a valid body */ }}),")) + "\n" +
+                "  Access.Anonymous: open to anyone (checked for its own rules); Access.Own: only the caller's own organization or self, " +
+                "no id of anyone else; Access.Ids: names ids in its route (filled by name from RouteParameters) or its body " +
+                "(build them from the target `t` and list them in BodySlots), so another organization's ids must answer like ids that do not exist.");
+        foreach (var stale in rows.Keys.Except(endpoints.Select(e => e.Key)))
+            problems.Add($"{nameof(EndpointTable)} has a row for {stale}, which the server does not map: remove or correct it.");
+        foreach (var e in endpoints)
+        {
+            foreach (var parameter in e.Parameters.Where(p => !RouteParameters.ContainsKey(p)))
+                problems.Add($"{e.Key}: no filler for route parameter {{{parameter}}}. Add it to {nameof(EndpointTable)}.{nameof(RouteParameters)}.");
+            if (!rows.TryGetValue(e.Key, out var row) || e.Parameters.Any(p => !RouteParameters.ContainsKey(p)))
+                continue;
+            var named = e.RouteSlots.Count + row.BodySlots.Length;
+            if (row.Access == Access.Ids && named == 0)
+                problems.Add($"{e.Key} is Access.Ids but names no id: list the ids its body carries in BodySlots, or make it Access.Own.");
+            if (row.Access != Access.Ids && named > 0)
+                problems.Add($"{e.Key} names ids in its route or body: make it Access.Ids.");
+        }
+        return problems;
+    }
+
+    private static string PatternOf(RoutePattern pattern) =>
+        "/" + string.Join("/", pattern.PathSegments.Select(segment => string.Concat(segment.Parts.Select(part => part switch
+        {
+            RoutePatternLiteralPart literal => literal.Content,
+            RoutePatternSeparatorPart separator => separator.Content,
+            RoutePatternParameterPart parameter => $"{{{parameter.Name}}}",
+            _ => part.ToString(),
+        }))));
+}
