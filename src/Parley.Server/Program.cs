@@ -15,6 +15,7 @@ if (builder.Configuration["urls"] is null && builder.Configuration["ASPNETCORE_U
 
 builder.Services.AddParleyProblems();
 builder.Services.AddValidation();
+builder.Services.AddUserTextPolicy();
 builder.Services.AddOpenApi();
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddParleyDatabase();
@@ -32,7 +33,7 @@ app.UseAuthentication();
 app.UseAuthorization();
 app.UseRateLimiter();
 
-var api = app.MapGroup("/api/v1").RequireAuthorization();
+var api = app.MapGroup("/api/v1").RequireAuthorization().WithUserTextPolicy();
 api.MapOrganizationEndpoints();
 api.MapAccountEndpoints();
 api.MapConversationEndpoints();

@@ -53,9 +53,9 @@ public static class AcceptInvite
 {
     public sealed record Request
     {
-        [Required, StringLength(100)] public string Token { get; init; } = "";
+        [Required, StringLength(100), UserText.Verbatim] public string Token { get; init; } = "";
         [Required, StringLength(User.MaxNameLength, MinimumLength = 1)] public string DisplayName { get; init; } = "";
-        [Required, StringLength(PasswordOptions.MaxLength, MinimumLength = PasswordOptions.MinLength)] public string Password { get; init; } = "";
+        [Required, StringLength(PasswordOptions.MaxLength, MinimumLength = PasswordOptions.MinLength), UserText.Verbatim] public string Password { get; init; } = "";
     }
 
     public static async Task<Results<Created<UserDto>, ProblemHttpResult>> HandleAsync(
