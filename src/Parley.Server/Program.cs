@@ -15,7 +15,8 @@ if (builder.Configuration["urls"] is null && builder.Configuration["ASPNETCORE_U
 
 builder.Services.AddParleyProblems();
 builder.Services.AddValidation();
-builder.Services.AddOpenApi();
+builder.Services.AddUserTextPolicy();
+builder.Services.AddParleyOpenApi();
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddParleyDatabase();
 builder.Services.AddParleyAuth();
@@ -32,7 +33,7 @@ app.UseAuthentication();
 app.UseAuthorization();
 app.UseRateLimiter();
 
-var api = app.MapGroup("/api/v1").RequireAuthorization();
+var api = app.MapGroup("/api/v1").RequireAuthorization().WithUserTextPolicy();
 api.MapOrganizationEndpoints();
 api.MapAccountEndpoints();
 api.MapConversationEndpoints();

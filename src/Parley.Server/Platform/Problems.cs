@@ -97,20 +97,23 @@ internal sealed partial class ExpectedExceptionHandler(IProblemDetailsService pr
             http.Response.Headers.RetryAfter = "1";
         }
 
+        var details = new ProblemDetails { Status = status, Title = title, Type = $"/problems/{code}", Extensions = { ["code"] = code } };
+        if (FieldOf(exception) is { Length: > 0 } field)
+            details.Extensions["field"] = field;
         http.Response.StatusCode = status;
-        return await problems.TryWriteAsync(new ProblemDetailsContext
-        {
-            HttpContext = http,
-            Exception = exception,
-            ProblemDetails = new ProblemDetails
-            {
-                Status = status, Title = title, Type = $"/problems/{code}", Extensions = { ["code"] = code },
-            },
-        });
+        return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = http, Exception = exception, ProblemDetails = details });
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "A database write lost a deadlock or a lock; the client was asked to retry")]
     private static partial void LogTransientConflict(ILogger logger, Exception e);
+
+    /// <summary>The request field at fault: named by the domain, or the JSON path of a body that could not be read.</summary>
+    private static string? FieldOf(Exception exception) => exception switch
+    {
+        DomainException e => e.Field,
+        BadHttpRequestException { InnerException: System.Text.Json.JsonException { Path: { } path } } => path.TrimStart('$').TrimStart('.'),
+        _ => null,
+    };
 
     // Binding messages name the parameter that failed, which helps the caller; they never contain server internals.
     private static string BadRequestTitle(BadHttpRequestException e) =>

@@ -56,9 +56,9 @@ public static class AcceptInvite
 
     public sealed record Request
     {
-        [Required, StringLength(100)] public string Token { get; init; } = "";
+        [Required, StringLength(100), UserText.Verbatim] public string Token { get; init; } = "";
         [Required, StringLength(User.MaxNameLength, MinimumLength = 1)] public string DisplayName { get; init; } = "";
-        [Required, StringLength(PasswordOptions.MaxLength, MinimumLength = PasswordOptions.MinLength)] public string Password { get; init; } = "";
+        [Required, StringLength(PasswordOptions.MaxLength, MinimumLength = PasswordOptions.MinLength), UserText.Verbatim] public string Password { get; init; } = "";
 
         /// <summary>The device the new person is signed in on, as in sign-in; "Web browser" when not given.</summary>
         [StringLength(Session.MaxDeviceNameLength, MinimumLength = 1)] public string? DeviceName { get; init; }

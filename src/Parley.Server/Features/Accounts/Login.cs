@@ -16,7 +16,7 @@ public static class Login
     public sealed record Request
     {
         [Required, StringLength(User.MaxEmailLength)] public string Email { get; init; } = "";
-        [Required, StringLength(PasswordOptions.MaxLength)] public string Password { get; init; } = "";
+        [Required, StringLength(PasswordOptions.MaxLength), UserText.Verbatim] public string Password { get; init; } = "";
 
         /// <summary>Shown in the user's list of signed-in devices, e.g. "Firefox on laptop".</summary>
         [Required, StringLength(Session.MaxDeviceNameLength, MinimumLength = 1)] public string DeviceName { get; init; } = "";

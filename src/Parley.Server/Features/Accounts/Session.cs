@@ -35,7 +35,7 @@ public sealed class Session
     public void Revoke(DateTimeOffset now) => RevokedAt ??= now;
 
     public static string ValidDeviceName(string name) =>
-        name?.Trim() is { Length: > 0 and <= MaxDeviceNameLength } n && !n.Any(char.IsControl)
+        (name is null ? null : UserText.Name(name).Trim()) is { Length: > 0 and <= MaxDeviceNameLength } n && !n.Any(char.IsControl)
             ? n
             : throw new DomainException("device-name-invalid", $"Device names are 1 to {MaxDeviceNameLength} characters.", 400);
 }

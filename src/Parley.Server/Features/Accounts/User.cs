@@ -63,15 +63,22 @@ public sealed partial class User
 
     public static string Normalize(string email) => email.Trim().ToUpperInvariant();
 
-    public static string ValidEmail(string email) =>
-        email?.Trim() is { Length: > 2 and <= MaxEmailLength } e && EmailShape().IsMatch(e)
-            ? e
-            : throw new DomainException("email-invalid", "Give an email address like name@example.com.", 400);
+    /// <summary>An address as typed, in NFC; refused with anything invisible in it (format characters, controls).</summary>
+    public static string ValidEmail(string email)
+    {
+        if (email?.Trim() is { Length: > 2 and <= MaxEmailLength } e && UserText.Refused(e) is null &&
+            UserText.Name(e) is var shown && shown == e.Normalize(System.Text.NormalizationForm.FormC) && EmailShape().IsMatch(shown))
+            return shown;
+        throw new DomainException("email-invalid", "Give an email address like name@example.com.", 400);
+    }
 
     public static string ValidDisplayName(string name) =>
-        name?.Trim() is { Length: > 0 and <= MaxNameLength } n && !n.Any(char.IsControl)
+        name is null ? Invalid() : UserText.Name(name).Trim() is { Length: > 0 and <= MaxNameLength } n && !n.Any(char.IsControl)
             ? n
-            : throw new DomainException("display-name-invalid", $"Names are 1 to {MaxNameLength} characters without control characters.", 400);
+            : Invalid();
+
+    private static string Invalid() =>
+        throw new DomainException("display-name-invalid", $"Names are 1 to {MaxNameLength} characters without control characters.", 400);
 
     /// <summary>A handle proposal from an email's local part: lower case letters, digits, dot, dash, underscore.</summary>
     public static string HandleFrom(string email)

@@ -105,7 +105,7 @@ public sealed class Conversation
 
     private void SetName(string name)
     {
-        var trimmed = name.Trim();
+        var trimmed = UserText.Name(name).Trim();
         if (trimmed.Length is 0 or > MaxNameLength || trimmed.Any(char.IsControl))
             throw new DomainException("conversation-name-invalid", $"Channel names are 1 to {MaxNameLength} characters without control characters.", 400);
         Name = trimmed;
@@ -114,7 +114,7 @@ public sealed class Conversation
 
     private void SetTopic(string? topic)
     {
-        var trimmed = topic?.Trim();
+        var trimmed = topic is null ? null : UserText.Name(topic).Trim();
         if (trimmed is { Length: > MaxTopicLength } || (trimmed?.Any(c => char.IsControl(c) && c != '\n') ?? false))
             throw new DomainException("conversation-topic-invalid", $"Topics are at most {MaxTopicLength} characters.", 400);
         Topic = string.IsNullOrEmpty(trimmed) ? null : trimmed;

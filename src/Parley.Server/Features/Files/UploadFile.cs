@@ -61,14 +61,19 @@ public static class UploadFile
         return Problems.BadRequest("file-missing", "The form holds no file part. Send the file in a field with a filename.");
     }
 
-    /// <summary>The last path segment, without control characters, at most 255 characters; never empty.</summary>
+    /// <summary>
+    /// The last path segment, shown as it is named (<see cref="UserText.Name"/>: no bidi override can turn
+    /// <c>invoice‮fdp.exe</c> into <c>invoiceexe.pdf</c>), without control characters, at most 255 characters; never empty.
+    /// </summary>
     public static string SafeFileName(string? raw)
     {
-        var name = HeaderUtilities.RemoveQuotes(raw ?? "").ToString().Replace('\\', '/');
+        var name = UserText.Name(HeaderUtilities.RemoveQuotes(raw ?? "").ToString()).Replace('\\', '/');
         name = name[(name.LastIndexOf('/') + 1)..];
         name = new string(name.Where(c => !char.IsControl(c)).ToArray()).Trim().TrimStart('.');
         if (name.Length > StoredFile.MaxFileNameLength)
             name = name[..StoredFile.MaxFileNameLength];
+        if (name.Length > 0 && char.IsHighSurrogate(name[^1]))
+            name = name[..^1];                                        // never cut a character in two
         return name.Length == 0 ? "file" : name;
     }
 

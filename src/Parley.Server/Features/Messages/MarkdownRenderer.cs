@@ -10,9 +10,21 @@ public sealed record RenderedMarkdown(string Source, string Html, IReadOnlyList<
 /// <summary>
 /// Markdown to HTML with two locks: Markdig never passes raw HTML through, and HtmlSanitizer then removes anything
 /// outside a small allow-list (no script, no event handlers, no style, links only to http, https and mailto).
+/// <para>
+/// Work is bounded for hostile input. Markdown deeper than Markdig's nesting limit (128 levels of quotes, lists, brackets or
+/// emphasis), and text longer than <see cref="MaxMarkdownLength"/>, where some inline constructs cost time quadratic in
+/// their length, are shown as plain text: escaped, with their line breaks. Mentions are read with a linear pattern,
+/// and at most <see cref="MaxMentions"/> different people are looked up.
+/// </para>
 /// </summary>
 public sealed partial class MarkdownRenderer
 {
+    /// <summary>Longest text rendered as Markdown; longer text is shown as plain text.</summary>
+    public const int MaxMarkdownLength = 10_000;
+
+    /// <summary>Most different @handles of one message that notify someone; the rest stay text.</summary>
+    public const int MaxMentions = 100;
+
     private static readonly MarkdownPipeline Pipeline = new MarkdownPipelineBuilder()
         .DisableHtml()
         .UseAutoLinks()
@@ -25,22 +37,54 @@ public sealed partial class MarkdownRenderer
 
     public RenderedMarkdown Render(string source)
     {
-        var markup = ToMarkup(source);
-        var html = (IsPlainParagraphs(markup) ? markup : Sanitize(markup)).Trim();
+        var html = ToHtml(source);
         var handles = new List<string>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
         var channel = false;
         foreach (Match m in MentionPattern().Matches(source))
         {
             var handle = m.Groups[1].Value.ToLowerInvariant().TrimEnd('.');
             if (handle is "channel" or "all" or "here")
                 channel = true;
-            else if (!handles.Contains(handle))
+            else if (handles.Count < MaxMentions && seen.Add(handle))
                 handles.Add(handle);
         }
         return new RenderedMarkdown(source, html, handles, channel);
     }
 
+    private string ToHtml(string source)
+    {
+        if (source.Length > MaxMarkdownLength)
+            return PlainText(source);
+        string markup;
+        try
+        {
+            markup = ToMarkup(source);
+        }
+        catch (ArgumentException)
+        {
+            // Markdig's only signal that the input nests deeper than MaximumNestingDepth: show it as the text it is.
+            return PlainText(source);
+        }
+        return (IsPlainParagraphs(markup) ? markup : Sanitize(markup)).Trim();
+    }
+
     internal static string ToMarkup(string source) => Markdown.ToHtml(source, Pipeline);
+
+    /// <summary>The text itself, escaped: paragraphs at blank lines, line breaks kept. Linear, and safe without sanitizing.</summary>
+    internal static string PlainText(string source)
+    {
+        var html = new System.Text.StringBuilder(source.Length + 16);
+        foreach (var paragraph in ParagraphBreak().Split(source.Replace("\r\n", "\n", StringComparison.Ordinal).Trim()))
+        {
+            if (paragraph.Length == 0)
+                continue;
+            if (html.Length > 0)
+                html.Append('\n');
+            html.Append("<p>").Append(System.Net.WebUtility.HtmlEncode(paragraph).Replace("\n", "<br>\n", StringComparison.Ordinal)).Append("</p>");
+        }
+        return html.ToString();
+    }
 
     internal string Sanitize(string markup) => _sanitizer.Sanitize(markup);
 
@@ -84,6 +128,9 @@ public sealed partial class MarkdownRenderer
         };
         return sanitizer;
     }
+
+    [GeneratedRegex(@"\n[ \t]*\n\s*", RegexOptions.CultureInvariant)]
+    private static partial Regex ParagraphBreak();
 
     // @handle at a word start: letters, digits, dot, dash, underscore (User.HandleFrom makes the same alphabet).
     [GeneratedRegex(@"(?<![\w@])@([A-Za-z0-9][A-Za-z0-9._-]{0,31})", RegexOptions.CultureInvariant)]

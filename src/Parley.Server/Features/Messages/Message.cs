@@ -153,10 +153,15 @@ public sealed class Reaction
     public string Emoji { get; private set; } = "";
     public DateTimeOffset CreatedAt { get; private set; }
 
-    /// <summary>An emoji or a short :name: shortcode; nothing that could carry markup.</summary>
+    /// <summary>
+    /// An emoji or a short :name: shortcode, in NFC; nothing that could carry markup, and no format character but the
+    /// zero-width joiner and the tag characters that emoji sequences and subdivision flags are made of.
+    /// </summary>
     public static string Valid(string emoji) =>
-        emoji?.Trim() is { Length: > 0 and <= MaxEmojiLength } e && !e.Any(c => char.IsControl(c) || char.IsWhiteSpace(c) || c is '<' or '>' or '&' or '"' or '\'')
-            ? e
+        emoji?.Trim() is { Length: > 0 and <= MaxEmojiLength } e && UserText.Refused(e) is null &&
+        !e.Any(c => char.IsControl(c) || char.IsWhiteSpace(c) || c is '<' or '>' or '&' or '"' or '\'') &&
+        e.EnumerateRunes().All(r => !UserText.IsHiddenInNames(r) || r.Value is 0x200D or (>= 0xE0020 and <= 0xE007F))
+            ? e.Normalize(System.Text.NormalizationForm.FormC)
             : throw new DomainException("emoji-invalid", $"A reaction is one emoji or a :shortcode: of at most {MaxEmojiLength} characters.", 400);
 }
 

@@ -30,7 +30,7 @@ public sealed class Organization
     public void Rename(string name) => Name = ValidName(name);
 
     public static string ValidName(string name) =>
-        name?.Trim() is { Length: > 0 and <= MaxNameLength } trimmed
+        (name is null ? null : UserText.Name(name).Trim()) is { Length: > 0 and <= MaxNameLength } trimmed && !trimmed.Any(char.IsControl)
             ? trimmed
             : throw new DomainException("organization-name-invalid", $"Organization names are 1 to {MaxNameLength} characters.", 400);
 }

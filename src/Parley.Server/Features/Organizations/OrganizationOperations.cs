@@ -17,11 +17,11 @@ public static class CompleteSetup
 {
     public sealed record Request
     {
-        [Required, StringLength(100)] public string Token { get; init; } = "";
+        [Required, StringLength(100), UserText.Verbatim] public string Token { get; init; } = "";
         [Required, StringLength(Features.Organizations.Organization.MaxNameLength, MinimumLength = 1)] public string Organization { get; init; } = "";
         [Required, StringLength(User.MaxEmailLength)] public string Email { get; init; } = "";
         [Required, StringLength(User.MaxNameLength, MinimumLength = 1)] public string DisplayName { get; init; } = "";
-        [Required, StringLength(PasswordOptions.MaxLength, MinimumLength = PasswordOptions.MinLength)] public string Password { get; init; } = "";
+        [Required, StringLength(PasswordOptions.MaxLength, MinimumLength = PasswordOptions.MinLength), UserText.Verbatim] public string Password { get; init; } = "";
     }
 
     public static async Task<Results<Created<UserDto>, ProblemHttpResult>> HandleAsync(
