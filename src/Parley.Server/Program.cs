@@ -21,11 +21,13 @@ builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddParleyDatabase();
 builder.Services.AddParleyAuth();
 builder.Services.AddParleyRateLimits();
+builder.Services.AddParleyNetwork();
 builder.Services.AddRealtime();
 builder.Services.AddParleyFeatures();
 
 var app = builder.Build();
 
+app.UseForwardedHeaders();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseWebClient();

@@ -110,6 +110,18 @@ public abstract class SignInTests(ParleyApp app)
     }
 
     [Fact]
+    public async Task X_Forwarded_For_from_a_caller_that_is_not_a_configured_proxy_is_ignored()
+    {
+        var org = await app.OrganizationAsync();
+        using var anonymous = app.Http();
+
+        var session = await (await anonymous.PostLoginForAsync("203.0.113.7", org.Owner.Email, org.Owner.Password)).ReadAsync<LoginResultDto>(HttpStatusCode.OK);
+
+        var signIn = Assert.Single(await org.Owner.AuditAsync("LoginSucceeded"), e => e.TargetId == session.SessionId.ToString());
+        Assert.Equal("127.0.0.1", signIn.Address);
+    }
+
+    [Fact]
     public async Task Sessions_list_names_each_device_and_marks_the_current_one()
     {
         var org = await app.OrganizationAsync();
