@@ -43,6 +43,7 @@ public static class DatabaseSetup
             (CoreEventId.QueryIterationFailed, LogLevel.Debug),
             (CoreEventId.OptimisticConcurrencyException, LogLevel.Debug),
             (RelationalEventId.CommandError, LogLevel.Debug),
+            (RelationalEventId.ConnectionError, LogLevel.Debug),      // e.g. the migrator probing a database it then creates
             (RelationalEventId.TransactionError, LogLevel.Debug)));
 
     private static string SqliteConnectionString(IServiceProvider sp)

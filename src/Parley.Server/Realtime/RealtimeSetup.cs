@@ -8,7 +8,12 @@ public static class RealtimeSetup
     public static IServiceCollection AddRealtime(this IServiceCollection services)
     {
         services.AddOptions<RealtimeOptions>().BindConfiguration(RealtimeOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        services.AddSignalR(o => o.MaximumReceiveMessageSize = 32 * 1024);
+        services.AddSignalR(o =>
+        {
+            o.MaximumReceiveMessageSize = 32 * 1024;
+            o.AddFilter<HubErrors>();
+        });
+        services.AddLogging(logging => logging.AddFilter(HubErrors.DispatcherCategory, LogLevel.Critical));
         services.AddSingleton<IUserIdProvider, UserIdProvider>();
         services.AddSingleton<ConnectionRegistry>();
         services.AddSingleton<AnnouncementOrder>();

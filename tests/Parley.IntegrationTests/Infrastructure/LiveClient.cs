@@ -13,7 +13,10 @@ public sealed class LiveClient : IAsyncDisposable
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(15);
     private readonly Channel<(string Name, object Payload)> _events = Channel.CreateUnbounded<(string, object)>();
 
-    private LiveClient(HubConnection hub) => Hub = hub;
+    private readonly Actor _actor;
+    private long? _sentinelChannelId;
+
+    private LiveClient(HubConnection hub, Actor actor) => (Hub, _actor) = (hub, actor);
 
     public HubConnection Hub { get; }
 
@@ -27,7 +30,7 @@ public sealed class LiveClient : IAsyncDisposable
                 o.AccessTokenProvider = () => Task.FromResult<string?>(actor.Token);
             })
             .Build();
-        var client = new LiveClient(hub);
+        var client = new LiveClient(hub, actor);
         client.Record<MessageDto>(nameof(IParleyClient.MessageCreated));
         client.Record<MessageDto>(nameof(IParleyClient.MessageEdited));
         client.Record<MessageDto>(nameof(IParleyClient.MessageDeleted));
@@ -63,16 +66,46 @@ public sealed class LiveClient : IAsyncDisposable
     }
 
     /// <summary>
-    /// Fails if an event of that name (matching, when given) arrives. To be sure the server had its chance, call it
-    /// after an event that was sent later to someone else has arrived, or it waits <paramref name="quiet"/>.
+    /// Fails if an event of that name (matching, when given) comes before a sentinel: a message this client's user sends,
+    /// after the call, to a private channel of their own (made on first use, and whose events are ignored here). The
+    /// server writes to one connection in order, so anything it pushed to this client before the sentinel has arrived
+    /// when the sentinel does. Call it once the action that must not reach this client has completed (its response,
+    /// or an event it caused elsewhere, has arrived).
     /// </summary>
-    public async Task AssertNoneAsync<T>(string name, Func<T, bool>? match = null, TimeSpan? quiet = null)
+    public async Task AssertNoneAsync<T>(string name, Func<T, bool>? match = null)
     {
-        await Task.Delay(quiet ?? TimeSpan.FromMilliseconds(500));
-        while (_events.Reader.TryRead(out var e))
-            if (e.Name == name && e.Payload is T typed && (match?.Invoke(typed) ?? true))
-                Assert.Fail($"Unexpected {name} event: {typed}");
+        _sentinelChannelId ??= (await _actor.CreateChannelAsync($"sentinel-{Guid.NewGuid():N}", "private")).Id;
+        var sentinel = Guid.NewGuid();
+        await _actor.SendAsync(_sentinelChannelId.Value, "sentinel", sentinel);
+        using var timeout = new CancellationTokenSource(Patience);
+        try
+        {
+            while (true)
+            {
+                var (eventName, payload) = await _events.Reader.ReadAsync(timeout.Token);
+                if (payload is MessageDto { ClientMessageId: var id } && id == sentinel)
+                    return;
+                if (ConversationOf(payload) == _sentinelChannelId)
+                    continue;
+                if (eventName == name && payload is T typed && (match?.Invoke(typed) ?? true))
+                    Assert.Fail($"Unexpected {name} event: {typed}");
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            throw new Xunit.Sdk.XunitException($"The sentinel message did not arrive within {Patience.TotalSeconds} s.");
+        }
     }
+
+    private static long? ConversationOf(object payload) => payload switch
+    {
+        MessageDto m => m.ConversationId,
+        ConversationDto c => c.Id,
+        MembershipChangedDto m => m.ConversationId,
+        ReadPositionDto r => r.ConversationId,
+        TypingDto t => t.ConversationId,
+        _ => null,
+    };
 
     public async ValueTask DisposeAsync() => await Hub.DisposeAsync();
 }

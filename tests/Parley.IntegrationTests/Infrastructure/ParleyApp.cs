@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Parley.Server.Data;
 using Parley.Server.Features.Accounts;
 
@@ -35,6 +36,20 @@ public abstract class ParleyApp : WebApplicationFactory<Program>, IAsyncLifetime
 
     public Uri BaseAddress { get; private set; } = null!;
 
+    /// <summary>What this server logged at warning level and above.</summary>
+    public LogSink Logs { get; } = new();
+
+    /// <summary>
+    /// Another server on the same engine, just started, with its own database: for tests about a fresh server, or that
+    /// read the whole server log. Dispose it.
+    /// </summary>
+    public async Task<ParleyApp> StartAnotherAsync()
+    {
+        var another = (ParleyApp)Activator.CreateInstance(GetType())!;
+        await another.InitializeAsync();
+        return another;
+    }
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Testing");
@@ -56,6 +71,7 @@ public abstract class ParleyApp : WebApplicationFactory<Program>, IAsyncLifetime
         builder.UseSetting("Parley:Files:MaxFileBytes", (1024 * 1024).ToString());
         foreach (var (key, value) in Settings)
             builder.UseSetting(key, value);
+        builder.ConfigureLogging(logging => logging.AddProvider(Logs));
         builder.ConfigureTestServices(services =>
         {
             services.AddHttpContextAccessor();

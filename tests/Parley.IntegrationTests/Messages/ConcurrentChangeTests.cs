@@ -49,7 +49,7 @@ public abstract class ConcurrentChangeTests(ParleyApp app)
         Assert.Equal(["posted", "reaction-added"], versions.Select(v => v.Kind));
         await aliceLive.NextAsync<MessageDto>(ReactionChanged);
         await aliceLive.AssertNoneAsync<MessageDto>(ReactionChanged);
-        await malloryLive.AssertNoneAsync<MessageDto>(ReactionChanged, quiet: TimeSpan.Zero);
+        await malloryLive.AssertNoneAsync<MessageDto>(ReactionChanged);
     }
 
     [Fact]
@@ -71,7 +71,7 @@ public abstract class ConcurrentChangeTests(ParleyApp app)
         Assert.Equal(["posted", "reaction-added", "reaction-removed"], versions.Select(v => v.Kind));
         await aliceLive.NextAsync<MessageDto>(ReactionChanged);
         await aliceLive.AssertNoneAsync<MessageDto>(ReactionChanged);
-        await malloryLive.AssertNoneAsync<MessageDto>(ReactionChanged, quiet: TimeSpan.Zero);
+        await malloryLive.AssertNoneAsync<MessageDto>(ReactionChanged);
     }
 
     [Fact]
@@ -94,7 +94,7 @@ public abstract class ConcurrentChangeTests(ParleyApp app)
         Assert.Single(await alice.GetOkAsync<List<Parley.Server.Features.AuditLog.AuditEventDto>>("/api/v1/admin/audit?action=MessageDeletedByOther"));
         await bobLive.NextAsync<MessageDto>(Deleted);
         await bobLive.AssertNoneAsync<MessageDto>(Deleted);
-        await malloryLive.AssertNoneAsync<MessageDto>(Deleted, quiet: TimeSpan.Zero);
+        await malloryLive.AssertNoneAsync<MessageDto>(Deleted);
     }
 
     [Fact]

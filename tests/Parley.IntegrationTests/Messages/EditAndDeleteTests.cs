@@ -179,7 +179,7 @@ public abstract class EditAndDeleteTests(ParleyApp app)
         await edit.ShouldBeProblem(HttpStatusCode.Conflict, "message-deleted");
         Assert.Null((await bob.PageAsync(channel.Id)).Messages.Single().Content);
         await bobLive.AssertNoneAsync<MessageDto>(Deleted);
-        await aliceLive.AssertNoneAsync<MessageDto>(Edited, quiet: TimeSpan.Zero);
+        await aliceLive.AssertNoneAsync<MessageDto>(Edited);
     }
 }
 

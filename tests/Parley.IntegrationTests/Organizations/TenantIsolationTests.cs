@@ -92,8 +92,8 @@ public abstract class TenantIsolationTests(ParleyApp app)
 
         Assert.IsType<HubException>(refused);
         Assert.DoesNotContain(ChannelName, refused.Message);
-        await bobLive.AssertNoneAsync<TypingDto>(nameof(IParleyClient.Typing), quiet: TimeSpan.Zero);
-        await outsiderLive.AssertNoneAsync<MessageDto>(nameof(IParleyClient.MessageCreated), quiet: TimeSpan.Zero);
+        await bobLive.AssertNoneAsync<TypingDto>(nameof(IParleyClient.Typing));
+        await outsiderLive.AssertNoneAsync<MessageDto>(nameof(IParleyClient.MessageCreated));
     }
 
     [Fact]
