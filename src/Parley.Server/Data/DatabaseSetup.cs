@@ -16,8 +16,10 @@ public static class DatabaseSetup
         // Contexts are pooled and their options built once: building options and a context for every request cost
         // more CPU than the query a simple request runs.
         services.AddSingleton<SqliteWriteGate>();
-        services.AddDbContextPool<SqliteParleyDb>((sp, o) => o.UseSqlite(SqliteConnectionString(sp)).AddInterceptors(sp.GetServices<IInterceptor>()));
-        services.AddDbContextPool<PostgresParleyDb>((sp, o) => o.UseNpgsql(Settings(sp).ConnectionString).AddInterceptors(sp.GetServices<IInterceptor>()));
+        services.AddSingleton<StorageHealth>();
+        services.AddSingleton<IInterceptor, StorageWriteObserver>();
+        services.AddDbContextPool<SqliteParleyDb>((sp, o) => Common(o.UseSqlite(SqliteConnectionString(sp)), sp));
+        services.AddDbContextPool<PostgresParleyDb>((sp, o) => Common(o.UseNpgsql(Settings(sp).ConnectionString), sp));
         services.AddScoped<ParleyDb>(sp => Settings(sp).Provider switch
         {
             DatabaseProvider.Sqlite => sp.GetRequiredService<SqliteParleyDb>(),
@@ -25,11 +27,26 @@ public static class DatabaseSetup
             var other => throw new InvalidOperationException($"Unknown database provider '{other}'. Use Sqlite or Postgres."),
         });
         services.AddHostedService<DatabaseMigrator>();
-        services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: ["ready"]);
+        services.AddHealthChecks()
+            .AddCheck<DatabaseHealthCheck>("database", tags: ["ready"])
+            .AddCheck<StorageHealthCheck>("storage", tags: ["ready"]);
         return services;
 
         static DatabaseOptions Settings(IServiceProvider sp) => sp.GetRequiredService<IOptions<DatabaseOptions>>().Value;
     }
+
+    /// <remarks>
+    /// A command, save or transaction that fails reaches its caller as an exception, and the caller decides what it means:
+    /// an expected race or a full disk is handled (and told to the operator once, see <see cref="StorageHealth"/>); anything
+    /// else ends the request and ASP.NET Core logs it as an error with the request. EF Core logging the same failure at
+    /// error level first only made every handled case look like a fault, so it logs those at debug level.
+    /// </remarks>
+    private static DbContextOptionsBuilder Common(DbContextOptionsBuilder options, IServiceProvider sp) => options
+        .AddInterceptors(sp.GetServices<IInterceptor>())
+        .ConfigureWarnings(w => w.Log(
+            (RelationalEventId.CommandError, LogLevel.Debug),
+            (CoreEventId.SaveChangesFailed, LogLevel.Debug),
+            (RelationalEventId.TransactionError, LogLevel.Debug)));
 
     private static string SqliteConnectionString(IServiceProvider sp)
     {

@@ -149,4 +149,5 @@ export const en = {
   "error.archived": "This channel is archived and read only.",
   "error.emailTaken": "Someone already has an account with this email.",
   "error.notFound": "This does not exist or you cannot see it.",
+  "error.storageFull": "The server has no room left to save this. Try again later; reading still works.",
 };

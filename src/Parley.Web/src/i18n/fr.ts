@@ -151,4 +151,5 @@ export const fr: Record<keyof typeof en, string> = {
   "error.archived": "Ce canal est archivé et en lecture seule.",
   "error.emailTaken": "Un compte existe déjà avec cette adresse e-mail.",
   "error.notFound": "Ceci n’existe pas ou vous ne pouvez pas le voir.",
+  "error.storageFull": "Le serveur n’a plus de place pour enregistrer ceci. Réessayez plus tard ; la lecture fonctionne toujours.",
 };
