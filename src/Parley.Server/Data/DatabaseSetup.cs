@@ -16,6 +16,8 @@ public static class DatabaseSetup
         // Contexts are pooled and their options built once: building options and a context for every request cost
         // more CPU than the query a simple request runs.
         services.AddSingleton<SqliteWriteGate>();
+        services.AddSingleton<StorageHealth>();
+        services.AddSingleton<IInterceptor, StorageWriteObserver>();
         services.AddDbContextPool<SqliteParleyDb>((sp, o) => Common(o.UseSqlite(SqliteConnectionString(sp)), sp));
         services.AddDbContextPool<PostgresParleyDb>((sp, o) => Common(o.UseNpgsql(Settings(sp).ConnectionString), sp));
         services.AddScoped<ParleyDb>(sp => Settings(sp).Provider switch
@@ -25,7 +27,9 @@ public static class DatabaseSetup
             var other => throw new InvalidOperationException($"Unknown database provider '{other}'. Use Sqlite or Postgres."),
         });
         services.AddHostedService<DatabaseMigrator>();
-        services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: ["ready"]);
+        services.AddHealthChecks()
+            .AddCheck<DatabaseHealthCheck>("database", tags: ["ready"])
+            .AddCheck<StorageHealthCheck>("storage", tags: ["ready"]);
         return services;
 
         static DatabaseOptions Settings(IServiceProvider sp) => sp.GetRequiredService<IOptions<DatabaseOptions>>().Value;

@@ -20,7 +20,7 @@ namespace Parley.Server.Data;
 /// There is one gate per server (a singleton) and so per database file. PostgreSQL locks rows and commits in groups on
 /// its own.
 /// </summary>
-public sealed class SqliteWriteGate : IDisposable
+public sealed class SqliteWriteGate(StorageHealth? storage = null) : IDisposable
 {
     /// <summary>A group commits after this many writers even when more are waiting, which bounds their wait.</summary>
     public const int MaxWritersPerCommit = 64;
@@ -118,6 +118,10 @@ public sealed class SqliteWriteGate : IDisposable
         {
             _connection?.Dispose();   // whatever went wrong, the next group starts from a fresh connection
             _connection = null;
+        }
+        else
+        {
+            storage?.Written(StorageArea.Database);
         }
     }
 

@@ -33,7 +33,7 @@ public static class AuthSetup
 /// </summary>
 internal sealed class SessionTokenHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder,
-    IServiceScopeFactory scopes, SessionCache cache, TimeProvider clock)
+    IServiceScopeFactory scopes, SessionCache cache, StorageHealth storage, TimeProvider clock)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     private static readonly TimeSpan SeenResolution = TimeSpan.FromMinutes(5);
@@ -53,14 +53,17 @@ internal sealed class SessionTokenHandler(
         if (now - session.LastSeenAt > SeenResolution)
         {
             var generation = cache.Generation;
-            await using var scope = scopes.CreateAsyncScope();
-            var db = scope.ServiceProvider.GetRequiredService<ParleyDb>();
-            await using var tx = await db.BeginWriteAsync(Context.RequestAborted);
-            var stillValid = await db.Sessions.Where(s => s.Id == session.SessionId && s.RevokedAt == null)
-                .ExecuteUpdateAsync(s => s.SetProperty(x => x.LastSeenAt, now), Context.RequestAborted);
-            await tx.CommitAsync(Context.RequestAborted);
-            if (stillValid == 0)
-                return AuthenticateResult.Fail("The token is unknown, revoked, or its account is deactivated.");
+            try
+            {
+                if (!await MarkSeenAsync(session.SessionId, now))
+                    return AuthenticateResult.Fail("The token is unknown, revoked, or its account is deactivated.");
+            }
+            catch (Exception e) when (StorageFull.Is(e, out var area))
+            {
+                // "Last seen" is a convenience: on a full disk the session stays usable for reading, and the time is
+                // written again once the cached entry expires.
+                storage.Failed(area, e);
+            }
             cache.Store(hash, session with { LastSeenAt = now }, generation);
         }
 
@@ -75,6 +78,18 @@ internal sealed class SessionTokenHandler(
             claims.Add(new(ParleyClaims.Operator, "true"));
         var principal = new ClaimsPrincipal(new ClaimsIdentity(claims, AuthSetup.Scheme));
         return AuthenticateResult.Success(new AuthenticationTicket(principal, AuthSetup.Scheme));
+    }
+
+    /// <summary>Moves the session's last-seen time; false when the session was revoked meanwhile.</summary>
+    private async Task<bool> MarkSeenAsync(Guid sessionId, DateTimeOffset now)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<ParleyDb>();
+        await using var tx = await db.BeginWriteAsync(Context.RequestAborted);
+        var stillValid = await db.Sessions.Where(s => s.Id == sessionId && s.RevokedAt == null)
+            .ExecuteUpdateAsync(s => s.SetProperty(x => x.LastSeenAt, now), Context.RequestAborted);
+        await tx.CommitAsync(Context.RequestAborted);
+        return stillValid > 0;
     }
 
     /// <summary>

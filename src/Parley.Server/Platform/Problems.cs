@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
+using Parley.Server.Data;
 
 namespace Parley.Server.Platform;
 
@@ -73,12 +74,16 @@ public static class Problems
 }
 
 /// <summary>Turns the exceptions a client can cause into problem details; anything else is a bug and stays a 500.</summary>
-internal sealed partial class ExpectedExceptionHandler(IProblemDetailsService problems, ILogger<ExpectedExceptionHandler> logger) : IExceptionHandler
+internal sealed partial class ExpectedExceptionHandler(
+    IProblemDetailsService problems, StorageHealth storage, ILogger<ExpectedExceptionHandler> logger) : IExceptionHandler
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext http, Exception exception, CancellationToken ct)
     {
+        var full = StorageFull.Is(exception, out var area);
         (int status, string code, string title) = exception switch
         {
+            _ when full => (StatusCodes.Status507InsufficientStorage, "storage-full",
+                "The server has no room left to save this. Nothing was saved; try again later. Reading still works."),
             DomainException e => (e.Status, e.Code, e.Message),
             BadHttpRequestException { StatusCode: 413 } => (413, "too-large", "The request body is larger than this server accepts."),
             BadHttpRequestException e when e.InnerException is System.Text.Json.JsonException =>
@@ -91,6 +96,12 @@ internal sealed partial class ExpectedExceptionHandler(IProblemDetailsService pr
         };
         if (status == 0)
             return false;
+        if (full)
+        {
+            // Not the client's fault and not a bug: say when to retry. StorageHealth tells the operator, once.
+            storage.Failed(area, exception);
+            http.Response.Headers.RetryAfter = ((int)StorageHealth.RetryAfter.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
         if (status == 503)
         {
             LogTransientConflict(logger, exception);

@@ -46,7 +46,7 @@ public abstract class ChannelTests(ParleyApp app)
     }
 
     [Fact]
-    public async Task Channel_names_are_unique_in_an_organization_whatever_their_case()
+    public async Task Public_channel_names_are_unique_in_an_organization_whatever_their_case()
     {
         var org = await app.OrganizationAsync();
         var other = await app.OrganizationAsync();
@@ -54,7 +54,7 @@ public abstract class ChannelTests(ParleyApp app)
         await alice.CreateChannelAsync("Sales");
         var support = await bob.CreateChannelAsync("support");
 
-        var sameName = await bob.PostAsync("/api/v1/conversations", new { name = "sALES", visibility = "private" });
+        var sameName = await bob.PostAsync("/api/v1/conversations", new { name = "sALES", visibility = "public" });
         var renamedOnto = await bob.PatchAsync($"/api/v1/conversations/{support.Id}", new { name = "  SALES " });
         var elsewhere = await other.Owner.CreateChannelAsync("sales");
 
@@ -63,6 +63,47 @@ public abstract class ChannelTests(ParleyApp app)
         Assert.Equal("sales", elsewhere.Name);
         Assert.Equal("support", (await bob.ConversationAsync(support.Id)).Name);
         Assert.Equal(["Sales", "support"], (await bob.GetOkAsync<List<ConversationDto>>("/api/v1/conversations/browse")).Select(c => c.Name));
+    }
+
+    [Fact]
+    public async Task An_outsider_creates_and_renames_channels_to_a_hidden_private_channels_name_and_learns_nothing()
+    {
+        var org = await app.OrganizationAsync();
+        var (alice, bob) = (org.Owner, await org.MemberAsync("Bob"));
+        var hidden = await alice.CreateChannelAsync("Mergers", "private");
+        var board = await bob.CreateChannelAsync("board", "public");
+        var notes = await bob.CreateChannelAsync("notes", "private");
+
+        var createdPublic = await bob.PostAsync("/api/v1/conversations", new { name = "mergers", visibility = "public" });
+        var createdPrivate = await bob.PostAsync("/api/v1/conversations", new { name = "MERGERS", visibility = "private" });
+        var renamedPrivate = await bob.PatchAsync($"/api/v1/conversations/{notes.Id}", new { name = "Mergers" });
+        var renamedPublicOntoPublic = await bob.PatchAsync($"/api/v1/conversations/{board.Id}", new { name = "Mergers " });
+
+        Assert.Equal("mergers", (await createdPublic.ReadAsync<ConversationDto>(HttpStatusCode.Created)).Name);
+        Assert.Equal("MERGERS", (await createdPrivate.ReadAsync<ConversationDto>(HttpStatusCode.Created)).Name);
+        Assert.Equal("Mergers", (await renamedPrivate.ReadAsync<ConversationDto>(HttpStatusCode.OK)).Name);
+        await renamedPublicOntoPublic.ShouldBeProblem(HttpStatusCode.Conflict, "conversation-name-taken");   // Bob's own public one
+        Assert.Equal("Mergers", (await alice.ConversationAsync(hidden.Id)).Name);
+        Assert.DoesNotContain(await bob.ConversationsAsync(), c => c.Id == hidden.Id);
+    }
+
+    [Fact]
+    public async Task A_private_channel_may_share_its_name_and_a_public_one_still_may_not()
+    {
+        var org = await app.OrganizationAsync();
+        var (alice, bob) = (org.Owner, await org.MemberAsync("Bob"));
+        await alice.CreateChannelAsync("Plans", "private");
+        await alice.CreateChannelAsync("plans", "public");
+        var general = await alice.CreateChannelAsync("general", "public");
+
+        var secondPrivate = await bob.PostAsync("/api/v1/conversations", new { name = "PLANS", visibility = "private" });
+        var secondPublic = await bob.PostAsync("/api/v1/conversations", new { name = "Plans", visibility = "public" });
+        var renamedOnto = await alice.PatchAsync($"/api/v1/conversations/{general.Id}", new { name = "PLANS" });
+
+        await secondPrivate.ShouldBe(HttpStatusCode.Created);
+        await secondPublic.ShouldBeProblem(HttpStatusCode.Conflict, "conversation-name-taken");
+        await renamedOnto.ShouldBeProblem(HttpStatusCode.Conflict, "conversation-name-taken");
+        Assert.Equal(["general", "plans"], (await bob.GetOkAsync<List<ConversationDto>>("/api/v1/conversations/browse")).Select(c => c.Name));
     }
 
     [Fact]

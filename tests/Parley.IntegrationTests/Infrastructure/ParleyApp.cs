@@ -79,7 +79,7 @@ public abstract class ParleyApp : WebApplicationFactory<Program>, IAsyncLifetime
         });
     }
 
-    public async ValueTask InitializeAsync()
+    public virtual async ValueTask InitializeAsync()
     {
         if (!IsConfigured)
         {

@@ -131,8 +131,10 @@ internal sealed class ConversationConfiguration : IEntityTypeConfiguration<Conve
         e.Property(c => c.DirectKey).HasMaxLength(40 * Conversation.MaxGroupSize);
         e.Property(c => c.HeadHash).HasMaxLength(64);
         e.Property(c => c.Version).IsConcurrencyToken();
-        // NULLs are distinct on both engines: direct conversations have no name, channels no direct key.
-        e.HasIndex(c => new { c.OrganizationId, c.NormalizedName }).IsUnique();
+        // Only public channels' names are unique (see ConversationQueries.NameTakenAsync): a private channel's name
+        // conflicts with nothing, so a refusal never tells anyone that a channel they cannot see exists.
+        // The filter is the same SQL on both engines. NULLs are distinct on both: channels have no direct key.
+        e.HasIndex(c => new { c.OrganizationId, c.NormalizedName }).IsUnique().HasFilter($"\"Kind\" = {(int)ConversationKind.PublicChannel}");
         e.HasIndex(c => new { c.OrganizationId, c.DirectKey }).IsUnique();
         e.HasOne<Organizations.Organization>().WithMany().HasForeignKey(c => c.OrganizationId);
     }

@@ -7,6 +7,17 @@ namespace Parley.Server.Features.Conversations;
 public static class ConversationQueries
 {
     /// <summary>
+    /// Whether <paramref name="channel"/>'s name is taken. Public channels' names are unique in the organization, ignoring
+    /// case; a private channel's name is never taken. Checking private names against anything would let whoever gets the
+    /// refusal learn that a channel they cannot see exists. The unique index on public names backs this against races.
+    /// </summary>
+    public static Task<bool> NameTakenAsync(this ParleyDb db, Conversation channel, CancellationToken ct) =>
+        channel.Kind != ConversationKind.PublicChannel
+            ? Task.FromResult(false)
+            : db.Conversations.AnyAsync(c => c.OrganizationId == channel.OrganizationId && c.Kind == ConversationKind.PublicChannel
+                                             && c.NormalizedName == channel.NormalizedName && c.Id != channel.Id, ct);
+
+    /// <summary>
     /// The caller's conversations with unread and mention counts, computed at read time so that sending to a large
     /// channel does no per-member work.
     /// </summary>

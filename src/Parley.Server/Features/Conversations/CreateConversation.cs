@@ -39,8 +39,8 @@ public static class CreateChannel
 
         var now = clock.GetUtcNow();
         var channel = new Conversation(me.OrganizationId, kind, request.Name, request.Topic, me.Id, now);
-        if (await db.Conversations.AnyAsync(c => c.OrganizationId == me.OrganizationId && c.NormalizedName == channel.NormalizedName, ct))
-            return Problems.Conflict("conversation-name-taken", "A channel with this name already exists.");
+        if (await db.NameTakenAsync(channel, ct))
+            return Problems.Conflict("conversation-name-taken", "A public channel with this name already exists.");
 
         var others = (request.MemberIds ?? []).Where(id => id != me.Id).Distinct().ToList();
         if (await db.Users.CountAsync(u => others.Contains(u.Id) && u.OrganizationId == me.OrganizationId && u.DeactivatedAt == null, ct) != others.Count)
@@ -63,8 +63,8 @@ public static class CreateChannel
         {
             // Two creators raced past the check above; the unique index let exactly one of them commit.
             db.ChangeTracker.Clear();
-            if (await db.Conversations.AnyAsync(c => c.OrganizationId == me.OrganizationId && c.NormalizedName == channel.NormalizedName, ct))
-                return Problems.Conflict("conversation-name-taken", "A channel with this name already exists.");
+            if (await db.NameTakenAsync(channel, ct))
+                return Problems.Conflict("conversation-name-taken", "A public channel with this name already exists.");
             throw;
         }
 

@@ -33,8 +33,8 @@ public static class UpdateConversation
         if (request.Name is not null)
         {
             c.Rename(request.Name);
-            if (await db.Conversations.AnyAsync(x => x.OrganizationId == me.OrganizationId && x.NormalizedName == c.NormalizedName && x.Id != c.Id, ct))
-                return Problems.Conflict("conversation-name-taken", "A channel with this name already exists.");
+            if (await db.NameTakenAsync(c, ct))
+                return Problems.Conflict("conversation-name-taken", "A public channel with this name already exists.");
         }
         if (request.Topic is not null)
             c.ChangeTopic(request.Topic);

@@ -19,7 +19,7 @@ public sealed class FileOptions
 /// Content-addressed file storage in the data directory, outside the web root: each distinct content is kept once,
 /// under its SHA-256. Uploads stream to a temporary file while hashing, so memory use does not grow with file size.
 /// </summary>
-public sealed class FileStore(IOptions<StorageOptions> storage, IOptions<FileOptions> files)
+public sealed class FileStore(IOptions<StorageOptions> storage, IOptions<FileOptions> files, StorageHealth health)
 {
     private string Root => Path.Combine(storage.Value.FullDataDirectory, "files");
 
@@ -55,6 +55,7 @@ public sealed class FileStore(IOptions<StorageOptions> storage, IOptions<FileOpt
             Directory.CreateDirectory(Path.GetDirectoryName(final)!);
             if (!File.Exists(final))
                 File.Move(temp, final, overwrite: true);
+            health.Written(StorageArea.Files);
             return new Saved(hash, size);
         }
         finally

@@ -28,6 +28,7 @@ export function problemText(error: ApiError): string {
     "conversation-archived": "error.archived",
     "email-taken": "error.emailTaken",
     "not-found": "error.notFound",
+    "storage-full": "error.storageFull",
     "setup-unavailable": "setup.unavailable",
   };
   return known[error.code] ? t(known[error.code]) : error.message;

@@ -145,8 +145,9 @@ export const en = {
   "error.validation": "Some fields are not right. Check them and try again.",
   "error.messageTooLong": "This message is too long. Split it, or send it as a file.",
   "error.fileTooLarge": "This file is larger than the server accepts.",
-  "error.nameTaken": "A channel with this name already exists.",
+  "error.nameTaken": "A public channel with this name already exists.",
   "error.archived": "This channel is archived and read only.",
   "error.emailTaken": "Someone already has an account with this email.",
   "error.notFound": "This does not exist or you cannot see it.",
+  "error.storageFull": "The server has no room left to save this. Try again later; reading still works.",
 };

@@ -147,8 +147,9 @@ export const fr: Record<keyof typeof en, string> = {
   "error.validation": "Certains champs sont incorrects. Vérifiez-les et réessayez.",
   "error.messageTooLong": "Ce message est trop long. Coupez-le, ou envoyez-le en fichier.",
   "error.fileTooLarge": "Ce fichier dépasse la taille acceptée par le serveur.",
-  "error.nameTaken": "Un canal porte déjà ce nom.",
+  "error.nameTaken": "Un canal public porte déjà ce nom.",
   "error.archived": "Ce canal est archivé et en lecture seule.",
   "error.emailTaken": "Un compte existe déjà avec cette adresse e-mail.",
   "error.notFound": "Ceci n’existe pas ou vous ne pouvez pas le voir.",
+  "error.storageFull": "Le serveur n’a plus de place pour enregistrer ceci. Réessayez plus tard ; la lecture fonctionne toujours.",
 };

@@ -290,7 +290,8 @@ namespace Parley.Server.Data.Migrations.Postgres
                         .IsUnique();
 
                     b.HasIndex("OrganizationId", "NormalizedName")
-                        .IsUnique();
+                        .IsUnique()
+                        .HasFilter("\"Kind\" = 1");
 
                     b.ToTable("Conversations");
                 });

@@ -281,7 +281,8 @@ namespace Parley.Server.Data.Migrations.Sqlite
                         .IsUnique();
 
                     b.HasIndex("OrganizationId", "NormalizedName")
-                        .IsUnique();
+                        .IsUnique()
+                        .HasFilter("\"Kind\" = 1");
 
                     b.ToTable("Conversations");
                 });
