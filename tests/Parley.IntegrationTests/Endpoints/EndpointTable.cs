@@ -1,8 +1,11 @@
 using System.Globalization;
+using System.Reflection;
+using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.AspNetCore.Routing.Patterns;
 using Microsoft.Extensions.DependencyInjection;
 using Parley.IntegrationTests.Infrastructure;
+using Parley.Server.Realtime;
 
 namespace Parley.IntegrationTests.Endpoints;
 
@@ -67,6 +70,12 @@ public sealed record Row(string Key, Access Access, Func<Target, object?>? Body 
 
     public Slot[] BodySlots { get; init; } = BodySlots ?? [];
 }
+
+/// <summary>
+/// One method clients invoke on the live hub (<c>/hubs/events</c>): its arguments built from a target's ids, and the
+/// slots they name.
+/// </summary>
+public sealed record HubRow(string Method, Func<Target, object?[]> Arguments, Slot[] Slots);
 
 /// <summary>An endpoint as the running server maps it.</summary>
 public sealed record MappedEndpoint(string Method, string Pattern, IReadOnlyList<string> Parameters)
@@ -175,6 +184,20 @@ public static class EndpointTable
         new("* /readyz", Access.Anonymous),
     ];
 
+    /// <summary>Every method of the live hub that clients invoke.</summary>
+    public static readonly HubRow[] HubRows =
+    [
+        new(nameof(ParleyHub.StartTyping), t => [t.Conversation], [Slot.Conversation]),
+    ];
+
+    /// <summary>The methods clients can invoke on the hub: its own public methods, without the connection events.</summary>
+    public static IReadOnlyList<string> HubMethods() =>
+    [
+        .. typeof(ParleyHub).GetMethods(BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly)
+            .Where(m => !m.IsSpecialName && m.Name is not (nameof(Hub.OnConnectedAsync) or nameof(Hub.OnDisconnectedAsync) or nameof(Hub.Dispose)))
+            .Select(m => m.Name).Distinct().Order(StringComparer.Ordinal),
+    ];
+
     /// <summary>Every endpoint the running server maps, except documentation.</summary>
     public static IReadOnlyList<MappedEndpoint> Discover(ParleyApp app) =>
     [
@@ -204,6 +227,11 @@ public static class EndpointTable
                 "  Access.Anonymous: open to anyone (checked for its own rules); Access.Own: only the caller's own organization or self, " +
                 "no id of anyone else; Access.Ids: names ids in its route (filled by name from RouteParameters) or its body " +
                 "(build them from the target `t` and list them in BodySlots), so another organization's ids must answer like ids that do not exist.");
+        foreach (var method in HubMethods().Except(HubRows.Select(r => r.Method)))
+            problems.Add($"The hub method {nameof(ParleyHub)}.{method} has no row in {nameof(EndpointTable)}.{nameof(HubRows)}: add " +
+                $"new(nameof(ParleyHub.{method}), t => [/* its arguments, from t.Conversation... */], [/* the slots they name */]).");
+        foreach (var stale in HubRows.Select(r => r.Method).Except(HubMethods()))
+            problems.Add($"{nameof(EndpointTable)}.{nameof(HubRows)} has a row for {stale}, which {nameof(ParleyHub)} does not have: remove or correct it.");
         foreach (var stale in rows.Keys.Except(endpoints.Select(e => e.Key)))
             problems.Add($"{nameof(EndpointTable)} has a row for {stale}, which the server does not map: remove or correct it.");
         foreach (var e in endpoints)

@@ -96,6 +96,63 @@ public abstract partial class WrongCallerTests(ParleyApp app) : IDisposable
         ]);
     }
 
+    [Fact]
+    public async Task Every_hub_method_answers_another_organization_and_outsiders_as_for_a_missing_conversation()
+    {
+        var world = await CallerWorld.OfAsync(app);
+        List<(string Name, Actor Caller, Target Own, Target[] Outside, Slot[] Probed)> probes =
+        [
+            ("another organization's owner", world.B.Owner, world.OwnOfB, [.. world.TargetsOfA], Enum.GetValues<Slot>()),
+            .. world.Insiders.Select(i => ($"{i.Caller.Name} ({i.Role})", i.Caller, i.Own, i.Outside, new[] { Slot.Conversation, Slot.Message, Slot.File })),
+        ];
+        var connections = new List<LiveClient>();
+        try
+        {
+            var checks = new List<Func<Task<IEnumerable<string>>>>();
+            foreach (var (name, caller, own, outside, probed) in probes)
+            {
+                var live = await app.ConnectAsync(caller);
+                connections.Add(live);
+                checks.AddRange(
+                    from row in EndpointTable.HubRows
+                    from theirs in outside
+                    from swap in Swaps(row.Slots.Intersect(probed).ToList())
+                    select (Func<Task<IEnumerable<string>>>)(async () =>
+                    {
+                        var answer = await InvokeAsync(live, row, own.With(swap, theirs));
+                        var missing = await InvokeAsync(live, row, own.With(swap, Target.Nothing()));
+                        var call = $"{name}: hub {row.Method} with {theirs.Name}'s {string.Join(" and ", swap)}";
+                        return answer == "accepted" ? [$"{call}: accepted"]
+                            : answer != missing ? [$"{call}: answered \"{answer}\", but \"{missing}\" for ids that do not exist"]
+                            : [];
+                    }));
+            }
+            await ShouldHoldAndChangeNothingAsync(world, checks);
+        }
+        finally
+        {
+            foreach (var live in connections)
+                await live.DisposeAsync();
+        }
+    }
+
+    private static async Task<string> InvokeAsync(LiveClient live, HubRow row, Target target)
+    {
+        try
+        {
+            await live.Hub.InvokeCoreAsync(row.Method, typeof(object), row.Arguments(target), TestContext.Current.CancellationToken);
+            return "accepted";
+        }
+        catch (Microsoft.AspNetCore.SignalR.HubException e)
+        {
+            return $"refused: {e.Message}";
+        }
+    }
+
+    /// <summary>Each slot alone, and when there are several, all of them together.</summary>
+    private static IEnumerable<Slot[]> Swaps(IReadOnlyList<Slot> named) =>
+        named.Count > 1 ? [.. named.Select(s => new[] { s }), [.. named]] : named.Select(s => new[] { s });
+
     /// <summary>
     /// Runs the checks a few at a time and fails with every failure they report, and with every row of organization A
     /// that changed meanwhile.
@@ -124,11 +181,9 @@ public abstract partial class WrongCallerTests(ParleyApp app) : IDisposable
     private async Task<IEnumerable<string>> ProbeAsync(MappedEndpoint endpoint, Row row, string token, Target own, Target theirs,
         IReadOnlyList<string> secrets, Slot[] probed)
     {
-        var named = endpoint.RouteSlots.Concat(row.BodySlots).Intersect(probed).ToList();
-        IEnumerable<Slot[]> swaps = named.Count > 1 ? [.. named.Select(s => new[] { s }), [.. named]] : named.Select(s => new[] { s });
         var failures = new List<string>();
         var nothing = Target.Nothing();
-        foreach (var swap in swaps)
+        foreach (var swap in Swaps(endpoint.RouteSlots.Concat(row.BodySlots).Intersect(probed).ToList()))
         {
             var answer = await CallAsync(endpoint, row, own.With(swap, theirs), token);
             var missing = await CallAsync(endpoint, row, own.With(swap, nothing), token);
