@@ -7,13 +7,11 @@ namespace Parley.IntegrationTests.Infrastructure;
 
 /// <summary>
 /// A server of its own on a new, empty database (or on <paramref name="connectionString"/> to restart on an existing
-/// one), for tests about what happens when a server starts. Its log is kept in <see cref="Log"/>.
+/// one), for tests about what happens when a server starts. Its log is kept in <see cref="ParleyApp.Logs"/>.
 /// </summary>
 public sealed class FreshApp(DatabaseProvider provider, IEnumerable<KeyValuePair<string, string>> settings, string? connectionString = null)
     : ParleyApp
 {
-    public LogSink Log { get; } = new();
-
     protected override DatabaseProvider Provider => provider;
 
     protected override string ConnectionString { get; } = connectionString ?? NewConnectionString(provider);
@@ -25,12 +23,6 @@ public sealed class FreshApp(DatabaseProvider provider, IEnumerable<KeyValuePair
 
     protected override IEnumerable<KeyValuePair<string, string>> Settings => settings;
 
-    protected override void ConfigureWebHost(IWebHostBuilder builder)
-    {
-        base.ConfigureWebHost(builder);
-        builder.ConfigureLogging(logging => logging.AddProvider(Log));
-    }
-
     public static string NewConnectionString(DatabaseProvider provider) => provider == DatabaseProvider.Sqlite
         ? $"Data Source={Path.Combine(Path.GetTempPath(), $"parley-{Guid.NewGuid():N}.db")};Default Timeout=60"
         : $"{PostgresApp.ServerSetting};Database=parley_test_{Guid.NewGuid():N}";
@@ -38,26 +30,4 @@ public sealed class FreshApp(DatabaseProvider provider, IEnumerable<KeyValuePair
     /// <summary>Settings that leave the bootstrap empty, as on a first start without configuration.</summary>
     public static readonly KeyValuePair<string, string>[] NoBootstrap =
         [new("Parley:Bootstrap:Organization", ""), new("Parley:Bootstrap:Email", ""), new("Parley:Bootstrap:Password", "")];
-}
-
-/// <summary>Keeps every log entry of a server, to assert what an operator would read.</summary>
-public sealed class LogSink : ILoggerProvider
-{
-    private readonly ConcurrentQueue<(LogLevel Level, string Category, string Message)> _entries = new();
-
-    public IReadOnlyList<(LogLevel Level, string Category, string Message)> Entries => [.. _entries];
-
-    public ILogger CreateLogger(string categoryName) => new Logger(this, categoryName);
-
-    public void Dispose() { }
-
-    private sealed class Logger(LogSink sink, string category) : ILogger
-    {
-        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
-
-        public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Information;
-
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-            sink._entries.Enqueue((logLevel, category, formatter(state, exception)));
-    }
 }

@@ -3,7 +3,7 @@ using Microsoft.Extensions.Logging;
 
 namespace Parley.IntegrationTests.Infrastructure;
 
-/// <summary>Keeps what the server logs at warning level and above, so a test can say what must not be there.</summary>
+/// <summary>Keeps what the server logs at information level and above, so a test can say what an operator reads and what must not be there.</summary>
 public sealed class LogSink : ILoggerProvider
 {
     public sealed record Entry(LogLevel Level, string Category, string Message, Exception? Exception)
@@ -23,7 +23,7 @@ public sealed class LogSink : ILoggerProvider
     {
         public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
 
-        public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Warning;
+        public bool IsEnabled(LogLevel logLevel) => logLevel is >= LogLevel.Information and < LogLevel.None;
 
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
         {

@@ -61,7 +61,7 @@ public abstract class BootstrapTests(ParleyApp app)
     }
 
     private static List<string> BootstrapWarnings(FreshApp server) =>
-        server.Log.Entries.Where(e => e.Level >= LogLevel.Warning && e.Category.EndsWith(".Bootstrap")).Select(e => e.Message).ToList();
+        server.Logs.Entries.Where(e => e.Level >= LogLevel.Warning && e.Category.EndsWith(".Bootstrap")).Select(e => e.Message).ToList();
 }
 
 public sealed class SqliteBootstrapTests(SqliteApp app) : BootstrapTests(app);

@@ -82,7 +82,7 @@ public abstract class FullDiskTests
         return null!;
     }
 
-    private List<LogCollector.Entry> Logged(int since) => [.. _app.Logs.Entries.Skip(since)];
+    private List<LogSink.Entry> Logged(int since) => [.. _app.Logs.Entries.Skip(since)];
 
     // Random text does not compress, so each message needs its own room in the database.
     private static string Noise(int length) =>

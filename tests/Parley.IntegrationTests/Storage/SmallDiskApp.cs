@@ -20,18 +20,10 @@ public abstract class SmallDiskApp : ParleyApp
     protected readonly string MountPoint = Path.Combine(Path.GetTempPath(), $"parley-small-disk-{Guid.NewGuid():N}");
     private bool _mounted;
 
-    public LogCollector Logs { get; } = new();
-
     /// <summary>Why these tests cannot run here; null when they can.</summary>
     public string? NotAvailableBecause { get; private set; }
 
     private string Filler => Path.Combine(MountPoint, "filler");
-
-    protected override void ConfigureWebHost(IWebHostBuilder builder)
-    {
-        base.ConfigureWebHost(builder);
-        builder.ConfigureTestServices(services => services.AddSingleton<ILoggerProvider>(Logs));
-    }
 
     public override async ValueTask InitializeAsync()
     {
