@@ -15,7 +15,7 @@ if (builder.Configuration["urls"] is null && builder.Configuration["ASPNETCORE_U
 
 builder.Services.AddParleyProblems();
 builder.Services.AddValidation();
-builder.Services.AddOpenApi();
+builder.Services.AddOpenApi(options => options.AddParleyDocumentation());
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddParleyDatabase();
 builder.Services.AddParleyAuth();
