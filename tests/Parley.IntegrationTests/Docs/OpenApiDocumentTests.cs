@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Authorization;
@@ -89,12 +90,15 @@ public abstract partial class OpenApiDocumentTests(ParleyApp app)
         Assert.Contains("Whoever may read the file's conversation", download.GetProperty("description").GetString());
     }
 
-    private async Task<JsonElement> DocumentAsync()
+    // The server builds the document on every request, which is slow on a busy machine: read it once per server.
+    private static readonly ConditionalWeakTable<ParleyApp, Task<JsonElement>> Documents = [];
+
+    private Task<JsonElement> DocumentAsync() => Documents.GetValue(app, async server =>
     {
-        using var anonymous = app.Http();
-        var json = await anonymous.GetStringAsync("/openapi/v1.json", TestContext.Current.CancellationToken);
+        using var anonymous = server.Http();
+        var json = await anonymous.GetStringAsync("/openapi/v1.json");
         return JsonDocument.Parse(json).RootElement.Clone();
-    }
+    });
 
     /// <summary>Every API route and method the server maps, in OpenAPI's path syntax.</summary>
     private List<(string Path, string Method, bool Anonymous)> MappedOperations() =>
