@@ -10,8 +10,12 @@ public static class OpenApiSetup
     /// type name they would all be <c>Request</c>, and every operation would show the same body.
     /// </summary>
     public static IServiceCollection AddParleyOpenApi(this IServiceCollection services) =>
-        services.AddOpenApi(o => o.CreateSchemaReferenceId = info =>
-            OpenApiOptions.CreateDefaultSchemaReferenceId(info) is { } id ? OuterNames(info.Type) + id : null);
+        services.AddOpenApi(o =>
+        {
+            o.CreateSchemaReferenceId = info =>
+                OpenApiOptions.CreateDefaultSchemaReferenceId(info) is { } id ? OuterNames(info.Type) + id : null;
+            o.AddParleyDocumentation();
+        });
 
     private static string OuterNames(Type type) =>
         type.DeclaringType is { } outer ? OuterNames(outer) + outer.Name : "";

@@ -43,15 +43,3 @@ public static class DownloadFile
             fileDownloadName: inline ? null : file.FileName, enableRangeProcessing: true);
     }
 }
-
-public static class FileEndpoints
-{
-    public static void MapFileEndpoints(this RouteGroupBuilder api)
-    {
-        // No Accepts<> here: routing would then send other content types to the /api fallback (404), and UploadFile
-        // answers them itself with 415 multipart-required.
-        api.MapPost("/conversations/{conversationId:long}/files", UploadFile.HandleAsync).WithTags("Files")
-            .DisableAntiforgery();
-        api.MapGet("/files/{fileId:guid}", DownloadFile.HandleAsync).WithTags("Files");
-    }
-}

@@ -110,15 +110,3 @@ public static class RenameOrganization
         return TypedResults.Ok(new OrganizationDto(org.Id, org.Name, org.CreatedAt));
     }
 }
-
-public static class OrganizationEndpoints
-{
-    public static void MapOrganizationEndpoints(this RouteGroupBuilder api)
-    {
-        api.MapPost("/setup", CompleteSetup.HandleAsync).AllowAnonymous().RequireRateLimiting(RateLimits.Login).WithTags("Setup");
-        var org = api.MapGroup("/organization").WithTags("Organization");
-        org.MapGet("/", GetOrganization.HandleAsync);
-        org.MapPatch("/", RenameOrganization.HandleAsync);
-        api.MapPost("/operator/organizations", CreateOrganization.HandleAsync).RequireAuthorization("operator").WithTags("Operator");
-    }
-}

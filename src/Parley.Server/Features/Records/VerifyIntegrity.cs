@@ -129,12 +129,3 @@ public static class VerifyIntegrity
         return (count, null);
     }
 }
-
-public static class RecordEndpoints
-{
-    public static void MapRecordEndpoints(this RouteGroupBuilder api)
-    {
-        api.MapGet("/admin/integrity", VerifyIntegrity.HandleAsync).WithTags("Record");
-        api.MapGet("/admin/audit", AuditLog.ListAuditEvents.HandleAsync).WithTags("Record");
-    }
-}
