@@ -16,7 +16,7 @@ if (builder.Configuration["urls"] is null && builder.Configuration["ASPNETCORE_U
 builder.Services.AddParleyProblems();
 builder.Services.AddValidation();
 builder.Services.AddOpenApi();
-builder.Services.AddSingleton(TimeProvider.System);
+builder.Services.AddSingleton<TimeProvider>(new MillisecondClock(TimeProvider.System));
 builder.Services.AddParleyDatabase();
 builder.Services.AddParleyAuth();
 builder.Services.AddParleyRateLimits();
