@@ -17,7 +17,7 @@ builder.Services.AddParleyProblems();
 builder.Services.AddValidation();
 builder.Services.AddUserTextPolicy();
 builder.Services.AddParleyOpenApi();
-builder.Services.AddSingleton(TimeProvider.System);
+builder.Services.AddSingleton<TimeProvider>(new MillisecondClock(TimeProvider.System));
 builder.Services.AddParleyDatabase();
 builder.Services.AddParleyAuth();
 builder.Services.AddParleyRateLimits();

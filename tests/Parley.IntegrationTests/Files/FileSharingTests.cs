@@ -42,6 +42,32 @@ public abstract class FileSharingTests(ParleyApp app)
     }
 
     [Fact]
+    public async Task An_archived_channels_files_stay_downloadable_by_its_readers_and_it_takes_no_new_ones()
+    {
+        var org = await app.OrganizationAsync();
+        var (alice, bob, carol, mallory) = (org.Owner, await org.MemberAsync("Bob"), await org.MemberAsync("Carol"), await org.MemberAsync("Mallory"));
+        var open = await alice.CreateChannelAsync("history", "public", bob);
+        var closed = await alice.CreateChannelAsync("board", "private", bob);
+        var inOpen = await alice.UploadOkAsync(open.Id, "minutes 2025"u8.ToArray(), "minutes.txt");
+        var inClosed = await alice.UploadOkAsync(closed.Id, "board pack"u8.ToArray(), "pack.txt");
+        await (await alice.SendWithFilesAsync(open.Id, "minutes", inOpen.Id)).ShouldBe(HttpStatusCode.Created);
+        await (await alice.SendWithFilesAsync(closed.Id, "pack", inClosed.Id)).ShouldBe(HttpStatusCode.Created);
+        await (await alice.PostAsync($"/api/v1/conversations/{open.Id}/archive")).ShouldBe(HttpStatusCode.OK);
+        await (await alice.PostAsync($"/api/v1/conversations/{closed.Id}/archive")).ShouldBe(HttpStatusCode.OK);
+
+        var byMember = await bob.GetAsync($"/api/v1/files/{inClosed.Id}");
+        var byReaderOfPublic = await carol.GetAsync($"/api/v1/files/{inOpen.Id}");
+        var byOutsider = await mallory.GetAsync($"/api/v1/files/{inClosed.Id}");
+        var newUpload = await bob.UploadAsync(closed.Id, "late"u8.ToArray());
+
+        await byMember.ShouldBe(HttpStatusCode.OK);
+        Assert.Equal("board pack"u8.ToArray(), await byMember.Content.ReadAsByteArrayAsync(TestContext.Current.CancellationToken));
+        await byReaderOfPublic.ShouldBe(HttpStatusCode.OK);
+        await byOutsider.ShouldBeHiddenAsync("pack.txt");
+        await newUpload.ShouldBeProblem(HttpStatusCode.UnprocessableEntity, "conversation-archived");
+    }
+
+    [Fact]
     public async Task A_png_image_is_served_to_show_inline_rather_than_as_an_attachment()
     {
         var org = await app.OrganizationAsync();

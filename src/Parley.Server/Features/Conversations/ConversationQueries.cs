@@ -31,6 +31,9 @@ public static class ConversationQueries
             {
                 Member = m,
                 m.Conversation,
+                // The newest message by the unique (conversation, seq) index: one row, not a scan of the history.
+                LastMessageAt = db.Messages.Where(x => x.ConversationId == m.ConversationId && x.Seq == m.Conversation!.LastMessageSeq)
+                    .Select(x => (DateTimeOffset?)x.CreatedAt).FirstOrDefault(),
                 Unread = db.Messages.Count(x => x.ConversationId == m.ConversationId && x.Seq > m.LastReadSeq && x.SenderId != me.Id && x.DeletedAt == null),
                 // A message counts once, whether it names the user, the channel or both; the user's own messages never count.
                 Mentions = db.Mentions.Count(x => x.UserId == me.Id && x.ConversationId == m.ConversationId && x.Seq > m.LastReadSeq && x.Message!.SenderId != me.Id)
@@ -45,9 +48,10 @@ public static class ConversationQueries
             : (await db.ConversationMembers.Where(m => directIds.Contains(m.ConversationId)).Select(m => new { m.ConversationId, m.UserId }).ToListAsync(ct))
                 .GroupBy(m => m.ConversationId).ToDictionary(g => g.Key, g => g.Select(m => m.UserId).ToList());
 
+        // Most recent activity first: the last message's time, or the creation's for a conversation without one.
         return rows
-            .OrderByDescending(r => r.Conversation!.LastEntryIndex > 0 ? r.Conversation.LastEntryIndex : 0)
-            .ThenBy(r => r.Conversation!.Name)
+            .OrderByDescending(r => r.LastMessageAt ?? r.Conversation!.CreatedAt)
+            .ThenByDescending(r => r.Conversation!.Id)
             .Select(r => r.Conversation!.ToDto(r.Member, r.Unread, r.Mentions, directMembers.GetValueOrDefault(r.Conversation!.Id)))
             .ToList();
     }

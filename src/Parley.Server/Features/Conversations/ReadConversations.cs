@@ -7,6 +7,7 @@ namespace Parley.Server.Features.Conversations;
 
 public static class ListConversations
 {
+    /// <summary>The caller's conversations, most recently active first: by their last message, or their creation when they have none.</summary>
     public static async Task<Ok<List<ConversationDto>>> HandleAsync(CurrentUser me, ParleyDb db, CancellationToken ct) =>
         TypedResults.Ok(await db.MyConversationsAsync(me, null, ct));
 }

@@ -21,8 +21,9 @@ public static class UploadFile
         var access = await db.ConversationAccessAsync(me, conversationId, ct);
         if (access is null)
             return Problems.NotFound("conversation");
-        if (!access.CanPost)
+        if (!access.IsMember)
             return Problems.Forbidden("not-a-member", "Join this conversation before sharing files in it.");
+        access.Conversation.EnsureWritable();   // archived: its files stay readable, but it takes no new ones
 
         if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
             limit.MaxRequestBodySize = store.MaxFileBytes + 64 * 1024;          // room for the multipart framing
