@@ -27,14 +27,17 @@ public abstract class LockOrderTests(ParleyApp app)
                 messages.Add(await bob.SendAsync(channel.Id, $"round {round} message {i}"));
 
             // Deletes of someone else's message: the conversation, then the audit head. The owner's change: both too.
+            // An upload refers to the conversation (a key lock a rename conflicts with), then takes the audit head.
             var deletes = messages.Select(m => carol.DeleteAsync(MessageAt(channel.Id, m.Id)));
             var change = round % 2 == 0
                 ? alice.PatchAsync($"/api/v1/conversations/{channel.Id}", new { name = $"deals {round}", topic = $"round {round}" })
                 : alice.PostAsync($"/api/v1/conversations/{channel.Id}/archive");
-            var responses = await Task.WhenAll(deletes.Append(change));
+            var uploads = Enumerable.Range(0, round % 2 == 0 ? 2 : 0).Select(i => bob.UploadAsync(channel.Id, [(byte)round, (byte)i]));
+            var responses = await Task.WhenAll(deletes.Append(change).Concat(uploads));
 
             foreach (var response in responses)
-                await response.ShouldBe(HttpStatusCode.OK);
+                await response.ShouldBe(response.RequestMessage!.Method == HttpMethod.Post && response.RequestMessage.RequestUri!.AbsolutePath.EndsWith("/files")
+                    ? HttpStatusCode.Created : HttpStatusCode.OK);
             if (round % 2 == 1)
                 await (await alice.PostAsync($"/api/v1/conversations/{channel.Id}/unarchive")).ShouldBe(HttpStatusCode.OK);
         }

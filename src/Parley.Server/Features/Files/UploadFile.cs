@@ -47,6 +47,9 @@ public static class UploadFile
                 var file = new StoredFile(me.OrganizationId, conversationId, me.Id, name, contentType, saved.Size, saved.Sha256, now);
                 db.Files.Add(file);
                 await using var tx = await db.BeginWriteAsync(ct);
+                // Its row refers to the conversation, which locks the conversation's key on PostgreSQL: inserted before
+                // the organization's audit head is taken, as the lock order says (docs/architecture.md).
+                await db.SaveChangesAsync(ct);
                 await db.AuditAsync(me, AuditAction.FileUploaded, "file", file.Id.ToString(),
                     new { conversationId, size = saved.Size, sha256 = saved.Sha256 }, http, now, ct);
                 await db.SaveChangesAsync(ct);
