@@ -59,8 +59,9 @@ public sealed record FileUpload(string FileName, string Text);
 /// <summary>
 /// One row of <see cref="EndpointTable"/>: how to call one endpoint (method and route pattern as the server maps it,
 /// route parameters written <c>{name}</c> without constraints). Route parameters are filled by name from
-/// <see cref="EndpointTable.RouteParameters"/>; the row gives the query and a valid body, built from a target's ids, and
-/// names the <see cref="Slot"/>s its body carries.
+/// <see cref="EndpointTable.RouteParameters"/>; the row gives a valid body built from a target's ids, and the query,
+/// in which <c>{conversationId}</c> and the like are filled as in the route. <see cref="BodySlots"/> names the ids
+/// its body and query carry.
 /// </summary>
 public sealed record Row(string Key, Access Access, Func<Target, object?>? Body = null, string? Query = null, Slot[]? BodySlots = null,
     string? Send = null)

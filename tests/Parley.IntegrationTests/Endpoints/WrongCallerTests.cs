@@ -76,7 +76,8 @@ public abstract partial class WrongCallerTests(ParleyApp app) : IDisposable
     public async Task Outside_a_private_or_direct_conversation_every_endpoint_of_it_answers_404_and_changes_nothing()
     {
         var world = await CallerWorld.OfAsync(app);
-        Slot[] conversationSlots = [Slot.Conversation, Slot.Message, Slot.File];
+        // The user slot stays the caller's own choice: people of one's organization are visible. Sessions are not.
+        Slot[] outsideSlots = [Slot.Conversation, Slot.Message, Slot.File, Slot.Session];
 
         await ShouldHoldAndChangeNothingAsync(world,
         [
@@ -84,7 +85,7 @@ public abstract partial class WrongCallerTests(ParleyApp app) : IDisposable
                from theirs in insider.Outside
                from r in Rows().Where(r => r.Row.Access == Access.Ids)
                select (Func<Task<IEnumerable<string>>>)(async () =>
-                   (await ProbeAsync(r.Endpoint, r.Row, insider.Caller.Token, insider.Own, theirs, world.ConversationSecrets[theirs], conversationSlots))
+                   (await ProbeAsync(r.Endpoint, r.Row, insider.Caller.Token, insider.Own, theirs, world.ConversationSecrets[theirs], outsideSlots))
                    .Select(f => $"{insider.Caller.Name} ({insider.Role}): {f}")),
             // What a member or guest reads about their own organization does not show those conversations either.
             .. from insider in world.Insiders.Where(i => i.Role != "admin")
@@ -214,11 +215,8 @@ public abstract partial class WrongCallerTests(ParleyApp app) : IDisposable
     private async Task<Answer> CallAsync(MappedEndpoint endpoint, Row row, Target target, string? token)
     {
         var ct = TestContext.Current.CancellationToken;
-        var path = RouteParameter().Replace(endpoint.Pattern, m => EndpointTable.RouteParameters[m.Groups[1].Value] is { Slot: { } slot }
-            ? target.Text(slot)
-            : EndpointTable.RouteParameters[m.Groups[1].Value].Value!);
-        if (row.Query is not null)
-            path += "?" + row.Query;
+        var path = RouteParameter().Replace(endpoint.Pattern + (row.Query is null ? "" : "?" + row.Query),
+            m => EndpointTable.RouteParameters[m.Groups[1].Value] is { Slot: { } slot } ? target.Text(slot) : EndpointTable.RouteParameters[m.Groups[1].Value].Value!);
         var body = row.Body?.Invoke(target);
         var (content, text) = body switch
         {
