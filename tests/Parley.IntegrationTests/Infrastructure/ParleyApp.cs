@@ -31,6 +31,12 @@ public abstract class ParleyApp : WebApplicationFactory<Program>, IAsyncLifetime
     /// <summary>Settings a test app may override (lower rate limits, smaller file limit…).</summary>
     protected virtual IEnumerable<KeyValuePair<string, string>> Settings => [];
 
+    /// <summary>Services a test app replaces, such as the clock.</summary>
+    protected virtual void ConfigureServices(IServiceCollection services) { }
+
+    /// <summary>False where a test moves the clock: a kept session could expire, so the operator signs in for each use.</summary>
+    protected virtual bool KeepsOperatorSignedIn => true;
+
     public Uri BaseAddress { get; private set; } = null!;
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
@@ -58,6 +64,7 @@ public abstract class ParleyApp : WebApplicationFactory<Program>, IAsyncLifetime
         {
             services.AddHttpContextAccessor();
             services.AddSingleton<IInterceptor, QueryCounter>();
+            ConfigureServices(services);
         });
     }
 
@@ -99,6 +106,8 @@ public abstract class ParleyApp : WebApplicationFactory<Program>, IAsyncLifetime
 
     public async Task<Actor> OperatorAsync()
     {
+        if (!KeepsOperatorSignedIn)
+            return await LoginAsync(OperatorEmail, OperatorPassword);
         await _operatorLock.WaitAsync();
         try
         {
