@@ -6,7 +6,7 @@ namespace Parley.Tests;
 
 public class SessionCacheTests
 {
-    private static readonly CachedSession Bob = new(Guid.NewGuid(), Guid.NewGuid(), Guid.NewGuid(), OrgRole.Member, false, DateTimeOffset.UnixEpoch);
+    private static readonly CachedSession Bob = new(Guid.NewGuid(), Guid.NewGuid(), Guid.NewGuid(), OrgRole.Member, false, DateTimeOffset.UnixEpoch, DateTimeOffset.UnixEpoch);
 
     [Fact]
     public void A_stored_session_is_found_until_it_expires()
@@ -49,5 +49,19 @@ public class SessionCacheTests
         Assert.Null(cache.Find("hash"));
         cache.Store("hash", Bob, cache.Generation);
         Assert.NotNull(cache.Find("hash"));
+    }
+
+    [Fact]
+    public void A_session_expires_at_its_lifetime_or_after_its_idle_timeout_whichever_comes_first()
+    {
+        var options = new SessionLifetimeOptions();
+        var signedIn = DateTimeOffset.Parse("2026-01-05T09:00:00Z");
+
+        Assert.False(options.IsExpired(signedIn, signedIn, signedIn + options.IdleTimeout - TimeSpan.FromSeconds(1)));
+        Assert.True(options.IsExpired(signedIn, signedIn, signedIn + options.IdleTimeout));
+        Assert.False(options.IsExpired(signedIn, signedIn + TimeSpan.FromDays(89), signedIn + TimeSpan.FromDays(90) - TimeSpan.FromSeconds(1)));
+        Assert.True(options.IsExpired(signedIn, signedIn + TimeSpan.FromDays(89), signedIn + TimeSpan.FromDays(90)));
+        Assert.Equal(TimeSpan.FromMinutes(5), options.SeenResolution);
+        Assert.Equal(TimeSpan.FromSeconds(2), new SessionLifetimeOptions { IdleTimeout = TimeSpan.FromSeconds(20) }.SeenResolution);
     }
 }

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Authentication;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Parley.Server.Data;
+using Parley.Server.Features.Accounts;
 
 namespace Parley.Server.Platform;
 
@@ -14,6 +15,7 @@ public static class AuthSetup
     public static IServiceCollection AddParleyAuth(this IServiceCollection services)
     {
         services.AddOptions<PasswordOptions>().BindConfiguration(PasswordOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<SessionLifetimeOptions>().BindConfiguration(SessionLifetimeOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<PasswordHasher>();
         services.AddSingleton<LoginThrottle>();
         services.AddSingleton<Features.Accounts.FailedSignIns>();
@@ -33,10 +35,11 @@ public static class AuthSetup
 /// </summary>
 internal sealed class SessionTokenHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder,
-    IServiceScopeFactory scopes, SessionCache cache, StorageHealth storage, TimeProvider clock)
+    IServiceScopeFactory scopes, SessionCache cache, StorageHealth storage, IOptions<SessionLifetimeOptions> sessionOptions,
+    TimeProvider clock)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
-    private static readonly TimeSpan SeenResolution = TimeSpan.FromMinutes(5);
+    private const string ExpiredKey = "parley:session-expired";
 
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
@@ -45,12 +48,22 @@ internal sealed class SessionTokenHandler(
             return AuthenticateResult.NoResult();
 
         var hash = Secrets.Hash(token);
-        var session = cache.Find(hash) ?? await LookUpAsync(hash);
+        var lifetimes = sessionOptions.Value;
+        var now = clock.GetUtcNow();
+        var session = cache.Find(hash);
+        // A cached last use may be older than the stored one (another node may have written it): ask the database
+        // before calling a session expired.
+        if (session is null || lifetimes.IsExpired(session.CreatedAt, session.LastSeenAt, now))
+            session = await LookUpAsync(hash);
         if (session is null)
             return AuthenticateResult.Fail("The token is unknown, revoked, or its account is deactivated.");
+        if (lifetimes.IsExpired(session.CreatedAt, session.LastSeenAt, now))
+        {
+            Context.Items[ExpiredKey] = true;
+            return AuthenticateResult.Fail("The session has expired.");
+        }
 
-        var now = clock.GetUtcNow();
-        if (now - session.LastSeenAt > SeenResolution)
+        if (now - session.LastSeenAt > lifetimes.SeenResolution)
         {
             var generation = cache.Generation;
             try
@@ -92,6 +105,26 @@ internal sealed class SessionTokenHandler(
         return stillValid > 0;
     }
 
+    /// <summary>An expired session gets its own code, so that a client can say why it asks to sign in again.</summary>
+    protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
+    {
+        if (!Context.Items.ContainsKey(ExpiredKey))
+        {
+            await base.HandleChallengeAsync(properties);
+            return;
+        }
+        Response.StatusCode = StatusCodes.Status401Unauthorized;
+        await Context.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = Context,
+            ProblemDetails =
+            {
+                Status = StatusCodes.Status401Unauthorized, Title = "Your session has expired. Sign in again.",
+                Type = "/problems/session-expired", Extensions = { ["code"] = "session-expired" },
+            },
+        });
+    }
+
     /// <summary>
     /// The database's answer, remembered for the next requests of the same token. The context comes from a scope of
     /// its own, returned to the pool at once: a hub connection's request lives as long as the connection, and would
@@ -104,17 +137,24 @@ internal sealed class SessionTokenHandler(
         var db = scope.ServiceProvider.GetRequiredService<ParleyDb>();
         var row = await db.Sessions
             .Where(s => s.TokenHash == hash && s.RevokedAt == null)
-            .Join(db.Users, s => s.UserId, u => u.Id, (s, u) => new { s.Id, s.LastSeenAt, User = u })
+            .Join(db.Users, s => s.UserId, u => u.Id, (s, u) => new { s.Id, s.CreatedAt, s.LastSeenAt, User = u })
             .Where(x => x.User.DeactivatedAt == null)
             .Join(db.Organizations, x => x.User.OrganizationId, o => o.Id, (x, o) => new
             {
-                x.Id, x.LastSeenAt, UserId = x.User.Id, x.User.OrganizationId, x.User.Role, x.User.IsOperator, o.SuspendedAt,
+                x.Id,
+                x.CreatedAt,
+                x.LastSeenAt,
+                UserId = x.User.Id,
+                x.User.OrganizationId,
+                x.User.Role,
+                x.User.IsOperator,
+                o.SuspendedAt,
             })
             .AsNoTracking()
             .SingleOrDefaultAsync(Context.RequestAborted);
         if (row is null || row.SuspendedAt is not null)
             return null;
-        var session = new CachedSession(row.Id, row.UserId, row.OrganizationId, row.Role, row.IsOperator, row.LastSeenAt);
+        var session = new CachedSession(row.Id, row.UserId, row.OrganizationId, row.Role, row.IsOperator, row.CreatedAt, row.LastSeenAt);
         cache.Store(hash, session, generation);
         return session;
     }

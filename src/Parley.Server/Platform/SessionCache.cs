@@ -4,7 +4,12 @@ using Parley.Server.Features.Accounts;
 namespace Parley.Server.Platform;
 
 /// <summary>Who a valid token belongs to, as the last database lookup found it.</summary>
-public sealed record CachedSession(Guid SessionId, Guid UserId, Guid OrganizationId, OrgRole Role, bool IsOperator, DateTimeOffset LastSeenAt)
+/// <remarks>
+/// It keeps the session's creation and last use, so that a cached session expires like a stored one: the handler
+/// checks <see cref="SessionLifetimeOptions.IsExpired"/> on every request, whether the answer came from here or the database.
+/// </remarks>
+public sealed record CachedSession(Guid SessionId, Guid UserId, Guid OrganizationId, OrgRole Role, bool IsOperator,
+    DateTimeOffset CreatedAt, DateTimeOffset LastSeenAt)
 {
     public DateTimeOffset CachedAt { get; init; }
 }

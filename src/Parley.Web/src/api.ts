@@ -60,7 +60,7 @@ export const api = {
   login: (email: string, password: string, deviceName: string) =>
     call<{ token: string; sessionId: string; me: Me }>("POST", "/auth/login", { email, password, deviceName }),
   acceptInvite: (token: string, displayName: string, password: string) =>
-    call<User>("POST", "/invites/accept", { token, displayName, password }),
+    call<{ token: string; sessionId: string; me: Me }>("POST", "/invites/accept", { token, displayName, password }),
   me: () => call<Me>("GET", "/users/me"),
   users: () => call<User[]>("GET", "/users"),
   presence: () => call<string[]>("GET", "/users/presence"),

@@ -34,6 +34,12 @@ public abstract class ParleyApp : WebApplicationFactory<Program>, IAsyncLifetime
     /// <summary>Settings a test app may override (lower rate limits, smaller file limit…).</summary>
     protected virtual IEnumerable<KeyValuePair<string, string>> Settings => [];
 
+    /// <summary>Services a test app replaces, such as the clock.</summary>
+    protected virtual void ConfigureServices(IServiceCollection services) { }
+
+    /// <summary>False where a test moves the clock: a kept session could expire, so the operator signs in for each use.</summary>
+    protected virtual bool KeepsOperatorSignedIn => true;
+
     public Uri BaseAddress { get; private set; } = null!;
 
     /// <summary>What this server logged at warning level and above.</summary>
@@ -76,6 +82,7 @@ public abstract class ParleyApp : WebApplicationFactory<Program>, IAsyncLifetime
         {
             services.AddHttpContextAccessor();
             services.AddSingleton<IInterceptor, QueryCounter>();
+            ConfigureServices(services);
         });
     }
 
@@ -117,6 +124,8 @@ public abstract class ParleyApp : WebApplicationFactory<Program>, IAsyncLifetime
 
     public async Task<Actor> OperatorAsync()
     {
+        if (!KeepsOperatorSignedIn)
+            return await LoginAsync(OperatorEmail, OperatorPassword);
         await _operatorLock.WaitAsync();
         try
         {

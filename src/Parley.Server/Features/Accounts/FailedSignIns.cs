@@ -16,7 +16,8 @@ public sealed partial class FailedSignIns(IServiceScopeFactory scopes, ILogger<F
 
     private readonly Channel<Item> _queue = Channel.CreateBounded<Item>(new BoundedChannelOptions(Capacity)
     {
-        SingleReader = true, FullMode = BoundedChannelFullMode.Wait,
+        SingleReader = true,
+        FullMode = BoundedChannelFullMode.Wait,
     });
     private long _dropped;
 

@@ -1,10 +1,35 @@
+using System.ComponentModel.DataAnnotations;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 using Parley.Server.Platform;
 
 namespace Parley.Server.Features.Accounts;
 
-/// <summary>One signed-in device. The bearer token is never stored, only its hash.</summary>
+/// <summary>How long a session lasts. Section "Parley:Sessions".</summary>
+public sealed class SessionLifetimeOptions
+{
+    public const string Section = "Parley:Sessions";
+
+    /// <summary>A session ends this long after its sign-in, however much it is used.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "3650.00:00:00")] public TimeSpan Lifetime { get; set; } = TimeSpan.FromDays(90);
+
+    /// <summary>A session ends when it has not been used for this long.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "3650.00:00:00")] public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromDays(30);
+
+    /// <summary>
+    /// How stale a session's recorded last use may get before a request writes it again: a write per session every few
+    /// minutes at most, not one per request, and fine enough for the idle timeout.
+    /// </summary>
+    public TimeSpan SeenResolution => IdleTimeout / 10 < TimeSpan.FromMinutes(5) ? IdleTimeout / 10 : TimeSpan.FromMinutes(5);
+
+    public bool IsExpired(DateTimeOffset createdAt, DateTimeOffset lastSeenAt, DateTimeOffset now) =>
+        now - createdAt >= Lifetime || now - lastSeenAt >= IdleTimeout;
+}
+
+/// <summary>
+/// One signed-in device. The bearer token is never stored, only its hash. It ends when revoked, when its user is
+/// deactivated, or when it expires (<see cref="SessionLifetimeOptions"/>).
+/// </summary>
 public sealed class Session
 {
     public const int MaxDeviceNameLength = 100;

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 using Parley.Server.Data;
 using Parley.Server.Features.AuditLog;
 using Parley.Server.Platform;
@@ -9,10 +10,15 @@ namespace Parley.Server.Features.Accounts;
 
 public static class ListSessions
 {
-    public static async Task<Ok<List<SessionDto>>> HandleAsync(CurrentUser me, ParleyDb db, CancellationToken ct)
+    /// <summary>The caller's signed-in devices: sessions neither revoked nor expired.</summary>
+    public static async Task<Ok<List<SessionDto>>> HandleAsync(CurrentUser me, ParleyDb db, IOptions<SessionLifetimeOptions> options,
+        TimeProvider clock, CancellationToken ct)
     {
+        var now = clock.GetUtcNow();
+        var (createdAfter, seenAfter) = (now - options.Value.Lifetime, now - options.Value.IdleTimeout);
         var sessions = await db.Sessions
-            .Where(s => s.UserId == me.Id && s.OrganizationId == me.OrganizationId && s.RevokedAt == null)
+            .Where(s => s.UserId == me.Id && s.OrganizationId == me.OrganizationId && s.RevokedAt == null
+                && s.CreatedAt > createdAfter && s.LastSeenAt > seenAfter)
             .OrderByDescending(s => s.CreatedAt)
             .ToListAsync(ct);
         return TypedResults.Ok(sessions.Select(s => new SessionDto(s.Id, s.DeviceName, s.CreatedAt, s.LastSeenAt, s.Id == me.SessionId)).ToList());

@@ -11,7 +11,7 @@ export function AcceptInvite() {
   return (
     <AuthCard title={t("invite.title")} submit={t("invite.submit")} disabled={!token}
       initialError={token ? null : t("error.inviteUnknown")}
-      action={async () => { const user = await api.acceptInvite(token, name, password); await signInAndOpen(user.email, password); }}>
+      action={async () => { const accepted = await api.acceptInvite(token, name, password); await signInAndOpen(accepted.me.email, password); }}>
       <p>{t("invite.text")}</p>
       <label>{t("invite.name")}
         <input required maxLength={80} autocomplete="name" value={name} onInput={e => setName(e.currentTarget.value)} />
