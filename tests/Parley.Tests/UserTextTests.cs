@@ -9,6 +9,9 @@ public class UserTextTests
     [InlineData("a\u0000b", "a NUL character")]
     [InlineData("a\u0007b", "a control character")]
     [InlineData("a\u0085b", "a control character")]
+    [InlineData("a\uFFFFb", "a noncharacter")]
+    [InlineData("\uFDD0", "a noncharacter")]
+    [InlineData("a\U0001FFFE", "a noncharacter")]
     public void Refuses_nul_and_controls(string text, string what) =>
         Assert.Equal(what, UserText.Refused(text));
 
@@ -44,6 +47,7 @@ public class UserTextTests
     [InlineData("👩\u200D💻", "👩💻")]
     [InlineData("flag 🏴\U000E0067\U000E0062\U000E007F", "flag 🏴")]
     [InlineData("cafe\u0301", "caf\u00E9")]
+    [InlineData("file\uFFFF\uFFFE.txt", "file.txt")]
     public void Names_lose_format_characters_and_separators_and_are_NFC(string raw, string shown) =>
         Assert.Equal(shown, UserText.Name(raw));
 }

@@ -8,7 +8,7 @@ namespace Parley.Server.Platform;
 /// The one policy for text a client sends.
 /// <list type="bullet">
 /// <item>Every string, wherever it comes from (JSON body, route, query): no NUL, no other control character than tab,
-/// line feed and carriage return, no lone surrogate: 400 <c>text-invalid</c> with the <c>field</c> that holds it. It is
+/// line feed and carriage return, no lone surrogate, no noncharacter (U+FFFF…): 400 <c>text-invalid</c> with the <c>field</c> that holds it. It is
 /// then kept in Unicode NFC, so "é" typed as one character or as "e" and a combining accent is the same text.</item>
 /// <item>Names shown to other people (display, channel, organization, device and file names, topics) also lose their
 /// format characters (category Cf: bidi overrides and isolates, zero-width spaces and joiners, soft hyphens…) and line or
@@ -46,6 +46,8 @@ public static class UserText
             var c = value[i];
             if (char.IsHighSurrogate(c) && i + 1 < value.Length && char.IsLowSurrogate(value[i + 1]))
             {
+                if (IsNoncharacter(char.ConvertToUtf32(c, value[i + 1])))
+                    return "a noncharacter";
                 i++;
                 continue;
             }
@@ -55,9 +57,14 @@ public static class UserText
                 return "a NUL character";
             if (char.IsControl(c) && c is not ('\t' or '\n' or '\r'))
                 return "a control character";
+            if (IsNoncharacter(c))
+                return "a noncharacter";
         }
         return null;
     }
+
+    /// <summary>U+FDD0–U+FDEF and the last two code points of every plane: never text, and .NET refuses to normalize them.</summary>
+    public static bool IsNoncharacter(int codePoint) => codePoint is >= 0xFDD0 and <= 0xFDEF || (codePoint & 0xFFFE) == 0xFFFE;
 
     /// <summary>
     /// A name as it is shown and compared: without format characters (Cf) and line or paragraph separators, in NFC.
@@ -69,7 +76,7 @@ public static class UserText
         Span<char> buffer = stackalloc char[2];
         foreach (var rune in value.EnumerateRunes())                  // a lone surrogate comes out as U+FFFD
         {
-            if (IsHiddenInNames(rune))
+            if (IsHiddenInNames(rune) || IsNoncharacter(rune.Value))
                 continue;
             kept.Append(buffer[..rune.EncodeToUtf16(buffer)]);
         }

@@ -82,6 +82,7 @@ public abstract class ParleyApp : WebApplicationFactory<Program>, IAsyncLifetime
         {
             services.AddHttpContextAccessor();
             services.AddSingleton<IInterceptor, QueryCounter>();
+            services.AddSingleton<Microsoft.Extensions.Logging.ILoggerProvider, ErrorLog>();
             ConfigureServices(services);
         });
     }
