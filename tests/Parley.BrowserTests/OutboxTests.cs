@@ -93,11 +93,13 @@ public sealed class OutboxTests
         await page.Clock.PauseAtAsync(DateTime.Now.AddSeconds(1));   // timers stand still: only the flush itself may send
         var held = new TaskCompletionSource();
         var release = new TaskCompletionSource();
-        await page.RouteAsync($"**/api/v1/conversations/{channel.Id}/messages", async route =>
+        await page.RouteAsync($"**/api/v1/conversations/{channel.Id}/messages", route =>
         {
+            // Returns at once and lets the request go later: a handler that waits would hold up the page's other events.
             if (route.Request.Method == "POST" && route.Request.PostData!.Contains("first of two") && held.TrySetResult())
-                await release.Task;
-            await route.ContinueAsync();
+                _ = release.Task.ContinueWith(_ => route.ContinueAsync());
+            else
+                _ = route.ContinueAsync();
         });
 
         await Composer(page).FillAsync("first of two");

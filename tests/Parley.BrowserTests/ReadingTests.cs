@@ -80,7 +80,8 @@ public sealed class ReadingTests
 
         var page = await _f.PageAsync(org.Owner, "/");
         var release = new TaskCompletionSource();
-        await page.RouteAsync($"**/api/v1/files/{fileId}", async route => { await release.Task; await route.ContinueAsync(); });
+        // The handler returns at once and lets the request go later: a handler that waits would hold up the page's other events.
+        await page.RouteAsync($"**/api/v1/files/{fileId}", route => { _ = release.Task.ContinueWith(_ => route.ContinueAsync()); });
         await page.GetByRole(AriaRole.Link, new() { Name = "pictures" }).ClickAsync();
         var newest = page.Locator("article.message", new() { HasText = "The newest words" });
         await Expect(newest).ToBeInViewportAsync();
