@@ -53,9 +53,12 @@ public sealed class BrowserFixture : IAsyncLifetime
 
     public string Url(string path = "/") => new Uri(App.BaseAddress, path).ToString();
 
-    /// <summary>A browser context already signed in as the actor (the token the app keeps in local storage), in English.</summary>
+    /// <summary>
+    /// A browser context already signed in as the actor (the token the app keeps in local storage), in English;
+    /// <paramref name="beforeLoad"/> runs before the first navigation (to route the network, say).
+    /// </summary>
     public async Task<IPage> PageAsync(Actor? actor, string path = "/", string locale = "en-US", ViewportSize? viewport = null,
-        bool bypassCsp = false)
+        bool bypassCsp = false, Func<IPage, Task>? beforeLoad = null)
     {
         var options = new BrowserNewContextOptions
         {
@@ -71,6 +74,8 @@ public sealed class BrowserFixture : IAsyncLifetime
         context.SetDefaultTimeout(20_000);
         var page = await context.NewPageAsync();
         page.Dialog += (_, dialog) => dialog.AcceptAsync();
+        if (beforeLoad is not null)
+            await beforeLoad(page);
         await page.GotoAsync(Url(path));
         return page;
     }

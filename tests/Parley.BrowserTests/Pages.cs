@@ -1,4 +1,5 @@
 using Microsoft.Playwright;
+using Parley.IntegrationTests.Infrastructure;
 using static Microsoft.Playwright.Assertions;
 
 namespace Parley.BrowserTests;
@@ -10,4 +11,18 @@ public static class Pages
 
     /// <summary>Waits until the live connection is up (the connection banner is gone).</summary>
     public static async Task OnlineAsync(IPage page) => await Expect(page.Locator(".banner")).ToHaveCountAsync(0);
+
+    /// <summary>Waits (with the page's deadline) until the user's outbox in IndexedDB holds no message.</summary>
+    public static async Task OutboxEmptyAsync(IPage page, Actor user) => await page.WaitForFunctionAsync("""
+        name => new Promise(done => {
+          const open = indexedDB.open(name);
+          open.onsuccess = () => {
+            const db = open.result;
+            if (!db.objectStoreNames.contains("messages")) { db.close(); done(true); return; }
+            const count = db.transaction("messages").objectStore("messages").count();
+            count.onsuccess = () => { db.close(); done(count.result === 0); };
+          };
+          open.onerror = () => done(false);
+        })
+        """, $"parley.outbox.{user.Id}", new() { PollingInterval = 100 });
 }

@@ -44,20 +44,46 @@ public sealed class ScreenshotTests
         await Pages.OnlineAsync(desktop);
         await desktop.GetByRole(AriaRole.Button, new() { Name = "1 reply" }).ClickAsync();
         await Expect(desktop.GetByText("I'll bring the updated forecast.")).ToBeVisibleAsync();
+        await AssertConversationScreenAsync(desktop, "Can someone update the CRM record?");
+        await Expect(desktop.GetByRole(AriaRole.Navigation, new() { Name = "Conversations" })).ToBeInViewportAsync();
+        await Expect(desktop.GetByRole(AriaRole.Complementary, new() { Name = "Thread" }).GetByText("I'll bring the updated forecast.")).ToBeInViewportAsync();
+        await Expect(desktop.GetByRole(AriaRole.Textbox, new() { Name = "Reply" })).ToBeInViewportAsync();
+        await Layout.AssertApartAsync(desktop.Locator(".conversation-main"), desktop.GetByRole(AriaRole.Complementary, new() { Name = "Thread" }));
         await desktop.ScreenshotAsync(new() { Path = Path.Combine(folder, "desktop-conversation.png") });
 
-        var phone = await _f.PageAsync(org.Owner, "/", viewport: new ViewportSize { Width = 390, Height = 844 });
-        await Expect(phone.GetByRole(AriaRole.Link, new() { Name = "sales" })).ToBeVisibleAsync();
+        var phone = await _f.PageAsync(org.Owner, "/", viewport: new ViewportSize { Width = 360, Height = 740 });
+        foreach (var name in new[] { "sales", "support", "Settings" })
+            await Expect(phone.GetByRole(AriaRole.Link, new() { Name = name, Exact = true })).ToBeInViewportAsync();
+        await Expect(phone.GetByRole(AriaRole.Link, new() { Name = "Bob" })).ToBeInViewportAsync();       // with his presence
+        await Layout.AssertNoHorizontalOverflowAsync(phone);
         await phone.ScreenshotAsync(new() { Path = Path.Combine(folder, "phone-conversations.png") });
         await phone.GetByRole(AriaRole.Link, new() { Name = "sales" }).ClickAsync();
         await Expect(phone.GetByText("Can someone update the CRM record?")).ToBeVisibleAsync();
+        await AssertConversationScreenAsync(phone, "Can someone update the CRM record?");
+        await Expect(phone.GetByRole(AriaRole.Navigation, new() { Name = "Conversations" })).ToBeHiddenAsync();
+        await Expect(phone.GetByRole(AriaRole.Button, new() { Name = "Back to conversations" })).ToBeInViewportAsync();
         await phone.ScreenshotAsync(new() { Path = Path.Combine(folder, "phone-conversation.png") });
 
-        var signIn = await _f.PageAsync(null, "/", locale: "fr-FR");
-        await Expect(signIn.GetByRole(AriaRole.Heading, new() { Name = "Se connecter à Parley" })).ToBeVisibleAsync();
+        var signIn = await _f.PageAsync(null, "/", locale: "fr-FR", viewport: new ViewportSize { Width = 360, Height = 740 });
+        await Expect(signIn.GetByRole(AriaRole.Heading, new() { Name = "Se connecter à Parley" })).ToBeInViewportAsync();
+        await Expect(signIn.GetByLabel("E-mail")).ToBeInViewportAsync();
+        await Expect(signIn.GetByLabel("Mot de passe")).ToBeInViewportAsync();
+        await Expect(signIn.GetByRole(AriaRole.Button, new() { Name = "Se connecter" })).ToBeInViewportAsync();
+        await Layout.AssertNoHorizontalOverflowAsync(signIn);
         await signIn.ScreenshotAsync(new() { Path = Path.Combine(folder, "sign-in-fr.png") });
+    }
 
-        foreach (var name in new[] { "desktop-conversation.png", "phone-conversations.png", "phone-conversation.png", "sign-in-fr.png" })
-            Assert.True(new FileInfo(Path.Combine(folder, name)).Length > 5_000, $"{name} looks empty");
+    /// <summary>A conversation as a person sees it: its header uncovered, the newest message and the composer on screen.</summary>
+    private static async Task AssertConversationScreenAsync(IPage page, string newest)
+    {
+        var header = page.Locator(".conversation-header");
+        await Expect(header.GetByRole(AriaRole.Heading, new() { Name = "# sales" })).ToBeInViewportAsync();
+        await Expect(header).ToBeInViewportAsync(new() { Ratio = 1 });
+        await Layout.AssertOnTopAsync(header);
+        await Expect(page.GetByRole(AriaRole.Log, new() { Name = "Messages" }).GetByText(newest)).ToBeInViewportAsync();
+        var main = page.GetByRole(AriaRole.Region, new() { Name = "sales" });
+        await Expect(main.GetByRole(AriaRole.Textbox, new() { Name = "Message" })).ToBeInViewportAsync(new() { Ratio = 1 });
+        await Expect(main.GetByRole(AriaRole.Button, new() { Name = "Send", Exact = true })).ToBeInViewportAsync(new() { Ratio = 1 });
+        await Layout.AssertNoHorizontalOverflowAsync(page);
     }
 }

@@ -25,17 +25,25 @@ export interface Session { id: string; deviceName: string; createdAt: string; la
 export interface Invite { id: string; email: string; role: string; expiresAt: string; token: string; link: string; }
 
 export class ApiError extends Error {
-  constructor(public status: number, public code: string, message: string, public retryable: boolean) { super(message); }
+  /** `problem` is the whole problem document, with any extensions (such as `organizations`). */
+  constructor(public status: number, public code: string, message: string, public retryable: boolean,
+    public problem: Record<string, unknown> = {}) { super(message); }
 }
 
+/** A sign-in or an accepted invite: the session's token and who is signed in. */
+export interface SignedIn { token: string; sessionId: string; me: Me; }
+export interface OrganizationChoice { id: string; name: string; }
+
 let token: string | null = null;
-let onUnauthorized: () => void = () => {};
+let onUnauthorized: (code: string) => void = () => {};
 
 export function setToken(value: string | null) { token = value; }
-export function whenUnauthorized(handler: () => void) { onUnauthorized = handler; }
+/** Called when the server no longer accepts the session's token, with the problem's code (e.g. `session-expired`). */
+export function whenUnauthorized(handler: (code: string) => void) { onUnauthorized = handler; }
 
 export async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
   let response: Response;
+  const sentToken = token;
   try {
     response = await fetch(`/api/v1${path}`, {
       method,
@@ -47,20 +55,23 @@ export async function call<T>(method: string, path: string, body?: unknown): Pro
   }
   if (response.status === 204) return undefined as T;
   const text = await response.text();
-  const json = text ? JSON.parse(text) : undefined;
+  let json: any;
+  try { json = text ? JSON.parse(text) : undefined; } catch { json = undefined; }
   if (!response.ok) {
-    if (response.status === 401 && token) onUnauthorized();
+    // Only a request that carried the current token says that this session has ended.
+    if (response.status === 401 && sentToken && sentToken === token) onUnauthorized(json?.code ?? "unauthenticated");
     throw new ApiError(response.status, json?.code ?? "error", json?.title ?? response.statusText,
-      response.status >= 500 || response.status === 429 || response.status === 408);
+      response.status >= 500 || response.status === 429 || response.status === 408, json ?? {});
   }
   return json as T;
 }
 
 export const api = {
-  login: (email: string, password: string, deviceName: string) =>
-    call<{ token: string; sessionId: string; me: Me }>("POST", "/auth/login", { email, password, deviceName }),
-  acceptInvite: (token: string, displayName: string, password: string) =>
-    call<{ token: string; sessionId: string; me: Me }>("POST", "/invites/accept", { token, displayName, password }),
+  login: (email: string, password: string, deviceName: string, organizationId?: string) =>
+    call<SignedIn>("POST", "/auth/login", { email, password, deviceName, ...(organizationId ? { organizationId } : {}) }),
+  /** Newer servers sign the person in (a token, like a login); older ones answer the new user only. */
+  acceptInvite: (token: string, displayName: string, password: string, deviceName: string) =>
+    call<Partial<SignedIn> & Partial<User>>("POST", "/invites/accept", { token, displayName, password, deviceName }),
   me: () => call<Me>("GET", "/users/me"),
   users: () => call<User[]>("GET", "/users"),
   presence: () => call<string[]>("GET", "/users/presence"),
@@ -101,9 +112,11 @@ export function upload(conversationId: number, file: File, progress: (fraction: 
     if (token) xhr.setRequestHeader("Authorization", `Bearer ${token}`);
     xhr.upload.onprogress = e => { if (e.lengthComputable) progress(e.loaded / e.total); };
     xhr.onload = () => {
-      const json = xhr.responseText ? JSON.parse(xhr.responseText) : {};
+      let json: any = {};
+      try { json = xhr.responseText ? JSON.parse(xhr.responseText) : {}; } catch { /* not a problem document */ }
+      if (xhr.status === 401 && token) onUnauthorized(json.code ?? "unauthenticated");
       if (xhr.status === 201) resolve(json as FileInfo);
-      else reject(new ApiError(xhr.status, json.code ?? "error", json.title ?? xhr.statusText, xhr.status >= 500));
+      else reject(new ApiError(xhr.status, json.code ?? "error", json.title ?? xhr.statusText, xhr.status >= 500, json));
     };
     xhr.onerror = () => reject(new ApiError(0, "offline", "offline", true));
     const form = new FormData();

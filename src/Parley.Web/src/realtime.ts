@@ -3,7 +3,7 @@ import * as signalR from "@microsoft/signalr";
 import { api, Conversation, Message } from "./api";
 import { flush } from "./outbox";
 import {
-  applyMessages, catchUp, connection, conversations, currentConversationId, presence, refreshConversations, refreshUsers,
+  applyLive, catchUp, connection, conversations, presence, refreshConversations, refreshUsers,
   session, timelines, typing, updateConversation,
 } from "./state";
 
@@ -19,19 +19,20 @@ export async function connect() {
     .build();
 
   hub.on("MessageCreated", (m: Message) => {
-    applyMessages(m.conversationId, [m]);
+    applyLive(m.conversationId, m);
     const mine = m.senderId === session.value?.me.id;
     const mentioned = m.mentionsChannel || m.mentions.includes(session.value?.me.id ?? "");
     updateConversation(m.conversationId, c => {
       if (m.seq <= c.lastMessageSeq) return c;                     // already counted (a snapshot or a repeat)
-      const counts = !mine && m.conversationId !== currentConversationId.value && m.seq > c.lastReadSeq;
+      // Unread until it is shown, even in the open conversation: the message list marks what reaches the screen.
+      const counts = !mine && m.seq > c.lastReadSeq;
       return { ...c, lastMessageSeq: m.seq, unread: c.unread + (counts ? 1 : 0), unreadMentions: c.unreadMentions + (counts && mentioned ? 1 : 0) };
     });
     if (!conversations.value.some(c => c.id === m.conversationId)) void refreshConversations();
     stopTyping(m.conversationId, m.senderId);
   });
   for (const name of ["MessageEdited", "MessageDeleted", "ReactionChanged"])
-    hub.on(name, (m: Message) => applyMessages(m.conversationId, [m]));
+    hub.on(name, (m: Message) => applyLive(m.conversationId, m));
   hub.on("ConversationChanged", (c: Conversation) =>
     updateConversation(c.id, old => ({ ...old, name: c.name, topic: c.topic, archived: c.archived })));
   hub.on("MembershipChanged", () => { void refreshConversations(); void refreshUsers(); });

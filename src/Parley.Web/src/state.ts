@@ -13,16 +13,25 @@ function loadSession(): SessionState | null {
 export const session = signal<SessionState | null>(loadSession());
 setToken(session.value?.token ?? null);
 
+/** Why the sign-in screen shows: the session expired, or it was ended elsewhere (revoked, deactivated). */
+export type SignedOutReason = "expired" | "ended";
+export const signedOutReason = signal<SignedOutReason | null>(null);
+
 export function signIn(state: SessionState) {
   localStorage.setItem(sessionKey, JSON.stringify(state));
   setToken(state.token);
+  signedOutReason.value = null;
   session.value = state;
 }
 
-export function signOut() {
+/**
+ * Forgets the session on this device. Unsent messages stay in the user's own outbox (outbox.ts) and go out when the
+ * same person signs in again; drafts stay under the user's id too.
+ */
+export function signOut(reason: SignedOutReason | null = null) {
   localStorage.removeItem(sessionKey);
-  localStorage.removeItem("parley.outbox");
   setToken(null);
+  signedOutReason.value = reason;
   session.value = null;
   conversations.value = [];
   timelines.value = new Map();
@@ -54,9 +63,17 @@ export const currentConversationId = computed(() => {
   return match ? Number(match[1]) : null;
 });
 
-export function navigate(path: string) {
-  if (location.pathname + location.hash !== path) history.pushState(null, "", path);
+/** Goes to a client route; each entry remembers the one it came from, so an in-app Back can be the browser's. */
+export function navigate(path: string, options: { replace?: boolean } = {}) {
+  if (options.replace) history.replaceState(history.state, "", path);
+  else if (location.pathname + location.hash !== path) history.pushState({ from: location.pathname }, "", path);
   route.value = location.pathname;
+}
+
+/** Back to `to`: the browser's Back when that is where this entry came from, else a jump there. */
+export function goBack(to: string) {
+  if ((history.state as { from?: string } | null)?.from === to) history.back();
+  else navigate(to, { replace: true });
 }
 addEventListener("popstate", () => { route.value = location.pathname; });
 
@@ -81,15 +98,15 @@ function setTimeline(conversationId: number, next: Timeline) {
 }
 
 /**
- * Applies messages from any source (a page, a catch-up, a live event) by id. A top-level message older than what is
- * loaded is left for paging, so the timeline never shows a hole.
+ * Applies messages from any source (a page, a catch-up, a live event, an answer) by id. A top-level message older
+ * than what is loaded is left for paging, so the timeline never shows a hole. Only `position`, when the source says
+ * that everything up to it is included (a catch-up), moves the timeline's position: see `applyLive` for events.
  */
 export function applyMessages(conversationId: number, messages: Message[], position?: number) {
   const current = timeline(conversationId);
   const next = new Map(current.messages);
-  let maxPosition = Math.max(current.position, position ?? 0);
+  const maxPosition = Math.max(current.position, position ?? 0);
   for (const m of messages) {
-    maxPosition = Math.max(maxPosition, m.position);
     const known = next.get(m.id);
     if (known && known.position > m.position) continue;                  // an older copy arrived late
     if (!known && m.threadRootId === null && current.oldestSeq !== null && m.seq < current.oldestSeq) continue;
@@ -134,16 +151,44 @@ export async function loadReplies(conversationId: number, rootId: number) {
   applyMessages(conversationId, page.messages);
 }
 
-/** After a reconnect: every change since the last applied position, page after page. */
-export async function catchUp(conversationId: number) {
-  let t = timeline(conversationId);
-  if (!t.loaded) return;
-  for (;;) {
-    const changes = await api.changes(conversationId, t.position);
-    applyMessages(conversationId, changes.messages, changes.position);
-    t = timeline(conversationId);
-    if (changes.complete) return;
-  }
+/**
+ * A live event. Record positions are contiguous, so an event that is not the next one means that one was missed (a
+ * dropped frame, a server that restarted): the message is shown, and the gap is fetched with a catch-up, which alone
+ * moves the position past it.
+ */
+export function applyLive(conversationId: number, message: Message) {
+  const t = timeline(conversationId);
+  const next = message.position === t.position + 1;
+  applyMessages(conversationId, [message], next && t.loaded ? message.position : undefined);
+  if (t.loaded && message.position > t.position + 1) void catchUp(conversationId).catch(() => { /* the next event or reconnect tries again */ });
+}
+
+const catchingUp = new Map<number, { again: boolean; done: Promise<void> }>();
+
+/** Every change since the last applied position, page after page; calls made meanwhile run once more after it. */
+export function catchUp(conversationId: number): Promise<void> {
+  const running = catchingUp.get(conversationId);
+  if (running) { running.again = true; return running.done; }
+  const state = { again: true, done: Promise.resolve() };
+  state.done = (async () => {
+    try {
+      while (state.again) {
+        state.again = false;
+        let t = timeline(conversationId);
+        if (!t.loaded) return;
+        for (;;) {
+          const changes = await api.changes(conversationId, t.position);
+          applyMessages(conversationId, changes.messages, changes.position);
+          t = timeline(conversationId);
+          if (changes.complete) break;
+        }
+      }
+    } finally {
+      catchingUp.delete(conversationId);
+    }
+  })();
+  catchingUp.set(conversationId, state);
+  return state.done;
 }
 
 /**

@@ -12,7 +12,8 @@ import { Setup } from "./Setup";
 import { Sidebar } from "./Sidebar";
 import { SignIn } from "./SignIn";
 
-whenUnauthorized(() => { void disconnect(); signOut(); });
+// The server no longer takes this session: back to the sign-in, saying why. Unsent messages wait for the same person.
+whenUnauthorized(code => { void disconnect(); signOut(code === "session-expired" ? "expired" : "ended"); });
 
 export function App() {
   if (route.value.startsWith("/invite")) return <AcceptInvite />;
@@ -32,22 +33,25 @@ function Shell() {
   const path = route.value;
   const inConversation = path.startsWith("/c/");
   const home = path === "/" || path === "";
+  // The banner takes its own row above the app, so it never covers a header.
   return (
-    <div class={`shell ${home ? "at-home" : "away"}`}>
+    <div class="frame">
       <a class="skip-link" href="#main">{t("app.skipToContent")}</a>
       {connection.value !== "online" && (
         <div class={`banner banner-${connection.value}`} role="status">
           {t(`connection.${connection.value}`)}
         </div>
       )}
-      <Sidebar />
-      <main id="main" class="main" tabIndex={-1}>
-        {inConversation ? <ConversationView /> :
-          path === "/settings" ? <Settings /> :
-          path === "/people" ? <People /> :
-          path === "/browse" ? <BrowseChannels /> :
-          <div class="empty-state"><h1>{t("app.welcomeTitle")}</h1><p>{t("app.welcomeText")}</p></div>}
-      </main>
+      <div class={`shell ${home ? "at-home" : "away"}`}>
+        <Sidebar />
+        <main id="main" class="main" tabIndex={-1}>
+          {inConversation ? <ConversationView /> :
+            path === "/settings" ? <Settings /> :
+            path === "/people" ? <People /> :
+            path === "/browse" ? <BrowseChannels /> :
+            <div class="empty-state"><h1>{t("app.welcomeTitle")}</h1><p>{t("app.welcomeText")}</p></div>}
+        </main>
+      </div>
     </div>
   );
 }

@@ -1,6 +1,6 @@
 import { ComponentChildren } from "preact";
 import { useState } from "preact/hooks";
-import { api, ApiError } from "../api";
+import { api, ApiError, OrganizationChoice, SignedIn } from "../api";
 import { t } from "../i18n";
 import { navigate, signIn } from "../state";
 
@@ -30,16 +30,31 @@ export function problemText(error: ApiError): string {
     "not-found": "error.notFound",
     "storage-full": "error.storageFull",
     "setup-unavailable": "setup.unavailable",
+    "session-expired": "error.sessionExpired",
   };
   return known[error.code] ? t(known[error.code]) : error.message;
 }
 
-/** Signs in on this device and opens the app (after a sign-in, an accepted invite or the first setup). */
-export async function signInAndOpen(email: string, password: string) {
-  const result = await api.login(email, password, deviceName());
+/**
+ * Signs in on this device and opens the app (after a sign-in, an accepted invite or the first setup). A person with
+ * accounts in several organizations gets ApiError `organization-choice-required`: ask, then call again with the id.
+ */
+export async function signInAndOpen(email: string, password: string, organizationId?: string) {
+  open(await api.login(email, password, deviceName(), organizationId));
+}
+
+/** Keeps a session the server opened (a sign-in, an accepted invite) and opens the app. */
+export function open(result: SignedIn) {
   signIn({ token: result.token, me: result.me });
   history.replaceState(null, "", "/");
   navigate("/");
+}
+
+/** The organizations to choose from when the server needs the choice, else null. */
+export function organizationChoice(error: unknown): OrganizationChoice[] | null {
+  if (!(error instanceof ApiError) || error.code !== "organization-choice-required") return null;
+  const list = error.problem.organizations;
+  return Array.isArray(list) ? list.filter(o => typeof o?.id === "string" && typeof o?.name === "string") : null;
 }
 
 /** The card every signed-out screen uses: a title, fields, one action that shows its progress and its error. */

@@ -2,6 +2,7 @@ import { useEffect, useState } from "preact/hooks";
 import { api, Conversation } from "../api";
 import { t } from "../i18n";
 import { conversations, navigate } from "../state";
+import { PageHeader } from "./PageHeader";
 
 export function BrowseChannels() {
   const [channels, setChannels] = useState<Conversation[] | null>(null);
@@ -15,7 +16,7 @@ export function BrowseChannels() {
 
   return (
     <div class="page">
-      <h1>{t("browse.title")}</h1>
+      <PageHeader title={t("browse.title")} />
       {channels === null ? <p aria-busy="true">{t("app.loading")}</p> : channels.length === 0 ? <p>{t("browse.none")}</p> : (
         <ul class="card-list">
           {channels.map(c => (

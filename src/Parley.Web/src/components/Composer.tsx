@@ -1,20 +1,23 @@
 import { useEffect, useRef, useState } from "preact/hooks";
-import { api, ApiError, Conversation, FileInfo, Member, upload } from "../api";
+import { api, Conversation, Member } from "../api";
+import { attach, clearUploads, draftPlace, loadDraft, removeUpload, saveDraft, uploadsAt } from "../drafts";
 import { formatSize, t } from "../i18n";
 import { enqueue } from "../outbox";
 import { sendTyping } from "../realtime";
 import { Icon } from "./Icon";
 import { problemText } from "./AuthCard";
 
-interface Upload { key: number; name: string; progress: number; file?: FileInfo; error?: string; }
-
-let uploadKeys = 0;
-
-/** Markdown composer: Enter sends, Shift+Enter starts a new line, @ suggests members, files by button or drop. */
+/**
+ * Markdown composer: Enter sends, Shift+Enter starts a new line, @ suggests members, files by button or drop. Its
+ * draft and files belong to one conversation or thread (drafts.ts); render it with `key={place}` so that another
+ * place starts from its own draft.
+ */
 export function Composer(props: { conversation: Conversation; threadRootId: number | null }) {
   const c = props.conversation;
-  const [text, setText] = useState("");
-  const [uploads, setUploads] = useState<Upload[]>([]);
+  const place = draftPlace(c.id, props.threadRootId);
+  const [text, setTextState] = useState(() => loadDraft(place));
+  const setText = (value: string) => { setTextState(value); saveDraft(place, value); };
+  const uploads = uploadsAt(place);
   const [members, setMembers] = useState<Member[]>([]);
   const [suggest, setSuggest] = useState<{ query: string; start: number; index: number } | null>(null);
   const [dragging, setDragging] = useState(false);
@@ -42,14 +45,7 @@ export function Composer(props: { conversation: Conversation; threadRootId: numb
     : [];
 
   function addFiles(files: FileList) {
-    for (const file of Array.from(files)) {
-      const key = ++uploadKeys;
-      setUploads(list => [...list, { key, name: file.name, progress: 0 }]);
-      const update = (change: Partial<Upload>) => setUploads(list => list.map(u => (u.key === key ? { ...u, ...change } : u)));
-      upload(c.id, file, progress => update({ progress }))
-        .then(info => update({ file: info, progress: 1 }))
-        .catch(e => update({ error: e instanceof ApiError ? problemText(e) : t("error.generic") }));
-    }
+    attach(place, c.id, Array.from(files));
   }
 
   function onInput(e: Event) {
@@ -89,9 +85,9 @@ export function Composer(props: { conversation: Conversation; threadRootId: numb
     if (uploads.some(u => !u.file && !u.error)) return;          // wait for uploads to finish
     const attachmentIds = uploads.filter(u => u.file).map(u => u.file!.id);
     if (!text.trim() && attachmentIds.length === 0) return;
-    enqueue({ conversationId: c.id, content: text, threadRootId: props.threadRootId, attachmentIds });
+    void enqueue({ conversationId: c.id, content: text, threadRootId: props.threadRootId, attachmentIds });
     setText("");
-    setUploads([]);
+    clearUploads(place);
     setSuggest(null);
   }
 
@@ -104,11 +100,11 @@ export function Composer(props: { conversation: Conversation; threadRootId: numb
           {uploads.map(u => (
             <li key={u.key}>
               <span class="file-name">{u.name}</span>
-              {u.error ? <span class="error">{u.error}</span>
+              {u.error ? <span class="error">{u.error === "failed" ? t("error.generic") : problemText(u.error)}</span>
                 : u.file ? <span class="muted">{formatSize(u.file.size)}</span>
                 : <progress value={u.progress} max={1} aria-label={t("composer.uploading", { name: u.name })} />}
               <button type="button" class="icon-button" aria-label={t("composer.removeFile", { name: u.name })}
-                onClick={() => setUploads(list => list.filter(x => x.key !== u.key))}><Icon name="close" /></button>
+                onClick={() => removeUpload(place, u.key)}><Icon name="close" /></button>
             </li>
           ))}
         </ul>

@@ -1,10 +1,11 @@
 import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
 import { api, Conversation, Message } from "../api";
 import { formatDay, t } from "../i18n";
-import { pendingIn } from "../outbox";
+import { draftPlace } from "../drafts";
+import { lastQueued, pendingIn } from "../outbox";
 import {
-  conversations, conversationTitle, currentConversationId, loadNewest, loadOlder, navigate, session, timeline, timelines,
-  typing, updateConversation, userName,
+  conversations, conversationTitle, currentConversationId, goBack, loadNewest, loadOlder, navigate, route, session, timeline,
+  timelines, typing, updateConversation, userName,
 } from "../state";
 import { Composer } from "./Composer";
 import { Icon } from "./Icon";
@@ -12,36 +13,47 @@ import { MembersPanel } from "./MembersPanel";
 import { MessageItem, PendingItem } from "./MessageItem";
 import { ThreadPanel } from "./ThreadPanel";
 
+/** The conversation's panel comes from the route (/c/1/thread/7, /c/1/members), so the browser's Back closes it. */
+function panelOf(path: string): { kind: "thread"; rootId: number } | { kind: "members" } | null {
+  const thread = /^\/c\/\d+\/thread\/(\d+)/.exec(path);
+  if (thread) return { kind: "thread", rootId: Number(thread[1]) };
+  return /^\/c\/\d+\/members/.test(path) ? { kind: "members" } : null;
+}
+
 export function ConversationView() {
   const id = currentConversationId.value!;
   const conversation = conversations.value.find(c => c.id === id);
+  const listed = conversation !== undefined;
   const [fallback, setFallback] = useState<Conversation | null>(null);
   const [missing, setMissing] = useState(false);
-  const [panel, setPanel] = useState<{ kind: "thread"; rootId: number } | { kind: "members" } | null>(null);
+  const panel = panelOf(route.value);
+  const base = `/c/${id}`;
 
   useEffect(() => {
-    setPanel(null);
     setMissing(false);
-    setFallback(null);
-    if (!conversations.value.some(c => c.id === id))
-      api.conversation(id).then(setFallback).catch(() => setMissing(true));
     if (!timeline(id).loaded) void loadNewest(id).catch(() => setMissing(true));
   }, [id]);
+
+  useEffect(() => {                                   // not (or no longer) in the list: read it on its own
+    setFallback(null);
+    if (!listed) api.conversation(id).then(setFallback).catch(() => setMissing(true));
+  }, [id, listed]);
 
   const c = conversation ?? fallback;
   if (missing) return <div class="empty-state"><h1>{t("conversation.notFound")}</h1></div>;
   if (!c) return <div class="empty-state" aria-busy="true">{t("app.loading")}</div>;
 
+  const closePanel = () => goBack(base);
   return (
     <div class={`conversation ${panel ? "with-panel" : ""}`}>
       <section class="conversation-main" aria-label={conversationTitle(c)}>
-        <ConversationHeader conversation={c} onMembers={() => setPanel(panel?.kind === "members" ? null : { kind: "members" })} />
-        <MessageList conversation={c} onThread={rootId => setPanel({ kind: "thread", rootId })} />
+        <ConversationHeader conversation={c} onMembers={() => (panel?.kind === "members" ? closePanel() : navigate(`${base}/members`))} />
+        <MessageList key={c.id} conversation={c} onThread={rootId => navigate(`${base}/thread/${rootId}`)} />
         <TypingLine conversationId={c.id} />
-        {c.isMember ? <Composer conversation={c} threadRootId={null} /> : <JoinBar conversation={c} />}
+        {c.isMember ? <Composer key={draftPlace(c.id, null)} conversation={c} threadRootId={null} /> : <JoinBar conversation={c} />}
       </section>
-      {panel?.kind === "thread" && <ThreadPanel conversation={c} rootId={panel.rootId} onClose={() => setPanel(null)} />}
-      {panel?.kind === "members" && <MembersPanel conversation={c} onClose={() => setPanel(null)} />}
+      {panel?.kind === "thread" && <ThreadPanel key={panel.rootId} conversation={c} rootId={panel.rootId} onClose={closePanel} />}
+      {panel?.kind === "members" && <MembersPanel conversation={c} onClose={closePanel} />}
     </div>
   );
 }
@@ -49,7 +61,7 @@ export function ConversationView() {
 function ConversationHeader({ conversation: c, onMembers }: { conversation: Conversation; onMembers: () => void }) {
   return (
     <header class="conversation-header">
-      <button type="button" class="icon-button back" aria-label={t("conversation.back")} onClick={() => navigate("/")}><Icon name="back" /></button>
+      <button type="button" class="icon-button back" aria-label={t("conversation.back")} onClick={() => goBack("/")}><Icon name="back" /></button>
       <div class="conversation-heading">
         <h1>{c.kind === "public" ? "# " : ""}{conversationTitle(c)}</h1>
         {c.topic && <p class="topic">{c.topic}</p>}
@@ -82,21 +94,39 @@ function TypingLine({ conversationId }: { conversationId: number }) {
   return <div class="typing-line" aria-live="polite">{who.length ? t(who.length === 1 ? "typing.one" : "typing.many", { names: who.join(", ") }) : ""}</div>;
 }
 
+/**
+ * The timeline. It opens at the first unread message, under a "new messages" line, or at the bottom when all is read;
+ * it stays pinned to the bottom while the user is there, also while images above load; one's own new message is
+ * brought into view; and only what reached the screen is marked read.
+ */
 function MessageList({ conversation: c, onThread }: { conversation: Conversation; onThread: (rootId: number) => void }) {
   const list = useRef<HTMLDivElement>(null);
+  const content = useRef<HTMLDivElement>(null);
   const sentinel = useRef<HTMLDivElement>(null);
+  const line = useRef<HTMLDivElement>(null);
   const anchor = useRef<{ height: number; top: number } | null>(null);
   const stick = useRef(true);
+  const placed = useRef(false);
+  const setTop = useRef<number | null>(null);                 // where this code last scrolled to (not the user)
+  const me = session.value!.me.id;
+  const [readBefore] = useState(() => c.lastReadSeq);          // where the reader was when the conversation opened
   const t_ = timelines.value.get(c.id);
   const messages = t_ ? [...t_.messages.values()].filter(m => m.threadRootId === null).sort((a, b) => a.seq - b.seq) : [];
   const pending = pendingIn(c.id, null, t_?.messages.values() ?? []);
-  const newest = messages.length ? messages[messages.length - 1].seq : 0;
+  const firstUnread = c.isMember ? messages.find(m => m.seq > readBefore && m.senderId !== me) : undefined;
+  // Unread messages may be older than the newest page: page back to them (within reason) before placing the view.
+  const unreadNotLoaded = !!(c.isMember && t_?.loaded && t_.hasMoreBefore && readBefore < c.lastMessageSeq
+    && messages.length > 0 && messages.length < 500 && messages[0].seq > readBefore + 1);
+
+  useEffect(() => {                                   // the first unread is older than the newest page: fetch back to it
+    if (unreadNotLoaded) void loadOlder(c.id);
+  }, [unreadNotLoaded, messages.length]);
 
   useEffect(() => {                                   // load older pages when the top comes into view
     const element = sentinel.current;
     if (!element) return;
     const observer = new IntersectionObserver(entries => {
-      if (!entries[0].isIntersecting || !timeline(c.id).hasMoreBefore || !list.current) return;
+      if (!placed.current || !entries[0].isIntersecting || !timeline(c.id).hasMoreBefore || !list.current) return;
       anchor.current = { height: list.current.scrollHeight, top: list.current.scrollTop };
       void loadOlder(c.id);
     }, { root: list.current });
@@ -104,37 +134,109 @@ function MessageList({ conversation: c, onThread }: { conversation: Conversation
     return () => observer.disconnect();
   }, [c.id, t_?.loaded]);
 
-  useLayoutEffect(() => {                             // keep the view still when older messages arrive above
-    const element = list.current;
+  useEffect(() => {                                   // media that load later must not push the bottom out of view
+    const element = content.current;
     if (!element) return;
-    if (anchor.current) {
-      element.scrollTop = element.scrollHeight - anchor.current.height + anchor.current.top;
+    const observer = new ResizeObserver(() => {
+      if (placed.current && stick.current && list.current) scrollTo(list.current.scrollHeight);
+      markShown();
+    });
+    observer.observe(element);
+    return () => observer.disconnect();
+  }, []);
+
+  useEffect(() => lastQueued.subscribe(q => {         // one's own new message: into view
+    if (q && q.conversationId === c.id && q.threadRootId === null && placed.current) stick.current = true;
+  }), [c.id]);
+
+  useLayoutEffect(() => {
+    const element = list.current;
+    if (!element || !t_?.loaded || unreadNotLoaded) return;
+    if (!placed.current) {                            // first placement: at the first unread, else at the bottom
+      placed.current = true;
+      if (firstUnread && line.current) {
+        scrollTo(line.current.offsetTop - element.offsetTop - 8);
+        stick.current = element.scrollHeight - element.scrollTop - element.clientHeight < 40;
+      } else {
+        scrollTo(element.scrollHeight);
+      }
+    } else if (anchor.current) {                      // keep the view still when older messages arrive above
+      scrollTo(element.scrollHeight - anchor.current.height + anchor.current.top);
       anchor.current = null;
     } else if (stick.current) {
-      element.scrollTop = element.scrollHeight;
+      scrollTo(element.scrollHeight);
     }
-  }, [messages.length, pending.length]);
+    markShown();
+  }, [t_?.loaded, unreadNotLoaded, messages.length, pending.length, c.lastMessageSeq]);
 
-  useEffect(() => {                                   // what is on screen at the bottom is read
-    if (!c.isMember || newest <= c.lastReadSeq || !stick.current || document.hidden) return;
-    updateConversation(c.id, x => ({ ...x, lastReadSeq: newest, unread: 0, unreadMentions: 0 }));
-    void api.markRead(c.id, newest).catch(() => {});
-  }, [c.id, newest, c.isMember]);
+  useEffect(() => {
+    const visible = () => markShown();
+    document.addEventListener("visibilitychange", visible);
+    return () => document.removeEventListener("visibilitychange", visible);
+  }, []);
+
+  function scrollTo(top: number) {
+    const element = list.current!;
+    element.scrollTop = top;
+    setTop.current = element.scrollTop;
+  }
+
+  /**
+   * A scroll event reports where the user is, except the one that follows this code's own scrolling: content may have
+   * grown in between (an image), and the bottom must stay pinned then.
+   */
+  function onScroll(element: HTMLDivElement) {
+    if (setTop.current === null || Math.abs(element.scrollTop - setTop.current) >= 1) {
+      setTop.current = null;
+      stick.current = element.scrollHeight - element.scrollTop - element.clientHeight < 40;
+    }
+    markShown();
+  }
+
+  /**
+   * Marks read up to the last message whose end has been on screen. At the bottom, that is everything, thread
+   * replies included (the server counts them, and their count shows under their root).
+   */
+  function markShown() {
+    const element = list.current;
+    const current = conversations.value.find(x => x.id === c.id) ?? c;
+    if (!element || !placed.current || !current.isMember || document.hidden) return;
+    const bottom = element.getBoundingClientRect().bottom;
+    let shown = 0;
+    for (const article of element.querySelectorAll<HTMLElement>("[data-seq]")) {
+      if (article.getBoundingClientRect().bottom > bottom + 2) break;
+      shown = Number(article.dataset.seq);
+    }
+    const all = [...(timeline(c.id).messages.values())];
+    const atBottom = element.scrollHeight - element.scrollTop - element.clientHeight < 2;
+    const newestTop = all.reduce((max, m) => (m.threadRootId === null ? Math.max(max, m.seq) : max), 0);
+    const upTo = atBottom && shown >= newestTop ? Math.max(current.lastMessageSeq, ...all.map(m => m.seq)) : shown;
+    if (upTo <= current.lastReadSeq) return;
+    const unread = all.filter(m => m.seq > upTo && m.senderId !== me && !m.deleted).length;
+    updateConversation(c.id, x => ({ ...x, lastReadSeq: upTo, unread: upTo >= x.lastMessageSeq ? 0 : Math.min(x.unread, unread),
+      unreadMentions: upTo >= x.lastMessageSeq ? 0 : x.unreadMentions }));
+    void api.markRead(c.id, upTo).catch(() => {});
+  }
 
   let lastDay = "";
   return (
     <div class="message-list" ref={list} role="log" aria-label={t("conversation.messages")} tabIndex={0}
-      onScroll={e => { const el = e.currentTarget; stick.current = el.scrollHeight - el.scrollTop - el.clientHeight < 40; }}>
-      <div ref={sentinel} class="history-top">
-        {t_?.loaded && !t_.hasMoreBefore ? <p class="muted">{t("conversation.start")}</p> : <p class="muted">{t("app.loading")}</p>}
+      onScroll={e => onScroll(e.currentTarget)}>
+      <div ref={content}>
+        <div ref={sentinel} class="history-top">
+          {t_?.loaded && !t_.hasMoreBefore ? <p class="muted">{t("conversation.start")}</p> : <p class="muted">{t("app.loading")}</p>}
+        </div>
+        {messages.map((m: Message) => {
+          const day = formatDay(m.createdAt);
+          const separator = day !== lastDay ? <div class="day-separator" role="separator"><span>{day}</span></div> : null;
+          lastDay = day;
+          const unreadLine = m === firstUnread
+            ? <div class="unread-line" ref={line} role="separator" aria-label={t("conversation.newMessages")}><span>{t("conversation.newMessages")}</span></div>
+            : null;
+          return <div key={m.id} data-seq={m.seq}>{separator}{unreadLine}<MessageItem message={m} conversation={c} onThread={onThread} /></div>;
+        })}
+        {pending.map(p => <PendingItem key={p.clientMessageId} pending={p} />)}
       </div>
-      {messages.map((m: Message) => {
-        const day = formatDay(m.createdAt);
-        const separator = day !== lastDay ? <div class="day-separator" role="separator"><span>{day}</span></div> : null;
-        lastDay = day;
-        return <div key={m.id}>{separator}<MessageItem message={m} conversation={c} onThread={onThread} /></div>;
-      })}
-      {pending.map(p => <PendingItem key={p.clientMessageId} pending={p} />)}
     </div>
   );
 }

@@ -2,16 +2,28 @@ import DOMPurify from "dompurify";
 import { useEffect, useState } from "preact/hooks";
 import { api, ApiError, Conversation, fetchFile, FileInfo, Message } from "../api";
 import { formatDateTime, formatSize, formatTime, plural, t } from "../i18n";
-import { discard, flush, Pending } from "../outbox";
+import { discard, flush, Pending, retry } from "../outbox";
 import { applyMessages, session, userName } from "../state";
 import { Icon } from "./Icon";
 import { problemText } from "./AuthCard";
 
 export const quickReactions = ["👍", "❤️", "😂", "🎉", "👀", "✅"];
 
+// A link to another site opens in a new tab (or the browser, from the installed app) and learns nothing of this one.
+DOMPurify.addHook("afterSanitizeAttributes", node => {
+  if (node.tagName !== "A" || !node.hasAttribute("href")) return;
+  const url = new URL(node.getAttribute("href")!, location.href);
+  if (/^https?:$/.test(url.protocol) && url.origin !== location.origin) {
+    node.setAttribute("target", "_blank");
+    node.setAttribute("rel", "noopener noreferrer");
+  } else {
+    node.removeAttribute("target");
+  }
+});
+
 /** Server HTML is already sanitized; the client sanitizes again, so a server bug alone can't run script here. */
 function safeHtml(html: string) {
-  return DOMPurify.sanitize(html, { ALLOWED_URI_REGEXP: /^(?:https?:|mailto:)/i, ADD_ATTR: ["target"] });
+  return DOMPurify.sanitize(html, { ALLOWED_URI_REGEXP: /^(?:https?:|mailto:)/i });
 }
 
 export function MessageItem(props: { message: Message; conversation: Conversation; onThread?: (rootId: number) => void; inThread?: boolean }) {
@@ -103,8 +115,9 @@ export function PendingItem({ pending: p }: { pending: Pending }) {
         <header><strong>{userName(session.value!.me.id)}</strong><span class="muted">{p.error ? t("message.failed") : t("message.sending")}</span></header>
         <p class="content pre">{p.content}</p>
         {p.error && (
-          <p class="error" role="alert">{p.error}{" "}
-            <button type="button" class="link-button" onClick={() => discard(p.clientMessageId)}>{t("message.discard")}</button>
+          <p class="error" role="alert">{problemText(new ApiError(p.error.status, p.error.code, p.error.message, false))}{" "}
+            <button type="button" class="link-button" onClick={() => void retry(p.clientMessageId)}>{t("message.retry")}</button>{" "}
+            <button type="button" class="link-button" onClick={() => void discard(p.clientMessageId)}>{t("message.discard")}</button>
           </p>
         )}
         {!p.error && <button type="button" class="link-button" onClick={() => void flush()}>{t("message.retryNow")}</button>}

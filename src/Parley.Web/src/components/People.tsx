@@ -3,6 +3,7 @@ import { api, ApiError, Invite } from "../api";
 import { t } from "../i18n";
 import { refreshUsers, session, users } from "../state";
 import { problemText } from "./AuthCard";
+import { PageHeader } from "./PageHeader";
 
 const roles = ["owner", "admin", "member", "guest"] as const;
 
@@ -22,7 +23,7 @@ export function People() {
 
   return (
     <div class="page">
-      <h1>{t("people.title")}</h1>
+      <PageHeader title={t("people.title")} />
       <form class="card stack" onSubmit={e => { e.preventDefault(); void attempt(async () => { setInvite(await api.invite(email, role)); setEmail(""); }); }}>
         <h2>{t("people.invite")}</h2>
         <label>{t("people.email")}<input type="email" required value={email} onInput={e => setEmail(e.currentTarget.value)} /></label>

@@ -3,6 +3,7 @@ import { api, Session } from "../api";
 import { chooseLanguage, formatDateTime, Language, languageChoice, t } from "../i18n";
 import { disconnect } from "../realtime";
 import { session, signOut } from "../state";
+import { PageHeader } from "./PageHeader";
 
 export function LanguagePicker() {
   return (
@@ -30,7 +31,7 @@ export function Settings() {
 
   return (
     <div class="page">
-      <h1>{t("settings.title")}</h1>
+      <PageHeader title={t("settings.title")} />
       <section class="card stack">
         <h2>{t("settings.account")}</h2>
         <p>{me.displayName} · {me.email} · {t(`role.${me.role}` as "role.owner")}</p>

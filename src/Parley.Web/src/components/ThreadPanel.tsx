@@ -4,6 +4,7 @@ import { t } from "../i18n";
 import { Icon } from "./Icon";
 import { pendingIn } from "../outbox";
 import { loadReplies, timelines } from "../state";
+import { draftPlace } from "../drafts";
 import { Composer } from "./Composer";
 import { MessageItem, PendingItem } from "./MessageItem";
 
@@ -27,7 +28,7 @@ export function ThreadPanel(props: { conversation: Conversation; rootId: number;
         {replies.map(m => <MessageItem key={m.id} message={m} conversation={c} inThread />)}
         {pending.map(p => <PendingItem key={p.clientMessageId} pending={p} />)}
       </div>
-      {c.isMember && <Composer conversation={c} threadRootId={props.rootId} />}
+      {c.isMember && <Composer key={draftPlace(c.id, props.rootId)} conversation={c} threadRootId={props.rootId} />}
     </aside>
   );
 }
