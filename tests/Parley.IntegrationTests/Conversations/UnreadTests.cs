@@ -25,6 +25,27 @@ public abstract class UnreadTests(ParleyApp app)
     }
 
     [Fact]
+    public async Task Read_marks_that_race_never_move_the_position_back()
+    {
+        var org = await app.OrganizationAsync();
+        var (alice, bob) = (org.Owner, await org.MemberAsync("Bob"));
+        var channel = await alice.CreateChannelAsync("busy", "public", bob);
+        for (var i = 0; i < 60; i++)
+            await alice.SendAsync(channel.Id, $"message {i}");
+
+        // Two tabs marking what each has shown: the highest mark must win whatever order they commit in.
+        for (var round = 0; round < 20; round++)
+        {
+            var top = 40 + round;
+            var marks = Enumerable.Range(top - 30, 31).Reverse().Select(seq =>
+                bob.PostAsync($"/api/v1/conversations/{channel.Id}/read", new { seq }));
+            foreach (var response in await Task.WhenAll(marks))
+                Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.Equal(top, (await bob.MineAsync(channel.Id)).LastReadSeq);
+        }
+    }
+
+    [Fact]
     public async Task Mentions_of_bob_and_of_the_whole_channel_count_as_unread_mentions()
     {
         var org = await app.OrganizationAsync();

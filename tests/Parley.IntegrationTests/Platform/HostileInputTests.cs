@@ -218,13 +218,14 @@ public abstract class HostileInputTests(ParleyApp app)
                 .ReadAsync<Parley.Server.Features.Accounts.InviteDto>(HttpStatusCode.Created);
             using var anonymous = app.Http();
             var bob = await (await System.Net.Http.Json.HttpClientJsonExtensions.PostAsJsonAsync(anonymous, "/api/v1/invites/accept",
-                new { token = invite.Token, displayName = "Bob", password = "a long test password" })).ReadAsync<Parley.Server.Features.Accounts.UserDto>(HttpStatusCode.Created);
-            var channel = await (await alice.PostAsync("/api/v1/conversations", new { name = $"hostile-{Guid.NewGuid():N}", visibility = "public", memberIds = new[] { bob.Id } }))
+                new { token = invite.Token, displayName = "Bob", password = "a long test password" }))
+                .ReadAsync<Parley.Server.Features.Accounts.LoginResultDto>(HttpStatusCode.Created);
+            var channel = await (await alice.PostAsync("/api/v1/conversations", new { name = $"hostile-{Guid.NewGuid():N}", visibility = "public", memberIds = new[] { bob.Me.Id } }))
                 .ReadAsync<ConversationDto>(HttpStatusCode.Created);
             var message = await alice.SendAsync(channel.Id, "a message to edit, react to and delete");
             var file = await alice.UploadOkAsync(channel.Id, "file"u8.ToArray());
             var other = await app.SignInAgainAsync(alice, "other device");
-            return new World(alice, bob.Id, channel, message, file, (await other.MeAsync()).SessionId);
+            return new World(alice, bob.Me.Id, channel, message, file, (await other.MeAsync()).SessionId);
         }
 
         /// <summary>A real value for a route parameter, by its name, else one of its type.</summary>

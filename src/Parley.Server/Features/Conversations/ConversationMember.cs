@@ -33,13 +33,6 @@ public sealed class ConversationMember
 
     public void ChangeRole(MemberRole role) => Role = role;
 
-    public bool MarkRead(long seq)
-    {
-        if (seq <= LastReadSeq)
-            return false;
-        LastReadSeq = seq;
-        return true;
-    }
 }
 
 internal sealed class ConversationMemberConfiguration : IEntityTypeConfiguration<ConversationMember>

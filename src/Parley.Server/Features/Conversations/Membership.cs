@@ -206,13 +206,21 @@ public static class MarkRead
         if (!access.IsMember)
             return Problems.Conflict("not-a-member", "Join the conversation to keep a read position in it.");
 
+        // Two tabs, or two marks of one tab, may race: the position moves only forward in the database itself, so a
+        // lower mark that commits last cannot take it back.
         var seq = Math.Min(request.Seq, access.Conversation.LastMessageSeq);
-        if (access.Membership!.MarkRead(seq))
-        {
-            await db.SaveChangesAsync(ct);
+        if (seq <= access.Membership!.LastReadSeq)
+            return TypedResults.Ok(new ReadPositionDto(conversationId, access.Membership.LastReadSeq));
+        await using var tx = await db.BeginWriteAsync(ct);
+        var moved = await db.ConversationMembers
+            .Where(m => m.ConversationId == conversationId && m.UserId == me.Id && m.LastReadSeq < seq)
+            .ExecuteUpdateAsync(s => s.SetProperty(m => m.LastReadSeq, seq), ct);
+        var position = moved > 0 ? seq : await db.ConversationMembers
+            .Where(m => m.ConversationId == conversationId && m.UserId == me.Id).Select(m => m.LastReadSeq).SingleAsync(ct);
+        await tx.CommitAsync(ct);
+        if (moved > 0)
             await events.ReadPositionChangedAsync(me.Id, new ReadPositionDto(conversationId, seq), ct);
-        }
-        return TypedResults.Ok(new ReadPositionDto(conversationId, access.Membership.LastReadSeq));
+        return TypedResults.Ok(new ReadPositionDto(conversationId, position));
     }
 }
 
