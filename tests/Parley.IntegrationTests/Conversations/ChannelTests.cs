@@ -232,6 +232,23 @@ public abstract class ChannelTests(ParleyApp app)
         Assert.Equal(channel.Id, (await carolLive.NextAsync<MembershipChangedDto>(nameof(IParleyClient.MembershipChanged))).ConversationId);
         await carolLive.AssertNoneAsync<MembershipChangedDto>(nameof(IParleyClient.MembershipChanged));
     }
+
+    [Fact]
+    public async Task Renaming_many_channels_to_one_name_at_once_renames_one_and_refuses_the_rest()
+    {
+        var org = await app.OrganizationAsync();
+        var alice = org.Owner;
+        var channels = new List<ConversationDto>();
+        for (var i = 0; i < 8; i++)
+            channels.Add(await alice.CreateChannelAsync($"room-{i}", "public"));
+
+        var responses = await Task.WhenAll(channels.Select((c, i) =>
+            alice.PatchAsync($"/api/v1/conversations/{c.Id}", new { name = i % 2 == 0 ? "Launch" : "launch" })));
+
+        var renamed = Assert.Single(responses, r => r.StatusCode == HttpStatusCode.OK);
+        foreach (var refused in responses.Where(r => r != renamed))
+            await refused.ShouldBeProblem(HttpStatusCode.Conflict, "conversation-name-taken");
+    }
 }
 
 public sealed class SqliteChannelTests(SqliteApp app) : ChannelTests(app);

@@ -39,9 +39,20 @@ public static class UpdateConversation
         if (request.Topic is not null)
             c.ChangeTopic(request.Topic);
 
-        if (await db.SaveWithAuditAsync(me, c.Id, Refusal, AuditAction.ConversationChanged, new { before, after = new { c.Name, c.Topic } },
-                http, clock, ct) is { } refusedNow)
-            return refusedNow;
+        try
+        {
+            if (await db.SaveWithAuditAsync(me, c.Id, Refusal, AuditAction.ConversationChanged, new { before, after = new { c.Name, c.Topic } },
+                    http, clock, ct) is { } refusedNow)
+                return refusedNow;
+        }
+        catch (DbUpdateException) when (request.Name is not null)
+        {
+            // Two renames raced past the check above onto one public name; the unique index let exactly one commit.
+            db.ChangeTracker.Clear();
+            if (await db.NameTakenAsync(c, ct))
+                return Problems.Conflict("conversation-name-taken", "A public channel with this name already exists.");
+            throw;
+        }
         await events.ConversationChangedAsync(c, ct);
         return TypedResults.Ok(c.ToDto(access.Membership));
     }
