@@ -43,8 +43,8 @@ public sealed class HistorySeeder(string provider, string connectionString)
                 var index = head.Index + i;
                 var at = start.AddMilliseconds((done + i) * 5);
                 var text = Text(seq);
-                var entry = new RecordEntry(head.OrganizationId, conversationId, index, RecordKind.MessagePosted, seq, head.SenderId,
-                    new MessageRecordContent(text, [], null).ToJson(), at, previous);
+                var entry = new RecordEntry(head.OrganizationId, conversationId, index, RecordKind.MessagePosted, seq, head.SenderId, at,
+                    RecordFacts.Posted(null, [], MarkdownRenderer.Version), RecordFacts.MessageContent(text, $"<p>{text}</p>"), previous);
                 previous = entry.Hash;
                 rows.Add((seq, index, at, text, entry));
             }
@@ -89,9 +89,9 @@ public sealed class HistorySeeder(string provider, string connectionString)
         await using var record = db.CreateCommand();
         record.Transaction = tx;
         record.CommandText = "INSERT INTO \"RecordEntries\" (\"OrganizationId\", \"ConversationId\", \"Index\", \"Kind\", \"MessageSeq\", \"ActorId\", " +
-            "\"At\", \"Content\", \"Salt\", \"Commitment\", \"PreviousHash\", \"Hash\") VALUES ($o, $c, $i, 1, $s, $u, $a, $t, $salt, $m, $prev, $hash)";
+            "\"At\", \"Content\", \"Salt\", \"Commitment\", \"PreviousHash\", \"Hash\", \"Version\", \"Data\") VALUES ($o, $c, $i, 1, $s, $u, $a, $t, $salt, $m, $prev, $hash, 2, $data)";
         var m = Parameters(message, "$o", "$c", "$s", "$u", "$t", "$h", "$p", "$a");
-        var e = Parameters(record, "$o", "$c", "$i", "$s", "$u", "$a", "$t", "$salt", "$m", "$prev", "$hash");
+        var e = Parameters(record, "$o", "$c", "$i", "$s", "$u", "$a", "$t", "$salt", "$m", "$prev", "$hash", "$data");
         m["$o"].Value = e["$o"].Value = head.RawOrganizationId;
         m["$u"].Value = e["$u"].Value = head.RawSenderId;
         m["$c"].Value = e["$c"].Value = conversationId;
@@ -102,7 +102,7 @@ public sealed class HistorySeeder(string provider, string connectionString)
             await message.ExecuteNonQueryAsync(ct);
             var r = row.Entry;
             (e["$i"].Value, e["$s"].Value, e["$a"].Value, e["$t"].Value, e["$salt"].Value) = (r.Index, r.MessageSeq, at, r.Content, r.Salt);
-            (e["$m"].Value, e["$prev"].Value, e["$hash"].Value) = (r.Commitment, r.PreviousHash, r.Hash);
+            (e["$m"].Value, e["$prev"].Value, e["$hash"].Value, e["$data"].Value) = (r.Commitment, r.PreviousHash, r.Hash, r.Data);
             await record.ExecuteNonQueryAsync(ct);
         }
     }
@@ -137,7 +137,7 @@ public sealed class HistorySeeder(string provider, string connectionString)
             await w.CompleteAsync(ct);
         }
         await using (var w = await db.BeginBinaryImportAsync("COPY \"RecordEntries\" (\"OrganizationId\", \"ConversationId\", \"Index\", \"Kind\", " +
-            "\"MessageSeq\", \"ActorId\", \"At\", \"Content\", \"Salt\", \"Commitment\", \"PreviousHash\", \"Hash\") FROM STDIN (FORMAT BINARY)", ct))
+            "\"MessageSeq\", \"ActorId\", \"At\", \"Content\", \"Salt\", \"Commitment\", \"PreviousHash\", \"Hash\", \"Version\", \"Data\") FROM STDIN (FORMAT BINARY)", ct))
         {
             foreach (var (_, _, at, _, r) in rows)
             {
@@ -154,6 +154,8 @@ public sealed class HistorySeeder(string provider, string connectionString)
                 await w.WriteAsync(r.Commitment, NpgsqlDbType.Varchar, ct);
                 await w.WriteAsync(r.PreviousHash, NpgsqlDbType.Varchar, ct);
                 await w.WriteAsync(r.Hash, NpgsqlDbType.Varchar, ct);
+                await w.WriteAsync(r.Version, NpgsqlDbType.Integer, ct);
+                await w.WriteAsync(r.Data!, NpgsqlDbType.Text, ct);
             }
             await w.CompleteAsync(ct);
         }

@@ -10,8 +10,8 @@ public class RecordTests
     [Fact]
     public void An_entry_links_to_the_previous_hash_and_commits_to_its_content()
     {
-        var first = new RecordEntry(Guid.NewGuid(), 7, 1, RecordKind.MessagePosted, 1, Guid.NewGuid(), "hello", Now, ChainHash.Genesis);
-        var second = new RecordEntry(first.OrganizationId, 7, 2, RecordKind.MessageEdited, 1, first.ActorId, "hello!", Now, first.Hash);
+        var first = new RecordEntry(Guid.NewGuid(), 7, 1, RecordKind.MessagePosted, 1, Guid.NewGuid(), Now, null, "hello", ChainHash.Genesis);
+        var second = new RecordEntry(first.OrganizationId, 7, 2, RecordKind.MessageEdited, 1, first.ActorId, Now, null, "hello!", first.Hash);
 
         Assert.Equal(first.Hash, second.PreviousHash);
         Assert.Equal(second.Hash, second.ComputeHash());

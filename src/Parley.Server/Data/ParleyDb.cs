@@ -27,6 +27,11 @@ public abstract class ParleyDb(DbContextOptions options) : DbContext(options)
     public DbSet<StoredFile> Files => Set<StoredFile>();
     public DbSet<RecordEntry> RecordEntries => Set<RecordEntry>();
     public DbSet<AuditEvent> AuditEvents => Set<AuditEvent>();
+    public DbSet<RecordLog> RecordLogs => Set<RecordLog>();
+    public DbSet<LogTile> LogTiles => Set<LogTile>();
+    public DbSet<SigningKey> SigningKeys => Set<SigningKey>();
+    public DbSet<SignedCheckpoint> Checkpoints => Set<SignedCheckpoint>();
+    public DbSet<CheckpointPublication> CheckpointPublications => Set<CheckpointPublication>();
 
     /// <summary>Begins a transaction that writes. Use this, not Database.BeginTransactionAsync: SQLite queues writers.</summary>
     public virtual Task<IDbContextTransaction> BeginWriteAsync(CancellationToken ct) => Database.BeginTransactionAsync(ct);

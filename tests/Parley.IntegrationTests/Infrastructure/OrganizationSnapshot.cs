@@ -14,7 +14,7 @@ namespace Parley.IntegrationTests.Infrastructure;
 /// </summary>
 public sealed class OrganizationSnapshot
 {
-    private static readonly string[] ScopeColumns = ["OrganizationId", "MessageId", "ConversationId", "UserId"];
+    private static readonly string[] ScopeColumns = ["OrganizationId", "MessageId", "ConversationId", "UserId", "CheckpointId"];
 
     private OrganizationSnapshot(IReadOnlyList<string> rows) => Rows = rows;
 
@@ -32,6 +32,7 @@ public sealed class OrganizationSnapshot
             ["MessageId"] = (await db.Messages.Where(m => m.OrganizationId == organizationId).Select(m => m.Id).ToListAsync()).Cast<object>().ToArray(),
             ["ConversationId"] = (await db.Conversations.Where(c => c.OrganizationId == organizationId).Select(c => c.Id).ToListAsync()).Cast<object>().ToArray(),
             ["UserId"] = (await db.Users.Where(u => u.OrganizationId == organizationId).Select(u => u.Id).ToListAsync()).Cast<object>().ToArray(),
+            ["CheckpointId"] = (await db.Checkpoints.Where(c => c.OrganizationId == organizationId).Select(c => c.Id).ToListAsync()).Cast<object>().ToArray(),
         };
         var rows = new List<string>();
         foreach (var table in db.Model.GetEntityTypes().Where(t => !t.IsOwned()).OrderBy(t => t.ShortName()))

@@ -3,7 +3,9 @@ using System.Security.Cryptography;
 using System.Text;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
+using System.Text.Json.Nodes;
 using Parley.Server.Features.Records;
+using Parley.Server.Features.Records.Log;
 
 namespace Parley.Server.Features.AuditLog;
 
@@ -17,12 +19,39 @@ public enum AuditAction
     MessageDeletedByOther = 400,
     FileUploaded = 500, FileDownloaded = 501,
     OrganizationCreated = 600, OrganizationSettingsChanged = 601,
+    RecordInconsistent = 700, SigningKeyCreated = 701,
+}
+
+/// <summary>The name of each action in the record format (docs/record-format.md): never rename.</summary>
+public static class AuditActions
+{
+    private static readonly Dictionary<AuditAction, string> Names = new()
+    {
+        [AuditAction.LoginSucceeded] = "login-succeeded", [AuditAction.LoginFailed] = "login-failed",
+        [AuditAction.SessionRevoked] = "session-revoked", [AuditAction.PasswordSet] = "password-set",
+        [AuditAction.UserInvited] = "user-invited", [AuditAction.UserJoined] = "user-joined",
+        [AuditAction.UserRoleChanged] = "user-role-changed", [AuditAction.UserDeactivated] = "user-deactivated",
+        [AuditAction.ConversationCreated] = "conversation-created", [AuditAction.ConversationChanged] = "conversation-changed",
+        [AuditAction.ConversationArchived] = "conversation-archived", [AuditAction.ConversationUnarchived] = "conversation-unarchived",
+        [AuditAction.MemberAdded] = "member-added", [AuditAction.MemberRemoved] = "member-removed",
+        [AuditAction.MemberRoleChanged] = "member-role-changed", [AuditAction.MessageDeletedByOther] = "message-deleted-by-other",
+        [AuditAction.FileUploaded] = "file-uploaded", [AuditAction.FileDownloaded] = "file-downloaded",
+        [AuditAction.OrganizationCreated] = "organization-created", [AuditAction.OrganizationSettingsChanged] = "organization-settings-changed",
+        [AuditAction.RecordInconsistent] = "record-inconsistent", [AuditAction.SigningKeyCreated] = "signing-key-created",
+    };
+
+    public static string Name(AuditAction action) => Names.TryGetValue(action, out var name) ? name : $"unknown-{(int)action}";
 }
 
 /// <summary>
 /// An append-only, hash-chained entry in the organization's audit log, written in the same transaction as the
 /// change it describes.
 /// </summary>
+/// <remarks>
+/// Version 2 events (docs/record-format.md) commit to their personal data (<see cref="Data"/> and <see cref="Address"/>)
+/// with a salt, like message content, so erasing it keeps the chain verifiable; their <see cref="Hash"/> is the RFC 9162
+/// leaf hash of a canonical JSON leaf. Version 1 events keep the rule they were written under.
+/// </remarks>
 public sealed class AuditEvent
 {
     private AuditEvent() { }
@@ -39,9 +68,15 @@ public sealed class AuditEvent
         Data = data;
         Address = address;
         At = at;
+        Version = CurrentVersion;
+        var salt = ChainHash.NewSalt();
+        Salt = Convert.ToHexStringLower(salt);
+        Commitment = ChainHash.Commit(salt, CommittedContent());
         PreviousHash = previousHash;
         Hash = ComputeHash();
     }
+
+    public const int CurrentVersion = 2;
 
     public long Id { get; private set; }
     public Guid OrganizationId { get; private set; }
@@ -60,7 +95,51 @@ public sealed class AuditEvent
     public string PreviousHash { get; private set; } = "";
     public string Hash { get; private set; } = "";
 
-    public string ComputeHash() => ChainHash.Link(PreviousHash,
+    /// <summary>1 for events written under the first rule, 2 for docs/record-format.md.</summary>
+    public int Version { get; private set; } = 1;
+    public string? Salt { get; private set; }
+
+    /// <summary>SHA-256 of the salt and <see cref="CommittedContent"/>; empty for version 1.</summary>
+    public string Commitment { get; private set; } = "";
+
+    /// <summary>Position in the organization's Merkle log; null until the sequencer takes the event in.</summary>
+    public long? LeafIndex { get; private set; }
+
+    /// <summary>True once <see cref="Data"/> and <see cref="Address"/> were erased (the salt goes with them).</summary>
+    public bool IsErased => Version >= 2 && Salt is null;
+
+    /// <summary>What the commitment covers: the personal data, as canonical JSON of two strings.</summary>
+    public string CommittedContent() => CanonicalJson.Serialize(new JsonObject { ["address"] = Address, ["data"] = Data });
+
+    public bool ContentMatchesCommitment() => Version == 1
+        || (Salt is null ? Data is null && Address is null
+            : Salt.Length == 32 && Salt.All(char.IsAsciiHexDigitLower) && ChainHash.Commit(Convert.FromHexString(Salt), CommittedContent()) == Commitment);
+
+    /// <summary>The exact bytes hashed into the log (docs/record-format.md).</summary>
+    public string Leaf() => CanonicalJson.Serialize(Version == 1
+        ? new JsonObject
+        {
+            // The first rule hashed digests of the target, data and address: the leaf carries them, so the hash can be recomputed.
+            ["v"] = 1, ["type"] = "audit", ["organization"] = OrganizationId.ToString(), ["index"] = Index, ["action"] = (int)Action,
+            ["actor"] = ActorId?.ToString() ?? "-", ["digests"] = new JsonArray(Digest(TargetType), Digest(TargetId), Digest(Data), Digest(Address)),
+            ["at"] = At.ToUnixTimeMilliseconds(), ["previous"] = PreviousHash, ["hash"] = Hash,
+        }
+        : new JsonObject
+        {
+            ["v"] = Version, ["type"] = "audit", ["organization"] = OrganizationId.ToString(), ["index"] = Index,
+            ["action"] = AuditActions.Name(Action), ["actor"] = ActorId?.ToString(),
+            ["target"] = new JsonObject { ["type"] = TargetType, ["id"] = TargetId },
+            ["at"] = At.ToUnixTimeMilliseconds(), ["commitment"] = Commitment, ["previous"] = PreviousHash,
+        });
+
+    /// <summary>Set once, by the sequencer, when the event becomes a leaf of the organization's log.</summary>
+    internal void Sequenced(long leafIndex) => LeafIndex = leafIndex;
+
+    public byte[] LeafHash() => Version == 1 ? Rfc9162.LeafHash(Encoding.UTF8.GetBytes(Leaf())) : Convert.FromHexString(Hash);
+
+    public string ComputeHash() => Version >= 2
+        ? Convert.ToHexStringLower(Rfc9162.LeafHash(Encoding.UTF8.GetBytes(Leaf())))
+        : ChainHash.Link(PreviousHash,
         OrganizationId.ToString(), Index.ToString(CultureInfo.InvariantCulture), ((int)Action).ToString(CultureInfo.InvariantCulture),
         ActorId?.ToString() ?? "-", Digest(TargetType), Digest(TargetId), Digest(Data), Digest(Address), ChainHash.Time(At));
 
@@ -78,5 +157,9 @@ internal sealed class AuditEventConfiguration : IEntityTypeConfiguration<AuditEv
         e.Property(a => a.Address).HasMaxLength(64);
         e.Property(a => a.PreviousHash).HasMaxLength(64);
         e.Property(a => a.Hash).HasMaxLength(64);
+        e.Property(a => a.Salt).HasMaxLength(32);
+        e.Property(a => a.Commitment).HasMaxLength(64);
+        e.Property(a => a.Version).HasDefaultValue(1);
+        e.HasIndex(a => new { a.OrganizationId, a.LeafIndex });
     }
 }

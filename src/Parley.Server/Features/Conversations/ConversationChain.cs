@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using Microsoft.EntityFrameworkCore;
 using Parley.Server.Data;
 using Parley.Server.Features.Records;
@@ -55,15 +56,43 @@ public static class ConversationChain
         public string HeadHash { get; init; } = "";
     }
 
-    /// <summary>Appends one entry at the position <see cref="AdvanceAsync"/> gave, and moves the head hash to it.</summary>
+    /// <summary>
+    /// Appends one entry at the position <see cref="AdvanceAsync"/> gave, and moves the head hash to it. <paramref name="data"/>
+    /// and <paramref name="content"/> are shaped by <see cref="RecordFacts"/>.
+    /// </summary>
     public static async Task<RecordEntry> AppendAsync(this ParleyDb db, Conversation conversation, ChainPosition position,
-        RecordKind kind, long messageSeq, Guid actorId, string content, DateTimeOffset now, CancellationToken ct)
+        RecordKind kind, long messageSeq, Guid actorId, DateTimeOffset now, JsonObject? data, string? content, CancellationToken ct)
     {
         var entry = new RecordEntry(conversation.OrganizationId, conversation.Id, position.EntryIndex, kind, messageSeq,
-            actorId, content, now, position.PreviousHash);
+            actorId, now, data, content, position.PreviousHash);
         db.RecordEntries.Add(entry);
         await db.Conversations.Where(c => c.Id == conversation.Id)
             .ExecuteUpdateAsync(s => s.SetProperty(c => c.HeadHash, entry.Hash), ct);
         return entry;
+    }
+
+    /// <summary>
+    /// Several entries in a row for a conversation already locked (created, or under <see cref="LockAsync"/>): each takes the
+    /// next index, and the head moves once, to the last.
+    /// </summary>
+    public static async Task AppendAllAsync(this ParleyDb db, Conversation conversation,
+        IReadOnlyList<(RecordKind Kind, Guid Actor, JsonObject? Data, string? Content)> facts, DateTimeOffset now, CancellationToken ct)
+    {
+        if (facts.Count == 0)
+            return;
+        var heads = db.Database.SqlQuery<ChainHead>($"""
+            UPDATE "Conversations" SET "LastEntryIndex" = "LastEntryIndex" + {facts.Count}
+            WHERE "Id" = {conversation.Id} RETURNING "LastEntryIndex", "LastMessageSeq", "HeadHash"
+            """);
+        var head = (await heads.ToListAsync(ct)).Single();
+        var index = head.LastEntryIndex - facts.Count;
+        var previous = head.HeadHash;
+        foreach (var (kind, actor, data, content) in facts)
+        {
+            var entry = new RecordEntry(conversation.OrganizationId, conversation.Id, ++index, kind, 0, actor, now, data, content, previous);
+            db.RecordEntries.Add(entry);
+            previous = entry.Hash;
+        }
+        await db.Conversations.Where(c => c.Id == conversation.Id).ExecuteUpdateAsync(s => s.SetProperty(c => c.HeadHash, previous), ct);
     }
 }

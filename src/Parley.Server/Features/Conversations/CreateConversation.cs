@@ -3,7 +3,9 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Parley.Server.Data;
 using Parley.Server.Features.Accounts;
+using System.Text.Json.Nodes;
 using Parley.Server.Features.AuditLog;
+using Parley.Server.Features.Records;
 using Parley.Server.Platform;
 using Parley.Server.Realtime;
 
@@ -54,6 +56,11 @@ public static class CreateChannel
             db.ConversationMembers.Add(new ConversationMember(channel, me.Id, MemberRole.Owner, now));
             foreach (var id in others)
                 db.ConversationMembers.Add(new ConversationMember(channel, id, MemberRole.Member, now));
+            await db.AppendAllAsync(channel, [
+                (RecordKind.ConversationCreated, me.Id, RecordFacts.Created(kind), RecordFacts.ChannelContent(channel.Name, channel.Topic)),
+                (RecordKind.MemberAdded, me.Id, RecordFacts.Member(me.Id, MemberRole.Owner), null),
+                .. others.Select(id => (RecordKind.MemberAdded, me.Id, (JsonObject?)RecordFacts.Member(id, MemberRole.Member), (string?)null)),
+            ], now, ct);
             await db.AuditAsync(me, AuditAction.ConversationCreated, "conversation", channel.Id.ToString(),
                 new { kind = ConversationDtos.KindName(kind), members = others.Count + 1 }, http, now, ct);
             await db.SaveChangesAsync(ct);
@@ -108,6 +115,10 @@ public static class OpenDirectConversation
             await db.SaveChangesAsync(ct);
             foreach (var id in ids)
                 db.ConversationMembers.Add(new ConversationMember(conversation, id, MemberRole.Member, now));
+            await db.AppendAllAsync(conversation, [
+                (RecordKind.ConversationCreated, me.Id, RecordFacts.Created(conversation.Kind), null),
+                .. ids.Select(id => (RecordKind.MemberAdded, me.Id, (JsonObject?)RecordFacts.Member(id, MemberRole.Member), (string?)null)),
+            ], now, ct);
             await db.AuditAsync(me, AuditAction.ConversationCreated, "conversation", conversation.Id.ToString(),
                 new { kind = ConversationDtos.KindName(conversation.Kind), members = ids.Count }, http, now, ct);
             await db.SaveChangesAsync(ct);

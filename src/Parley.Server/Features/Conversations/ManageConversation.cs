@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Parley.Server.Data;
 using Parley.Server.Features.AuditLog;
+using Parley.Server.Features.Records;
 using Parley.Server.Platform;
 using Parley.Server.Realtime;
 
@@ -42,7 +43,7 @@ public static class UpdateConversation
         try
         {
             if (await db.SaveWithAuditAsync(me, c.Id, Refusal, AuditAction.ConversationChanged, new { before, after = new { c.Name, c.Topic } },
-                    http, clock, ct) is { } refusedNow)
+                    http, clock, ct, Facts(before.Name, before.Topic, c)) is { } refusedNow)
                 return refusedNow;
         }
         catch (DbUpdateException) when (request.Name is not null)
@@ -61,6 +62,17 @@ public static class UpdateConversation
         access is null ? Problems.NotFound("conversation")
         : !access.CanManage ? Problems.Forbidden("not-conversation-manager", "Only this channel's owners and moderators, or an admin, can change it.")
         : null;
+
+    /// <summary>One entry per field that changed: a rename, a topic change.</summary>
+    private static List<(RecordKind, JsonObject?, string?)> Facts(string? nameBefore, string? topicBefore, Conversation c)
+    {
+        var facts = new List<(RecordKind, JsonObject?, string?)>();
+        if (c.Name != nameBefore)
+            facts.Add((RecordKind.ConversationRenamed, null, RecordFacts.ChannelContent(c.Name, null, withTopic: false)));
+        if (c.Topic != topicBefore)
+            facts.Add((RecordKind.TopicChanged, null, RecordFacts.ChannelContent(null, c.Topic, withName: false)));
+        return facts;
+    }
 }
 
 public static class ArchiveConversation
@@ -79,7 +91,7 @@ public static class ArchiveConversation
         else
             access!.Conversation.Unarchive();
         if (await db.SaveWithAuditAsync(me, conversationId, Refusal, archived ? AuditAction.ConversationArchived : AuditAction.ConversationUnarchived,
-                null, http, clock, ct) is { } refusedNow)
+                null, http, clock, ct, (archived ? RecordKind.ConversationArchived : RecordKind.ConversationUnarchived, null, null)) is { } refusedNow)
             return refusedNow;
         await events.ConversationChangedAsync(access.Conversation, ct);
         return TypedResults.Ok(access.Conversation.ToDto(access.Membership));
@@ -102,12 +114,15 @@ public static class ConversationAudit
     /// </summary>
     public static async Task<ProblemHttpResult?> SaveWithAuditAsync(this ParleyDb db, CurrentUser me, long conversationId,
         Func<ConversationAccess?, ProblemHttpResult?> refusal, AuditAction action, object? data, HttpContext http, TimeProvider clock,
-        CancellationToken ct)
+        CancellationToken ct, params IReadOnlyList<(RecordKind Kind, JsonObject? Data, string? Content)> facts)
     {
         await using var tx = await db.BeginWriteAsync(ct);
         var head = await db.LockAsync(conversationId, ct);
-        if (refusal(await db.ConversationAccessUnderLockAsync(me, conversationId, ct)) is { } refused)
+        var access = await db.ConversationAccessUnderLockAsync(me, conversationId, ct);
+        if (refusal(access) is { } refused)
             return refused;                          // the transaction rolls back: nothing of it is saved
+        // The record says what changed, in the conversation's order; the audit event says who did it from where.
+        await db.AppendAllAsync(access!.Conversation, facts.Select(f => (f.Kind, me.Id, f.Data, f.Content)).ToList(), clock.GetUtcNow(), ct);
         await db.SaveChangesAsync(ct);               // the conversation's own rows, under its lock
         var recorded = data is null ? new JsonObject() : (JsonObject)JsonSerializer.SerializeToNode(data, JsonSerializerOptions.Web)!;
         recorded["position"] = head.EntryIndex;

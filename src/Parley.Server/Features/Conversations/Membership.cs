@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Parley.Server.Data;
 using Parley.Server.Features.AuditLog;
+using Parley.Server.Features.Records;
 using Parley.Server.Platform;
 using Parley.Server.Realtime;
 
@@ -22,7 +23,7 @@ public static class JoinConversation
             try
             {
                 if (await db.SaveWithAuditAsync(me, conversationId, Refusal, AuditAction.MemberAdded, new { user = me.Id, joined = true },
-                        http, clock, ct) is { } refusedNow)
+                        http, clock, ct, (RecordKind.MemberJoined, RecordFacts.Member(me.Id, MemberRole.Member), null)) is { } refusedNow)
                     return refusedNow;
             }
             catch (DbUpdateException)
@@ -56,7 +57,7 @@ public static class LeaveConversation
 
         db.ConversationMembers.Remove(access!.Membership!);
         if (await db.SaveWithAuditAsync(me, conversationId, Refusal, AuditAction.MemberRemoved, new { user = me.Id, left = true },
-                http, clock, ct) is { } refusedNow)
+                http, clock, ct, (RecordKind.MemberLeft, RecordFacts.Member(me.Id, access.Membership!.Role), null)) is { } refusedNow)
             return refusedNow;
         await events.MembershipChangedAsync(new MembershipChangedDto(conversationId, me.Id, "removed", null, me.Id), ct);
         return TypedResults.NoContent();
@@ -100,7 +101,7 @@ public static class AddMember
         var member = new ConversationMember(access!.Conversation, user.Id, role, clock.GetUtcNow());
         db.ConversationMembers.Add(member);
         if (await db.SaveWithAuditAsync(me, conversationId, Refusal, AuditAction.MemberAdded, new { user = user.Id, role = ConversationDtos.RoleName(role) },
-                http, clock, ct) is { } refusedNow)
+                http, clock, ct, (RecordKind.MemberAdded, RecordFacts.Member(user.Id, role), null)) is { } refusedNow)
             return refusedNow;
         await events.MembershipChangedAsync(new MembershipChangedDto(conversationId, user.Id, "added", ConversationDtos.RoleName(role), me.Id), ct);
         return TypedResults.Ok(new MemberDto(user.Id, user.DisplayName, user.Handle, ConversationDtos.RoleName(role), member.JoinedAt));
@@ -137,7 +138,8 @@ public static class RemoveMember
         db.ConversationMembers.Remove(member);
         if (await db.SaveWithAuditAsync(me, conversationId, a => Refusal(a) ?? (member.Role == MemberRole.Owner && !MemberRoles.MayGrantOwner(a!)
                     ? Problems.Forbidden("owner-only", "Only a channel owner or an admin can remove an owner.") : null),
-                AuditAction.MemberRemoved, new { user = userId }, http, clock, ct) is { } refusedNow)
+                AuditAction.MemberRemoved, new { user = userId }, http, clock, ct,
+                (RecordKind.MemberRemoved, RecordFacts.Member(userId, member.Role), null)) is { } refusedNow)
             return refusedNow;
         await events.MembershipChangedAsync(new MembershipChangedDto(conversationId, userId, "removed", null, me.Id), ct);
         return TypedResults.NoContent();
@@ -175,7 +177,8 @@ public static class ChangeMemberRole
         var before = row.m.Role;
         row.m.ChangeRole(role);
         if (await db.SaveWithAuditAsync(me, conversationId, Refusal, AuditAction.MemberRoleChanged,
-                new { user = userId, before = ConversationDtos.RoleName(before), after = ConversationDtos.RoleName(role) }, http, clock, ct) is { } refusedNow)
+                new { user = userId, before = ConversationDtos.RoleName(before), after = ConversationDtos.RoleName(role) }, http, clock, ct,
+                (RecordKind.MemberRoleChanged, RecordFacts.Member(userId, role, before), null)) is { } refusedNow)
             return refusedNow;
         await events.MembershipChangedAsync(new MembershipChangedDto(conversationId, userId, "role", ConversationDtos.RoleName(role), me.Id), ct);
         return TypedResults.Ok(new MemberDto(userId, row.DisplayName, row.Handle, ConversationDtos.RoleName(role), row.m.JoinedAt));

@@ -5,6 +5,7 @@ using Microsoft.Net.Http.Headers;
 using Parley.Server.Data;
 using Parley.Server.Features.AuditLog;
 using Parley.Server.Features.Conversations;
+using Parley.Server.Features.Records;
 using Parley.Server.Platform;
 
 namespace Parley.Server.Features.Files;
@@ -47,8 +48,14 @@ public static class UploadFile
                 var file = new StoredFile(me.OrganizationId, conversationId, me.Id, name, contentType, saved.Size, saved.Sha256, now);
                 db.Files.Add(file);
                 await using var tx = await db.BeginWriteAsync(ct);
-                // Its row refers to the conversation, which locks the conversation's key on PostgreSQL: inserted before
-                // the organization's audit head is taken, as the lock order says (docs/architecture.md).
+                // The conversation first, then the organization's audit head, as the lock order says (docs/architecture.md).
+                // Under the lock, access again: a removal or an archive that committed since the check above counts.
+                var position = await db.AdvanceAsync(conversationId, newMessage: false, ct);
+                if (await db.ConversationAccessUnderLockAsync(me, conversationId, ct) is not { IsMember: true } stillThere)
+                    return Problems.Forbidden("not-a-member", "Join this conversation before sharing files in it.");
+                stillThere.Conversation.EnsureWritable();
+                await db.AppendAsync(access.Conversation, position, RecordKind.FileUploaded, 0, me.Id, now,
+                    RecordFacts.FileFacts(file), RecordFacts.FileContent(file), ct);
                 await db.SaveChangesAsync(ct);
                 await db.AuditAsync(me, AuditAction.FileUploaded, "file", file.Id.ToString(),
                     new { conversationId, size = saved.Size, sha256 = saved.Sha256 }, http, now, ct);

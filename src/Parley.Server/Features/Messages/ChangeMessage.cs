@@ -28,13 +28,12 @@ public static class EditMessage
         if (Refusal(access, message, me) is { } refused)
             return refused;
         message.EnsureNotDeleted();
-        var attachments = await db.Files.Where(f => f.MessageId == message.Id).OrderBy(f => f.Id).Select(f => f.Id).ToListAsync(ct);
-        MessageChecks.ValidateContent(request.Content, attachments.Count, options.Value);
+        var attachments = await db.Files.CountAsync(f => f.MessageId == message.Id, ct);
+        MessageChecks.ValidateContent(request.Content, attachments, options.Value);
 
         var rendered = markdown.Render(request.Content ?? "");
         var mentioned = await db.MentionedMembersAsync(me, conversationId, rendered.MentionedHandles, ct);
         var now = clock.GetUtcNow();
-        long? rootSeq = message.ThreadRootId is { } rootId ? await db.Messages.Where(m => m.Id == rootId).Select(m => m.Seq).SingleAsync(ct) : null;
 
         await using var turn = events.TurnIn(conversationId);
         await using var tx = await db.BeginWriteAsync(ct);
@@ -48,8 +47,8 @@ public static class EditMessage
         await db.Mentions.Where(m => m.MessageId == message.Id).ExecuteDeleteAsync(ct);
         foreach (var userId in mentioned)
             db.Mentions.Add(new Mention(message, userId));
-        await db.AppendAsync(access!.Conversation, position, RecordKind.MessageEdited, message.Seq, me.Id,
-            new MessageRecordContent(rendered.Source, attachments, rootSeq).ToJson(), now, ct);
+        await db.AppendAsync(access!.Conversation, position, RecordKind.MessageEdited, message.Seq, me.Id, now,
+            RecordFacts.Edited(MarkdownRenderer.Version), RecordFacts.MessageContent(rendered.Source, rendered.Html), ct);
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
 
@@ -95,8 +94,8 @@ public static class DeleteMessage
         await db.Entry(message).ReloadAsync(ct);
         message.Delete(me.Id, position.EntryIndex, now);
         await db.Mentions.Where(m => m.MessageId == message.Id).ExecuteDeleteAsync(ct);
-        await db.AppendAsync(access!.Conversation, position, RecordKind.MessageDeleted, message.Seq, me.Id,
-            System.Text.Json.JsonSerializer.Serialize(new { deletedBy = me.Id, bySender = own }), now, ct);
+        await db.AppendAsync(access!.Conversation, position, RecordKind.MessageDeleted, message.Seq, me.Id, now,
+            RecordFacts.Deleted(own), null, ct);
         if (!own)   // the conversation first, then the organization's audit head (docs/architecture.md, "Lock order")
             await db.AuditAsync(me, AuditAction.MessageDeletedByOther, "message", message.Id.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 new { conversationId, seq = message.Seq, sender = message.SenderId }, http, now, ct);
@@ -160,7 +159,7 @@ public static class React
             db.Reactions.Remove(existing!);
         message.Touch(position.EntryIndex);
         await db.AppendAsync(access!.Conversation, position, add ? RecordKind.ReactionAdded : RecordKind.ReactionRemoved,
-            message.Seq, me.Id, emoji, now, ct);
+            message.Seq, me.Id, now, RecordFacts.Reaction(emoji), null, ct);
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
 

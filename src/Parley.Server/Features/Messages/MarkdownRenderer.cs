@@ -19,6 +19,12 @@ public sealed record RenderedMarkdown(string Source, string Html, IReadOnlyList<
 /// </summary>
 public sealed partial class MarkdownRenderer
 {
+    /// <summary>
+    /// The rendering rule each message entry names (docs/record-format.md): the verifier re-renders a message's text only with
+    /// the rule it was written under. Change it with any change to the pipeline, the sanitizer's allow-list or the packages.
+    /// </summary>
+    public const string Version = "parley-markdown/1 markdig/1.6.0 htmlsanitizer/10.0.1120";
+
     /// <summary>Longest text rendered as Markdown; longer text is shown as plain text.</summary>
     public const int MaxMarkdownLength = 10_000;
 

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Parley.Server.Data;
@@ -6,8 +7,9 @@ using Parley.Server.Platform;
 
 namespace Parley.Server.Features.Messages;
 
-/// <param name="Content">The text (or emoji) of that entry; null once erased by policy.</param>
-public sealed record RecordEntryDto(long Index, string Kind, Guid ActorId, DateTimeOffset At, string? Content, string Hash);
+/// <param name="Data">The facts of the entry that erasure keeps (thread, files, emoji, who deleted), as in the record.</param>
+/// <param name="Content">What erasure removes (the text and HTML of a version), as JSON; null once erased, or for an entry without.</param>
+public sealed record RecordEntryDto(long Index, string Kind, Guid ActorId, DateTimeOffset At, JsonElement? Data, string? Content, string Hash);
 
 public static class ListMessageVersions
 {
@@ -22,7 +24,8 @@ public static class ListMessageVersions
             return Problems.Forbidden("record-restricted", "Only the sender and admins can read a message's history.");
         var entries = await db.RecordEntries.Where(r => r.ConversationId == conversationId && r.MessageSeq == message.Seq)
             .OrderBy(r => r.Index).ToListAsync(ct);
-        return TypedResults.Ok(entries.Select(e => new RecordEntryDto(e.Index, KindName(e.Kind), e.ActorId, e.At, e.Content, e.Hash)).ToList());
+        return TypedResults.Ok(entries.Select(e => new RecordEntryDto(e.Index, KindName(e.Kind), e.ActorId, e.At,
+            e.Data is null ? null : JsonDocument.Parse(e.Data).RootElement.Clone(), e.Content, e.Hash)).ToList());
     }
 
     private static string KindName(RecordKind kind) => kind switch

@@ -55,6 +55,7 @@ public static class SendMessage
             .ToListAsync(ct);
         if (files.Count != attachmentIds.Count)
             return Problems.BadRequest("attachment-invalid", "Attach only files you uploaded to this conversation and have not sent yet.");
+        files = attachmentIds.Select(id => files.Single(f => f.Id == id)).ToList();      // in the order the sender gave
 
         var rendered = markdown.Render(request.Content ?? "");
         var mentioned = await db.MentionedMembersAsync(me, conversationId, rendered.MentionedHandles, ct);
@@ -82,8 +83,8 @@ public static class SendMessage
             foreach (var userId in mentioned)
                 db.Mentions.Add(new Mention(message, userId));
             root?.ReplyAdded(position.EntryIndex, now);
-            await db.AppendAsync(access!.Conversation, position, RecordKind.MessagePosted, message.Seq, me.Id,
-                new MessageRecordContent(rendered.Source, attachmentIds, root?.Seq).ToJson(), now, ct);
+            await db.AppendAsync(access!.Conversation, position, RecordKind.MessagePosted, message.Seq, me.Id, now,
+                RecordFacts.Posted(root?.Seq, files, MarkdownRenderer.Version), RecordFacts.MessageContent(rendered.Source, rendered.Html), ct);
             await db.SaveChangesAsync(ct);
             if (files.Count > 0)
             {

@@ -194,6 +194,11 @@ namespace Parley.Server.Data.Migrations.Postgres
                     b.Property<DateTimeOffset>("At")
                         .HasColumnType("timestamp with time zone");
 
+                    b.Property<string>("Commitment")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
                     b.Property<string>("Data")
                         .HasColumnType("text");
 
@@ -205,6 +210,9 @@ namespace Parley.Server.Data.Migrations.Postgres
                     b.Property<long>("Index")
                         .HasColumnType("bigint");
 
+                    b.Property<long?>("LeafIndex")
+                        .HasColumnType("bigint");
+
                     b.Property<Guid>("OrganizationId")
                         .HasColumnType("uuid");
 
@@ -212,6 +220,10 @@ namespace Parley.Server.Data.Migrations.Postgres
                         .IsRequired()
                         .HasMaxLength(64)
                         .HasColumnType("character varying(64)");
+
+                    b.Property<string>("Salt")
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
 
                     b.Property<string>("TargetId")
                         .HasMaxLength(64)
@@ -222,10 +234,17 @@ namespace Parley.Server.Data.Migrations.Postgres
                         .HasMaxLength(40)
                         .HasColumnType("character varying(40)");
 
+                    b.Property<int>("Version")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("integer")
+                        .HasDefaultValue(1);
+
                     b.HasKey("Id");
 
                     b.HasIndex("OrganizationId", "Index")
                         .IsUnique();
+
+                    b.HasIndex("OrganizationId", "LeafIndex");
 
                     b.ToTable("AuditEvents");
                 });
@@ -515,6 +534,46 @@ namespace Parley.Server.Data.Migrations.Postgres
                     b.ToTable("Organizations");
                 });
 
+            modelBuilder.Entity("Parley.Server.Features.Records.CheckpointPublication", b =>
+                {
+                    b.Property<long>("CheckpointId")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("Witness")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
+                    b.Property<DateTimeOffset>("At")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<byte[]>("Token")
+                        .HasColumnType("bytea");
+
+                    b.HasKey("CheckpointId", "Witness");
+
+                    b.ToTable("CheckpointPublications");
+                });
+
+            modelBuilder.Entity("Parley.Server.Features.Records.LogTile", b =>
+                {
+                    b.Property<Guid>("OrganizationId")
+                        .HasColumnType("uuid");
+
+                    b.Property<int>("Level")
+                        .HasColumnType("integer");
+
+                    b.Property<long>("Index")
+                        .HasColumnType("bigint");
+
+                    b.Property<byte[]>("Hashes")
+                        .IsRequired()
+                        .HasColumnType("bytea");
+
+                    b.HasKey("OrganizationId", "Level", "Index");
+
+                    b.ToTable("LogTiles");
+                });
+
             modelBuilder.Entity("Parley.Server.Features.Records.RecordEntry", b =>
                 {
                     b.Property<long>("Id")
@@ -540,6 +599,9 @@ namespace Parley.Server.Data.Migrations.Postgres
                     b.Property<long>("ConversationId")
                         .HasColumnType("bigint");
 
+                    b.Property<string>("Data")
+                        .HasColumnType("text");
+
                     b.Property<string>("Hash")
                         .IsRequired()
                         .HasMaxLength(64)
@@ -550,6 +612,9 @@ namespace Parley.Server.Data.Migrations.Postgres
 
                     b.Property<int>("Kind")
                         .HasColumnType("integer");
+
+                    b.Property<long?>("LeafIndex")
+                        .HasColumnType("bigint");
 
                     b.Property<long>("MessageSeq")
                         .HasColumnType("bigint");
@@ -566,6 +631,11 @@ namespace Parley.Server.Data.Migrations.Postgres
                         .HasMaxLength(32)
                         .HasColumnType("character varying(32)");
 
+                    b.Property<int>("Version")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("integer")
+                        .HasDefaultValue(1);
+
                     b.HasKey("Id");
 
                     b.HasIndex("ConversationId", "Index")
@@ -573,7 +643,109 @@ namespace Parley.Server.Data.Migrations.Postgres
 
                     b.HasIndex("ConversationId", "MessageSeq");
 
+                    b.HasIndex("OrganizationId", "LeafIndex");
+
                     b.ToTable("RecordEntries");
+                });
+
+            modelBuilder.Entity("Parley.Server.Features.Records.RecordLog", b =>
+                {
+                    b.Property<Guid>("OrganizationId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("Root")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<long>("Size")
+                        .HasColumnType("bigint");
+
+                    b.HasKey("OrganizationId");
+
+                    b.ToTable("RecordLogs");
+                });
+
+            modelBuilder.Entity("Parley.Server.Features.Records.SignedCheckpoint", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<long>("KeyId")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("Note")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<Guid>("OrganizationId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("Root")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<long>("Size")
+                        .HasColumnType("bigint");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("OrganizationId", "Size");
+
+                    b.ToTable("Checkpoints");
+                });
+
+            modelBuilder.Entity("Parley.Server.Features.Records.SigningKey", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<long>("KeyId")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<Guid>("OrganizationId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("ProtectedSeed")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<byte[]>("PublicKey")
+                        .IsRequired()
+                        .HasColumnType("bytea");
+
+                    b.Property<DateTimeOffset?>("RetiredAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("VerifierKey")
+                        .IsRequired()
+                        .HasMaxLength(300)
+                        .HasColumnType("character varying(300)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("OrganizationId", "KeyId")
+                        .IsUnique();
+
+                    b.ToTable("SigningKeys");
                 });
 
             modelBuilder.Entity("Parley.Server.Features.Accounts.Session", b =>
@@ -654,6 +826,24 @@ namespace Parley.Server.Data.Migrations.Postgres
                     b.HasOne("Parley.Server.Features.Messages.Message", null)
                         .WithMany()
                         .HasForeignKey("MessageId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Parley.Server.Features.Records.CheckpointPublication", b =>
+                {
+                    b.HasOne("Parley.Server.Features.Records.SignedCheckpoint", null)
+                        .WithMany()
+                        .HasForeignKey("CheckpointId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Parley.Server.Features.Records.RecordLog", b =>
+                {
+                    b.HasOne("Parley.Server.Features.Organizations.Organization", null)
+                        .WithOne()
+                        .HasForeignKey("Parley.Server.Features.Records.RecordLog", "OrganizationId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });

@@ -187,6 +187,11 @@ namespace Parley.Server.Data.Migrations.Sqlite
                     b.Property<long>("At")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("Commitment")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("Data")
                         .HasColumnType("TEXT");
 
@@ -198,12 +203,19 @@ namespace Parley.Server.Data.Migrations.Sqlite
                     b.Property<long>("Index")
                         .HasColumnType("INTEGER");
 
+                    b.Property<long?>("LeafIndex")
+                        .HasColumnType("INTEGER");
+
                     b.Property<Guid>("OrganizationId")
                         .HasColumnType("TEXT");
 
                     b.Property<string>("PreviousHash")
                         .IsRequired()
                         .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Salt")
+                        .HasMaxLength(32)
                         .HasColumnType("TEXT");
 
                     b.Property<string>("TargetId")
@@ -215,10 +227,17 @@ namespace Parley.Server.Data.Migrations.Sqlite
                         .HasMaxLength(40)
                         .HasColumnType("TEXT");
 
+                    b.Property<int>("Version")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER")
+                        .HasDefaultValue(1);
+
                     b.HasKey("Id");
 
                     b.HasIndex("OrganizationId", "Index")
                         .IsUnique();
+
+                    b.HasIndex("OrganizationId", "LeafIndex");
 
                     b.ToTable("AuditEvents");
                 });
@@ -504,6 +523,46 @@ namespace Parley.Server.Data.Migrations.Sqlite
                     b.ToTable("Organizations");
                 });
 
+            modelBuilder.Entity("Parley.Server.Features.Records.CheckpointPublication", b =>
+                {
+                    b.Property<long>("CheckpointId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Witness")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("At")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<byte[]>("Token")
+                        .HasColumnType("BLOB");
+
+                    b.HasKey("CheckpointId", "Witness");
+
+                    b.ToTable("CheckpointPublications");
+                });
+
+            modelBuilder.Entity("Parley.Server.Features.Records.LogTile", b =>
+                {
+                    b.Property<Guid>("OrganizationId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Level")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("Index")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<byte[]>("Hashes")
+                        .IsRequired()
+                        .HasColumnType("BLOB");
+
+                    b.HasKey("OrganizationId", "Level", "Index");
+
+                    b.ToTable("LogTiles");
+                });
+
             modelBuilder.Entity("Parley.Server.Features.Records.RecordEntry", b =>
                 {
                     b.Property<long>("Id")
@@ -527,6 +586,9 @@ namespace Parley.Server.Data.Migrations.Sqlite
                     b.Property<long>("ConversationId")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("Data")
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("Hash")
                         .IsRequired()
                         .HasMaxLength(64)
@@ -536,6 +598,9 @@ namespace Parley.Server.Data.Migrations.Sqlite
                         .HasColumnType("INTEGER");
 
                     b.Property<int>("Kind")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("LeafIndex")
                         .HasColumnType("INTEGER");
 
                     b.Property<long>("MessageSeq")
@@ -553,6 +618,11 @@ namespace Parley.Server.Data.Migrations.Sqlite
                         .HasMaxLength(32)
                         .HasColumnType("TEXT");
 
+                    b.Property<int>("Version")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER")
+                        .HasDefaultValue(1);
+
                     b.HasKey("Id");
 
                     b.HasIndex("ConversationId", "Index")
@@ -560,7 +630,105 @@ namespace Parley.Server.Data.Migrations.Sqlite
 
                     b.HasIndex("ConversationId", "MessageSeq");
 
+                    b.HasIndex("OrganizationId", "LeafIndex");
+
                     b.ToTable("RecordEntries");
+                });
+
+            modelBuilder.Entity("Parley.Server.Features.Records.RecordLog", b =>
+                {
+                    b.Property<Guid>("OrganizationId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Root")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("Size")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("OrganizationId");
+
+                    b.ToTable("RecordLogs");
+                });
+
+            modelBuilder.Entity("Parley.Server.Features.Records.SignedCheckpoint", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("KeyId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Note")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("OrganizationId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Root")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("Size")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("OrganizationId", "Size");
+
+                    b.ToTable("Checkpoints");
+                });
+
+            modelBuilder.Entity("Parley.Server.Features.Records.SigningKey", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("KeyId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("OrganizationId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ProtectedSeed")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<byte[]>("PublicKey")
+                        .IsRequired()
+                        .HasColumnType("BLOB");
+
+                    b.Property<long?>("RetiredAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("VerifierKey")
+                        .IsRequired()
+                        .HasMaxLength(300)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("OrganizationId", "KeyId")
+                        .IsUnique();
+
+                    b.ToTable("SigningKeys");
                 });
 
             modelBuilder.Entity("Parley.Server.Features.Accounts.Session", b =>
@@ -641,6 +809,24 @@ namespace Parley.Server.Data.Migrations.Sqlite
                     b.HasOne("Parley.Server.Features.Messages.Message", null)
                         .WithMany()
                         .HasForeignKey("MessageId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Parley.Server.Features.Records.CheckpointPublication", b =>
+                {
+                    b.HasOne("Parley.Server.Features.Records.SignedCheckpoint", null)
+                        .WithMany()
+                        .HasForeignKey("CheckpointId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Parley.Server.Features.Records.RecordLog", b =>
+                {
+                    b.HasOne("Parley.Server.Features.Organizations.Organization", null)
+                        .WithOne()
+                        .HasForeignKey("Parley.Server.Features.Records.RecordLog", "OrganizationId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });
