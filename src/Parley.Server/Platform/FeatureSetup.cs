@@ -16,10 +16,15 @@ public static class FeatureSetup
         services.AddScoped<Bootstrap>();
         services.AddSingleton<MarkdownRenderer>();
         services.AddSingleton<FileStore>();
+        services.AddSingleton<FileIntegrity>();
+        services.AddHostedService<FileLayoutMigration>();                    // after DatabaseMigrator: it reads the files' rows
+        services.AddSingleton<FileScrub>();
+        services.AddHostedService(sp => sp.GetRequiredService<FileScrub>());  // one instance: tests and the CLI call RunOnceAsync
+        services.AddHealthChecks().AddCheck<FileIntegrityHealthCheck>("files", tags: ["ready"]);
         return services;
     }
 
-    /// <summary><c>/healthz</c>: the process answers. <c>/readyz</c>: and its database does too.</summary>
+    /// <summary><c>/healthz</c>: the process answers. <c>/readyz</c>: and its database does too (Degraded: storage full, files damaged).</summary>
     public static void MapParleyHealth(this IEndpointRouteBuilder app)
     {
         app.MapGet("/healthz", () => TypedResults.Text("ok")).ExcludeFromDescription();

@@ -169,7 +169,7 @@ public abstract class FileSharingTests(ParleyApp app)
     }
 
     [Fact]
-    public async Task Identical_content_uploaded_twice_is_stored_once()
+    public async Task Identical_content_uploaded_twice_in_one_organization_is_stored_once_in_its_folder()
     {
         var org = await app.OrganizationAsync();
         var (alice, bob) = (org.Owner, await org.MemberAsync("Bob"));
@@ -185,7 +185,7 @@ public abstract class FileSharingTests(ParleyApp app)
 
         Assert.NotEqual(first.Id, second.Id);
         var stored = Directory.GetFiles(app.FilesDirectory(), sha, SearchOption.AllDirectories);
-        Assert.Equal([Path.Combine(app.FilesDirectory(), sha[..2], sha[2..4], sha)], stored);
+        Assert.Equal([Path.Combine(app.FilesDirectory(), org.Id.ToString(), sha[..2], sha[2..4], sha)], stored);
         Assert.Equal(bytes, await File.ReadAllBytesAsync(stored[0], TestContext.Current.CancellationToken));
         Assert.Equal(bytes, await (await alice.GetAsync($"/api/v1/files/{first.Id}")).Content.ReadAsByteArrayAsync(TestContext.Current.CancellationToken));
         var bobs = await alice.GetAsync($"/api/v1/files/{second.Id}");

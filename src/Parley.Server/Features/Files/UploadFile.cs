@@ -42,7 +42,7 @@ public static class UploadFile
                     continue;
                 var name = SafeFileName(disposition.FileNameStar.HasValue ? disposition.FileNameStar.Value : disposition.FileName.Value);
                 var contentType = SafeContentType(section.ContentType);
-                var saved = await store.SaveAsync(section.Body, ct);
+                var saved = await store.SaveAsync(me.OrganizationId, section.Body, ct);
 
                 var now = clock.GetUtcNow();
                 var file = new StoredFile(me.OrganizationId, conversationId, me.Id, name, contentType, saved.Size, saved.Sha256, now);
