@@ -175,6 +175,41 @@ public class MerkleTreeTests
     }
 
     [Fact]
+    public async Task Append_returns_the_right_root_even_when_the_store_shows_writes_only_after_commit()
+    {
+        var leaves = Leaves(1500, seed: 17);
+        var store = new CommitOnSaveStore();
+        var tree = new TiledTree(store);
+        await tree.AppendAsync(0, leaves[..300], Ct);
+        store.Commit();
+        Assert.Equal(Rfc9162.RootOf(leaves), await tree.AppendAsync(300, leaves[300..], Ct));   // extends tile 0/1, fills 0/1..0/4
+        await Assert.ThrowsAsync<InvalidOperationException>(() => tree.RootAsync(1500, Ct));   // not committed yet: nothing to read
+        store.Commit();
+        Assert.Equal(Rfc9162.RootOf(leaves), await tree.RootAsync(1500, Ct));
+    }
+
+    /// <summary>Like a database transaction that has not been saved yet: reads see only committed tiles.</summary>
+    private sealed class CommitOnSaveStore : ITileStore
+    {
+        private readonly MemoryTileStore _committed = new();
+        private readonly List<(int, long, byte[])> _pending = [];
+
+        public Task<byte[]?> ReadTileAsync(int level, long index, CancellationToken ct) => _committed.ReadTileAsync(level, index, ct);
+
+        public Task WriteTileAsync(int level, long index, byte[] hashes, CancellationToken ct)
+        {
+            _pending.Add((level, index, hashes));
+            return Task.CompletedTask;
+        }
+
+        public void Commit()
+        {
+            foreach (var (level, index, hashes) in _pending) _committed.WriteTileAsync(level, index, hashes, default).GetAwaiter().GetResult();
+            _pending.Clear();
+        }
+    }
+
+    [Fact]
     public async Task Asking_beyond_the_stored_tree_fails_loudly()
     {
         var tree = await TreeOf(Leaves(10, seed: 5), batch: 4);
