@@ -66,7 +66,7 @@ public sealed class NoteSigner
     }
 }
 
-/// <summary>What <see cref="NoteVerifier.Verify"/> found: the verified body and signer, or the problem in words.</summary>
+/// <summary>What <see cref="NoteVerifier.Verify"/> found: the verified body and the name of the first known key that signed it, or only the problem in words.</summary>
 public sealed record NoteCheck(bool Valid, string? Body, string? SignedBy, string? Problem);
 
 /// <summary>
@@ -92,7 +92,9 @@ public static class NoteVerifier
             || !Note.TryBase64(parts[2], out var key) || key is not [Note.Ed25519, ..] || key.Length != 33)
             return false;
         var id = uint.Parse(parts[1], System.Globalization.NumberStyles.HexNumber, System.Globalization.CultureInfo.InvariantCulture);
-        if (id != Note.KeyId(parts[0], key.AsSpan(1))) return false;
+        if (id != Note.KeyId(parts[0], key.AsSpan(1))
+            || !NSec.Cryptography.PublicKey.TryImport(SignatureAlgorithm.Ed25519, key.AsSpan(1), KeyBlobFormat.RawPublicKey, out _))
+            return false;
         (name, keyId, publicKey) = (parts[0], id, key[1..]);
         return true;
     }
@@ -126,7 +128,7 @@ public static class NoteVerifier
             {
                 var key = NSec.Cryptography.PublicKey.Import(SignatureAlgorithm.Ed25519, k.Key, KeyBlobFormat.RawPublicKey);
                 if (!SignatureAlgorithm.Ed25519.Verify(key, Encoding.UTF8.GetBytes(body), blob.AsSpan(4)))
-                    return new NoteCheck(false, null, name, BadSignature);
+                    return Fail(BadSignature);
                 signedBy ??= name;
             }
         }
