@@ -1,0 +1,259 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Parley.Server.Data;
+using Parley.Server.Features.AuditLog;
+using Parley.Server.Features.Records.Log;
+using Parley.Server.Features.Records.Witnesses;
+
+namespace Parley.Server.Features.Records;
+
+/// <summary>
+/// Keeps each organization's Merkle log (docs/record-format.md): takes new record and audit entries in as leaves, signs
+/// checkpoints, hands them to the witnesses, and proves the log consistent with the last checkpoint a witness holds.
+/// </summary>
+/// <remarks>
+/// Writers never wait for the log: an entry is hash-chained in its own transaction, and joins the log within a
+/// <see cref="RecordOptions.SequenceInterval"/>. Every step is one transaction under the log row's lock, so a crash at
+/// any point leaves either the step done or not begun, and two nodes take turns. A checkpoint is published only after it
+/// committed: no witness ever holds a checkpoint the log does not contain.
+/// </remarks>
+public sealed partial class RecordSequencer(
+    IServiceScopeFactory scopes, RecordKeys keys, RecordHealth health, IEnumerable<ICheckpointWitness> witnesses,
+    IOptions<RecordOptions> options, TimeProvider clock, ILogger<RecordSequencer> logger) : BackgroundService
+{
+    private const int Batch = 500;           // leaves per transaction: keeps SQLite's one writer free for sends
+
+    /// <summary>Takes every entry written so far into the organization's log, and returns the log's size.</summary>
+    public async Task<long> SequenceAsync(Guid organizationId, CancellationToken ct)
+    {
+        while (true)
+        {
+            var (size, more) = await SequenceBatchAsync(organizationId, ct);
+            if (!more)
+                return size;
+        }
+    }
+
+    private async Task<(long Size, bool More)> SequenceBatchAsync(Guid organizationId, CancellationToken ct)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<ParleyDb>();
+        await using var tx = await db.BeginWriteAsync(ct);
+        var log = await LockLogAsync(db, organizationId, ct);
+        var records = await db.RecordEntries.Where(r => r.OrganizationId == organizationId && r.LeafIndex == null)
+            .OrderBy(r => r.Id).Take(Batch).ToListAsync(ct);
+        var audits = await db.AuditEvents.Where(a => a.OrganizationId == organizationId && a.LeafIndex == null)
+            .OrderBy(a => a.Id).Take(Batch - records.Count).ToListAsync(ct);
+        if (records.Count + audits.Count == 0)
+            return (log.Size, false);
+
+        // A leaf goes in only as it was written: an entry changed before it was sequenced stops the log there.
+        var leaves = new List<byte[]>(records.Count + audits.Count);
+        foreach (var r in records)
+        {
+            if (r.Hash != r.ComputeHash())
+                return Stop($"entry {r.Index} of conversation {r.ConversationId} does not match its hash; the log stopped before it");
+            leaves.Add(r.LeafHash());
+        }
+        foreach (var a in audits)
+        {
+            if (a.Hash != a.ComputeHash())
+                return Stop($"audit event {a.Index} does not match its hash; the log stopped before it");
+            leaves.Add(a.LeafHash());
+        }
+
+        var root = await new TiledTree(new DatabaseTileStore(db, organizationId)).AppendAsync(log.Size, leaves, ct);
+        var next = log.Size;
+        foreach (var r in records)
+            r.Sequenced(next++);
+        foreach (var a in audits)
+            a.Sequenced(next++);
+        log.Grew(next, root);
+        await db.SaveChangesAsync(ct);
+        await tx.CommitAsync(ct);
+        return (next, leaves.Count == Batch);
+
+        (long, bool) Stop(string problem)
+        {
+            if (health.Raise(organizationId, problem))
+                LogStopped(logger, organizationId, problem);
+            return (log.Size, false);
+        }
+    }
+
+    /// <summary>
+    /// Takes in what was written, then signs a checkpoint of the log, unless the last one already covers it. Returns it,
+    /// committed, and hands it to the witnesses.
+    /// </summary>
+    public async Task<SignedCheckpoint> CheckpointAsync(Guid organizationId, CancellationToken ct)
+    {
+        await SequenceAsync(organizationId, ct);
+        SignedCheckpoint checkpoint;
+        await using (var scope = scopes.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<ParleyDb>();
+            await using var tx = await db.BeginWriteAsync(ct);
+            var log = await LockLogAsync(db, organizationId, ct);
+            var last = await db.Checkpoints.Where(c => c.OrganizationId == organizationId).OrderByDescending(c => c.Id).FirstOrDefaultAsync(ct);
+            if (last is not null && last.Size == log.Size)
+                checkpoint = last;
+            else
+            {
+                var now = clock.GetUtcNow();
+                var (signer, key) = await keys.CurrentAsync(db, organizationId, now, ct);
+                var root = log.Size == 0 ? Rfc9162.EmptyRoot : Convert.FromHexString(log.Root);
+                var body = new Checkpoint(options.Value.OriginOf(organizationId), log.Size, root, []).Body();
+                checkpoint = new SignedCheckpoint(organizationId, log.Size, Convert.ToHexStringLower(root), signer.Sign(body), key.KeyId, now);
+                db.Checkpoints.Add(checkpoint);
+                await db.SaveChangesAsync(ct);
+                await tx.CommitAsync(ct);
+            }
+        }
+        await PublishAsync(organizationId, ct);
+        return checkpoint;
+    }
+
+    /// <summary>Hands each witness the checkpoints it has not acknowledged yet, oldest first. A witness that fails is tried again later.</summary>
+    public async Task PublishAsync(Guid organizationId, CancellationToken ct)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<ParleyDb>();
+        foreach (var witness in witnesses)
+        {
+            var pending = await db.Checkpoints
+                .Where(c => c.OrganizationId == organizationId && !db.CheckpointPublications.Any(p => p.CheckpointId == c.Id && p.Witness == witness.Name))
+                .OrderByDescending(c => c.Size).Take(10).ToListAsync(ct);
+            foreach (var checkpoint in pending.OrderBy(c => c.Size))
+            {
+                try
+                {
+                    var receipt = await witness.PublishAsync(organizationId, checkpoint.Size, checkpoint.Note, ct);
+                    db.CheckpointPublications.Add(new CheckpointPublication(checkpoint.Id, witness.Name, receipt.At, receipt.Token));
+                    await db.SaveChangesAsync(ct);
+                }
+                catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
+                {
+                    db.ChangeTracker.Clear();
+                    LogWitnessFailed(logger, e, witness.Name, organizationId, checkpoint.Size);
+                    break;
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Proves the organization's log consistent with the newest checkpoint the folder witness holds: same key, no fewer
+    /// leaves, the same root at that size. A database restored from an old backup, cut short or rewritten fails here; the
+    /// alarm shows in <c>/readyz</c>, in the log, and as an audit event naming the missing or differing range.
+    /// </summary>
+    public async Task<string?> CheckConsistencyAsync(Guid organizationId, CancellationToken ct)
+    {
+        var folder = witnesses.OfType<FolderWitness>().FirstOrDefault();
+        if (folder is null || await folder.LatestAsync(organizationId, ct) is not { } note)
+            return null;
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<ParleyDb>();
+        var keyList = await db.SigningKeys.Where(k => k.OrganizationId == organizationId).Select(k => k.VerifierKey).ToListAsync(ct);
+        var log = await db.RecordLogs.AsNoTracking().SingleOrDefaultAsync(l => l.OrganizationId == organizationId, ct);
+        var size = log?.Size ?? 0;
+
+        var check = NoteVerifier.Verify(note, keyList);
+        string? problem;
+        if (!check.Valid || !Checkpoint.TryParse(check.Body!, out var published) || published is null)
+            problem = $"the newest published checkpoint is not signed by any of the organization's keys ({check.Problem ?? "unreadable"})";
+        else if (published.Size > size)
+            problem = $"rolled back: a checkpoint of {published.Size} entries was published, the database holds {size}; leaves {size} to {published.Size - 1} are missing";
+        else
+        {
+            var tree = new TiledTree(new DatabaseTileStore(db, organizationId));
+            var current = size == 0 ? Rfc9162.EmptyRoot : Convert.FromHexString(log!.Root);
+            var proof = await tree.ConsistencyProofAsync(published.Size, size, ct);
+            problem = Rfc9162.VerifyConsistency(published.Size, size, published.Root, current, proof) &&
+                      (await tree.RootAsync(size, ct)).AsSpan().SequenceEqual(current)
+                ? null
+                : $"rewritten: the log's first {published.Size} entries differ from the published checkpoint of that size";
+        }
+
+        if (problem is null)
+        {
+            health.Clear(organizationId);
+            return null;
+        }
+        if (health.Raise(organizationId, problem))
+        {
+            LogInconsistent(logger, organizationId, problem);
+            await using var tx = await db.BeginWriteAsync(ct);
+            await db.AuditAsync(organizationId, AuditAction.RecordInconsistent, null, "record", organizationId.ToString(),
+                new { problem }, null, clock.GetUtcNow(), ct);
+            await db.SaveChangesAsync(ct);
+            await tx.CommitAsync(ct);
+        }
+        return problem;
+    }
+
+    /// <summary>The log's row, locked until the transaction ends; created empty on first use.</summary>
+    private static async Task<RecordLog> LockLogAsync(ParleyDb db, Guid organizationId, CancellationToken ct)
+    {
+        var locked = await db.RecordLogs.Where(l => l.OrganizationId == organizationId)
+            .ExecuteUpdateAsync(s => s.SetProperty(l => l.Size, l => l.Size), ct);
+        if (locked == 0)
+        {
+            db.RecordLogs.Add(new RecordLog(organizationId));
+            await db.SaveChangesAsync(ct);      // another node doing the same waits on the key, then fails and retries later
+        }
+        return await db.RecordLogs.SingleAsync(l => l.OrganizationId == organizationId, ct);
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var settings = options.Value;
+        var lastCheckpoint = DateTimeOffset.MinValue;
+        var lastConsistency = DateTimeOffset.MinValue;
+        using var timer = new PeriodicTimer(settings.SequenceInterval, clock);
+        do
+        {
+            try
+            {
+                var now = clock.GetUtcNow();
+                var checkpoint = now - lastCheckpoint >= settings.CheckpointInterval;
+                var consistency = now - lastConsistency >= settings.ConsistencyInterval;
+                foreach (var organizationId in await OrganizationsAsync(stoppingToken))
+                {
+                    if (consistency)
+                        await CheckConsistencyAsync(organizationId, stoppingToken);
+                    if (checkpoint)
+                        await CheckpointAsync(organizationId, stoppingToken);
+                    else
+                        await SequenceAsync(organizationId, stoppingToken);
+                }
+                if (checkpoint)
+                    lastCheckpoint = now;
+                if (consistency)
+                    lastConsistency = now;
+            }
+            catch (Exception e) when (!stoppingToken.IsCancellationRequested)
+            {
+                LogRoundFailed(logger, e);     // a write conflict, a full disk: the next round tries again
+            }
+        }
+        while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false) || !stoppingToken.IsCancellationRequested);
+    }
+
+    private async Task<List<Guid>> OrganizationsAsync(CancellationToken ct)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        return await scope.ServiceProvider.GetRequiredService<ParleyDb>().Organizations.Select(o => o.Id).ToListAsync(ct);
+    }
+
+    [LoggerMessage(Level = LogLevel.Critical, Message = "The record of organization {OrganizationId} stopped growing: {Problem}")]
+    private static partial void LogStopped(ILogger logger, Guid organizationId, string problem);
+
+    [LoggerMessage(Level = LogLevel.Critical, Message = "The record of organization {OrganizationId} disagrees with its published checkpoint: {Problem}")]
+    private static partial void LogInconsistent(ILogger logger, Guid organizationId, string problem);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Witness {Witness} did not take checkpoint {Size} of organization {OrganizationId}; it is tried again later")]
+    private static partial void LogWitnessFailed(ILogger logger, Exception exception, string witness, Guid organizationId, long size);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "A round of the record log failed; the next one tries again")]
+    private static partial void LogRoundFailed(ILogger logger, Exception exception);
+}
