@@ -48,14 +48,8 @@ public sealed class FolderWitness(string folder, TimeProvider clock) : ICheckpoi
                 await output.FlushAsync(ct);
                 output.Flush(flushToDisk: true);                      // the bytes are on disk before the name points at them
             }
-            try
-            {
-                File.Move(temp, path, overwrite: false);              // on Unix a link: never replaces a file that appeared meanwhile
-            }
-            catch (IOException) when (File.Exists(path))
-            {
+            if (!MoveWithoutReplacing(temp, path))
                 return await SameAsStoredAsync(organizationId, treeSize, path, bytes, ct);
-            }
             SyncDirectory(directory);                                 // and the name is on disk before we say "published"
         }
         finally
@@ -111,6 +105,38 @@ public sealed class FolderWitness(string folder, TimeProvider clock) : ICheckpoi
     private static string FileName(long treeSize) => treeSize.ToString("D20", CultureInfo.InvariantCulture) + Extension;
 
     /// <summary>
+    /// Gives the temporary file its final name unless that name exists; false when it does. Another writer racing for
+    /// the same size must lose, never overwrite. On Unix, .NET's <see cref="File.Move(string, string, bool)"/> checks
+    /// then renames (rename replaces), so this uses link(2), which fails with EEXIST atomically, and falls back to
+    /// that check-then-rename only where the file system has no hard links.
+    /// </summary>
+    private static bool MoveWithoutReplacing(string temp, string path)
+    {
+        if (!OperatingSystem.IsWindows())                             // Windows' MoveFileEx without REPLACE_EXISTING is atomic already
+        {
+            if (Posix.link(temp, path) == 0)
+            {
+                File.Delete(temp);
+                return true;
+            }
+            var errno = Marshal.GetLastPInvokeError();
+            if (errno == Posix.EEXIST)
+                return false;
+            if (errno is not (Posix.EPERM or Posix.ENOTSUP or Posix.ENOTSUP_MACOS or Posix.EXDEV))
+                throw new IOException($"Could not name {path} (errno {errno}).");
+        }
+        try
+        {
+            File.Move(temp, path, overwrite: false);
+            return true;
+        }
+        catch (IOException) when (File.Exists(path))
+        {
+            return false;
+        }
+    }
+
+    /// <summary>
     /// fsync on the directory, so a rename or a new entry survives a power cut (the file's own fsync does not cover its
     /// name). .NET cannot open a directory as a file, hence libc. Windows has no equivalent and needs none for NTFS metadata.
     /// </summary>
@@ -134,6 +160,11 @@ public sealed class FolderWitness(string folder, TimeProvider clock) : ICheckpoi
 
     private static class Posix
     {
+        internal const int EPERM = 1, EEXIST = 17, EXDEV = 18, ENOTSUP = 95, ENOTSUP_MACOS = 45;
+
+        [DllImport("libc", SetLastError = true)]
+        internal static extern int link([MarshalAs(UnmanagedType.LPUTF8Str)] string existing, [MarshalAs(UnmanagedType.LPUTF8Str)] string created);
+
         [DllImport("libc", SetLastError = true)]
         internal static extern int open([MarshalAs(UnmanagedType.LPUTF8Str)] string path, int flags);
 
