@@ -16,8 +16,9 @@ namespace Parley.IntegrationTests.Infrastructure;
 public sealed class LoopbackServer : IAsyncDisposable
 {
     private readonly WebApplication _app;
+    private readonly string _root;
 
-    private LoopbackServer(WebApplication app, Uri url) => (_app, Url) = (app, url);
+    private LoopbackServer(WebApplication app, string root, Uri url) => (_app, _root, Url) = (app, root, url);
 
     /// <summary>The server's address, ending in a slash.</summary>
     public Uri Url { get; }
@@ -33,7 +34,7 @@ public sealed class LoopbackServer : IAsyncDisposable
         app.Run(handle);
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
-        return new LoopbackServer(app, new Uri(address.TrimEnd('/') + "/"));
+        return new LoopbackServer(app, root, new Uri(address.TrimEnd('/') + "/"));
     }
 
     /// <summary>A loopback URL where nothing listens: a port just taken from the system and given back.</summary>
@@ -50,5 +51,6 @@ public sealed class LoopbackServer : IAsyncDisposable
     {
         await _app.StopAsync();
         await _app.DisposeAsync();
+        Directory.Delete(_root, recursive: true);
     }
 }

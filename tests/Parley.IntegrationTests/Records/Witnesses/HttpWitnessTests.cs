@@ -14,7 +14,7 @@ public sealed class HttpWitnessTests
     private sealed record Received(string Method, string Path, string? ContentType, string? Organization, string? TreeSize, byte[] Body);
 
     private static HttpWitness Witness(Uri url, TimeSpan? timeout = null) =>
-        new(WitnessHttp.Clients, url, timeout ?? TimeSpan.FromSeconds(10), Clock);
+        new(WitnessFixtures.Clients, url, timeout ?? TimeSpan.FromSeconds(10), Clock);
 
     [Fact]
     public async Task The_receiver_gets_the_note_as_utf8_text_with_the_organization_and_size()
@@ -30,7 +30,7 @@ public sealed class HttpWitnessTests
         });
         var url = new Uri(receiver.Url, "checkpoints");
         var organizationId = Guid.NewGuid();
-        var note = WitnessHttp.Note(organizationId, 42);
+        var note = WitnessFixtures.Note(organizationId, 42);
 
         var receipt = await Witness(url).PublishAsync(organizationId, 42, note, Ct);
 
@@ -54,7 +54,7 @@ public sealed class HttpWitnessTests
         });
 
         var error = await Assert.ThrowsAsync<WitnessException>(() =>
-            Witness(receiver.Url).PublishAsync(Guid.NewGuid(), 5, WitnessHttp.Note(Guid.NewGuid(), 5), Ct));
+            Witness(receiver.Url).PublishAsync(Guid.NewGuid(), 5, WitnessFixtures.Note(Guid.NewGuid(), 5), Ct));
 
         Assert.Contains(receiver.Url.ToString(), error.Message);
         Assert.Contains("500", error.Message);
@@ -66,7 +66,7 @@ public sealed class HttpWitnessTests
         var url = LoopbackServer.UnreachableUrl();
 
         var error = await Assert.ThrowsAsync<WitnessException>(() =>
-            Witness(url).PublishAsync(Guid.NewGuid(), 5, WitnessHttp.Note(Guid.NewGuid(), 5), Ct));
+            Witness(url).PublishAsync(Guid.NewGuid(), 5, WitnessFixtures.Note(Guid.NewGuid(), 5), Ct));
 
         Assert.Contains(url.ToString(), error.Message);
         Assert.Contains("could not be reached", error.Message);
@@ -82,7 +82,7 @@ public sealed class HttpWitnessTests
         });
 
         var error = await Assert.ThrowsAsync<WitnessException>(() =>
-            Witness(receiver.Url, TimeSpan.FromMilliseconds(300)).PublishAsync(Guid.NewGuid(), 5, WitnessHttp.Note(Guid.NewGuid(), 5), Ct));
+            Witness(receiver.Url, TimeSpan.FromMilliseconds(300)).PublishAsync(Guid.NewGuid(), 5, WitnessFixtures.Note(Guid.NewGuid(), 5), Ct));
 
         Assert.Contains(receiver.Url.ToString(), error.Message);
         Assert.Contains("did not answer within 0.3 s", error.Message);

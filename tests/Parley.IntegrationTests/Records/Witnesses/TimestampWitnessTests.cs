@@ -10,13 +10,13 @@ public sealed class TimestampWitnessTests(LocalTimestampAuthority tsa) : IClassF
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    private TimestampWitness Witness(Uri? url = null) => new(WitnessHttp.Clients, url ?? tsa.Url, TimeSpan.FromSeconds(10));
+    private TimestampWitness Witness(Uri? url = null) => new(WitnessFixtures.Clients, url ?? tsa.Url, TimeSpan.FromSeconds(10));
 
     [Fact]
     public async Task The_authority_stamps_the_note_and_the_token_verifies_for_that_note_only()
     {
         var organizationId = Guid.NewGuid();
-        var note = WitnessHttp.Note(organizationId, 42);
+        var note = WitnessFixtures.Note(organizationId, 42);
         var before = DateTimeOffset.UtcNow.AddSeconds(-2);        // the TSA's accuracy is 1 s, its clock is ours
 
         var receipt = await Witness().PublishAsync(organizationId, 42, note, Ct);
@@ -26,15 +26,16 @@ public sealed class TimestampWitnessTests(LocalTimestampAuthority tsa) : IClassF
         Assert.InRange(receipt.At, before, DateTimeOffset.UtcNow.AddSeconds(2));
         Assert.True(TimestampWitness.VerifyToken(receipt.Token, note, out var at));
         Assert.Equal(receipt.At, at);
-        Assert.False(TimestampWitness.VerifyToken(receipt.Token, WitnessHttp.Note(organizationId, 43), out _));
+        Assert.False(TimestampWitness.VerifyToken(receipt.Token, WitnessFixtures.Note(organizationId, 43), out _));
         Assert.False(TimestampWitness.VerifyToken(receipt.Token, note.Replace("\n42\n", "\n41\n"), out _));
     }
 
     [Fact]
     public async Task The_token_is_signed_by_the_authority_and_chains_to_its_root()
     {
-        var note = WitnessHttp.Note(Guid.NewGuid(), 7);
-        var receipt = await Witness().PublishAsync(Guid.NewGuid(), 7, note, Ct);
+        var organizationId = Guid.NewGuid();
+        var note = WitnessFixtures.Note(organizationId, 7);
+        var receipt = await Witness().PublishAsync(organizationId, 7, note, Ct);
 
         Assert.True(Rfc3161TimestampToken.TryDecode(receipt.Token, out var token, out _));
         Assert.Equal(LocalTimestampAuthority.PolicyOid, token.TokenInfo.PolicyId.Value);
@@ -50,7 +51,7 @@ public sealed class TimestampWitnessTests(LocalTimestampAuthority tsa) : IClassF
     public async Task A_replayed_answer_is_refused_even_for_the_same_note()
     {
         var organizationId = Guid.NewGuid();
-        var note = WitnessHttp.Note(organizationId, 1);
+        var note = WitnessFixtures.Note(organizationId, 1);
         await Witness().PublishAsync(organizationId, 1, note, Ct);
         var old = tsa.LastReply!;
         await using var replayer = await LoopbackServer.StartAsync(async context =>
@@ -70,7 +71,7 @@ public sealed class TimestampWitnessTests(LocalTimestampAuthority tsa) : IClassF
     public async Task An_answer_for_another_note_is_refused()
     {
         var organizationId = Guid.NewGuid();
-        await Witness().PublishAsync(organizationId, 1, WitnessHttp.Note(organizationId, 1), Ct);
+        await Witness().PublishAsync(organizationId, 1, WitnessFixtures.Note(organizationId, 1), Ct);
         var old = tsa.LastReply!;
         await using var replayer = await LoopbackServer.StartAsync(async context =>
         {
@@ -79,7 +80,7 @@ public sealed class TimestampWitnessTests(LocalTimestampAuthority tsa) : IClassF
         });
 
         var error = await Assert.ThrowsAsync<WitnessException>(() =>
-            Witness(replayer.Url).PublishAsync(organizationId, 2, WitnessHttp.Note(organizationId, 2), Ct));
+            Witness(replayer.Url).PublishAsync(organizationId, 2, WitnessFixtures.Note(organizationId, 2), Ct));
 
         Assert.Contains("does not stamp checkpoint 2", error.Message);
     }
@@ -94,7 +95,7 @@ public sealed class TimestampWitnessTests(LocalTimestampAuthority tsa) : IClassF
         });
 
         var error = await Assert.ThrowsAsync<WitnessException>(() =>
-            Witness(broken.Url).PublishAsync(Guid.NewGuid(), 3, WitnessHttp.Note(Guid.NewGuid(), 3), Ct));
+            Witness(broken.Url).PublishAsync(Guid.NewGuid(), 3, WitnessFixtures.Note(Guid.NewGuid(), 3), Ct));
 
         Assert.Contains(broken.Url.ToString(), error.Message);
         Assert.Contains("503", error.Message);

@@ -2,8 +2,8 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace Parley.IntegrationTests.Records.Witnesses;
 
-/// <summary>The real <see cref="IHttpClientFactory"/>, as the server registers it.</summary>
-internal static class WitnessHttp
+/// <summary>The real <see cref="IHttpClientFactory"/>, as the server registers it, and a checkpoint-shaped note.</summary>
+internal static class WitnessFixtures
 {
     public static IHttpClientFactory Clients { get; } =
         new ServiceCollection().AddHttpClient().BuildServiceProvider().GetRequiredService<IHttpClientFactory>();
