@@ -106,6 +106,7 @@ public sealed class TimestampWitnessTests(LocalTimestampAuthority tsa) : IClassF
     {
         Assert.False(TimestampWitness.VerifyToken([0x30, 0x03, 0x02, 0x01, 0x00], "note", out _));
         Assert.False(TimestampWitness.VerifyToken([], "note", out _));
+        Assert.False(TimestampWitness.VerifyToken([0x30, 0x03, 0x02, 0x01, 0x00], "\ud800", out _));
     }
 
     private static X509Certificate2 StrangerRoot()

@@ -81,7 +81,7 @@ public sealed class TimestampWitness(IHttpClientFactory httpClients, Uri url, Ti
             at = decoded.TokenInfo.Timestamp;
             return true;
         }
-        catch (CryptographicException)
+        catch (Exception e) when (e is CryptographicException or ArgumentException)   // malformed DER, or a note that is not valid UTF-16
         {
             return false;
         }
