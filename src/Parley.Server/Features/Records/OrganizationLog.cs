@@ -154,7 +154,7 @@ internal sealed class OrganizationLogConfiguration :
     public void Configure(EntityTypeBuilder<CheckpointPublication> e)
     {
         e.HasKey(p => new { p.CheckpointId, p.Witness });
-        e.Property(p => p.Witness).HasMaxLength(100);
+        e.Property(p => p.Witness).HasMaxLength(400);
         e.HasOne<SignedCheckpoint>().WithMany().HasForeignKey(p => p.CheckpointId);
     }
 }

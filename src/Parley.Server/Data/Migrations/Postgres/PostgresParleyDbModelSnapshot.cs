@@ -540,8 +540,8 @@ namespace Parley.Server.Data.Migrations.Postgres
                         .HasColumnType("bigint");
 
                     b.Property<string>("Witness")
-                        .HasMaxLength(100)
-                        .HasColumnType("character varying(100)");
+                        .HasMaxLength(400)
+                        .HasColumnType("character varying(400)");
 
                     b.Property<DateTimeOffset>("At")
                         .HasColumnType("timestamp with time zone");

@@ -529,7 +529,7 @@ namespace Parley.Server.Data.Migrations.Sqlite
                         .HasColumnType("INTEGER");
 
                     b.Property<string>("Witness")
-                        .HasMaxLength(100)
+                        .HasMaxLength(400)
                         .HasColumnType("TEXT");
 
                     b.Property<long>("At")

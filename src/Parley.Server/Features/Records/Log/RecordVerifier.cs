@@ -485,11 +485,11 @@ public sealed class MessageState(long seq, Guid sender, long at, long? thread, l
     internal void Opened(JsonElement? content, long index)
     {
         Position = index;
-        (Text, Html, ContentErased) = content is { } c ? (c.GetProperty("text").GetString(), c.GetProperty("html").GetString(), false) : (null, null, true);
+        (Text, Html, ContentErased) = content is { } c ? (c.GetProperty("text").GetString(), c.GetProperty("html").GetString(), false) : ((string?)null, (string?)null, true);
     }
 
     internal void OpenedLegacy(JsonElement? content) =>
-        (Text, Html, ContentErased) = content is { } c ? (c.GetProperty("text").GetString(), null, false) : (null, null, true);
+        (Text, Html, ContentErased) = content is { } c ? (c.GetProperty("text").GetString(), (string?)null, false) : ((string?)null, (string?)null, true);
 
     internal void ReplyAdded(long index, long at)
     {

@@ -11,8 +11,12 @@ public sealed class WitnessOptions
 {
     public const string Section = "Parley:Record:Witnesses";
 
-    /// <summary>An append-only folder (WORM storage in production). A relative path is under the data directory.</summary>
-    public string? Folder { get; set; }
+    /// <summary>
+    /// An append-only folder (WORM storage in production). A relative path is under the data directory. By default
+    /// <c>checkpoints</c> there: a database restored or rewritten behind the server's back is seen, though only a folder
+    /// on other storage survives the loss of the data directory. Empty turns it off.
+    /// </summary>
+    public string? Folder { get; set; } = "checkpoints";
 
     /// <summary>A URL that receives each checkpoint as a POST of <c>text/plain</c> (see <see cref="HttpWitness"/>).</summary>
     public string? HttpUrl { get; set; }

@@ -11,7 +11,7 @@ using Parley.Server.Data;
 namespace Parley.Server.Data.Migrations.Sqlite
 {
     [DbContext(typeof(SqliteParleyDb))]
-    [Migration("20261202103236_OrganizationLog")]
+    [Migration("20261202105109_OrganizationLog")]
     partial class OrganizationLog
     {
         /// <inheritdoc />
@@ -532,7 +532,7 @@ namespace Parley.Server.Data.Migrations.Sqlite
                         .HasColumnType("INTEGER");
 
                     b.Property<string>("Witness")
-                        .HasMaxLength(100)
+                        .HasMaxLength(400)
                         .HasColumnType("TEXT");
 
                     b.Property<long>("At")

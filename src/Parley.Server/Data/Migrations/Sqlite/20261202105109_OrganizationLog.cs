@@ -1,10 +1,9 @@
 ﻿using System;
 using Microsoft.EntityFrameworkCore.Migrations;
-using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 
 #nullable disable
 
-namespace Parley.Server.Data.Migrations.Postgres
+namespace Parley.Server.Data.Migrations.Sqlite
 {
     /// <inheritdoc />
     public partial class OrganizationLog : Migration
@@ -15,26 +14,26 @@ namespace Parley.Server.Data.Migrations.Postgres
             migrationBuilder.AddColumn<string>(
                 name: "Data",
                 table: "RecordEntries",
-                type: "text",
+                type: "TEXT",
                 nullable: true);
 
             migrationBuilder.AddColumn<long>(
                 name: "LeafIndex",
                 table: "RecordEntries",
-                type: "bigint",
+                type: "INTEGER",
                 nullable: true);
 
             migrationBuilder.AddColumn<int>(
                 name: "Version",
                 table: "RecordEntries",
-                type: "integer",
+                type: "INTEGER",
                 nullable: false,
                 defaultValue: 1);
 
             migrationBuilder.AddColumn<string>(
                 name: "Commitment",
                 table: "AuditEvents",
-                type: "character varying(64)",
+                type: "TEXT",
                 maxLength: 64,
                 nullable: false,
                 defaultValue: "");
@@ -42,20 +41,20 @@ namespace Parley.Server.Data.Migrations.Postgres
             migrationBuilder.AddColumn<long>(
                 name: "LeafIndex",
                 table: "AuditEvents",
-                type: "bigint",
+                type: "INTEGER",
                 nullable: true);
 
             migrationBuilder.AddColumn<string>(
                 name: "Salt",
                 table: "AuditEvents",
-                type: "character varying(32)",
+                type: "TEXT",
                 maxLength: 32,
                 nullable: true);
 
             migrationBuilder.AddColumn<int>(
                 name: "Version",
                 table: "AuditEvents",
-                type: "integer",
+                type: "INTEGER",
                 nullable: false,
                 defaultValue: 1);
 
@@ -63,14 +62,14 @@ namespace Parley.Server.Data.Migrations.Postgres
                 name: "Checkpoints",
                 columns: table => new
                 {
-                    Id = table.Column<long>(type: "bigint", nullable: false)
-                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
-                    OrganizationId = table.Column<Guid>(type: "uuid", nullable: false),
-                    Size = table.Column<long>(type: "bigint", nullable: false),
-                    Root = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
-                    Note = table.Column<string>(type: "text", nullable: false),
-                    KeyId = table.Column<long>(type: "bigint", nullable: false),
-                    CreatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false)
+                    Id = table.Column<long>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    OrganizationId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    Size = table.Column<long>(type: "INTEGER", nullable: false),
+                    Root = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    Note = table.Column<string>(type: "TEXT", nullable: false),
+                    KeyId = table.Column<long>(type: "INTEGER", nullable: false),
+                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -81,10 +80,10 @@ namespace Parley.Server.Data.Migrations.Postgres
                 name: "LogTiles",
                 columns: table => new
                 {
-                    OrganizationId = table.Column<Guid>(type: "uuid", nullable: false),
-                    Level = table.Column<int>(type: "integer", nullable: false),
-                    Index = table.Column<long>(type: "bigint", nullable: false),
-                    Hashes = table.Column<byte[]>(type: "bytea", nullable: false)
+                    OrganizationId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    Level = table.Column<int>(type: "INTEGER", nullable: false),
+                    Index = table.Column<long>(type: "INTEGER", nullable: false),
+                    Hashes = table.Column<byte[]>(type: "BLOB", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -95,9 +94,9 @@ namespace Parley.Server.Data.Migrations.Postgres
                 name: "RecordLogs",
                 columns: table => new
                 {
-                    OrganizationId = table.Column<Guid>(type: "uuid", nullable: false),
-                    Size = table.Column<long>(type: "bigint", nullable: false),
-                    Root = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false)
+                    OrganizationId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    Size = table.Column<long>(type: "INTEGER", nullable: false),
+                    Root = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false)
                 },
                 constraints: table =>
                 {
@@ -114,16 +113,16 @@ namespace Parley.Server.Data.Migrations.Postgres
                 name: "SigningKeys",
                 columns: table => new
                 {
-                    Id = table.Column<long>(type: "bigint", nullable: false)
-                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
-                    OrganizationId = table.Column<Guid>(type: "uuid", nullable: false),
-                    Name = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: false),
-                    KeyId = table.Column<long>(type: "bigint", nullable: false),
-                    PublicKey = table.Column<byte[]>(type: "bytea", nullable: false),
-                    VerifierKey = table.Column<string>(type: "character varying(300)", maxLength: 300, nullable: false),
-                    ProtectedSeed = table.Column<string>(type: "text", nullable: false),
-                    CreatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
-                    RetiredAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true)
+                    Id = table.Column<long>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    OrganizationId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    Name = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
+                    KeyId = table.Column<long>(type: "INTEGER", nullable: false),
+                    PublicKey = table.Column<byte[]>(type: "BLOB", nullable: false),
+                    VerifierKey = table.Column<string>(type: "TEXT", maxLength: 300, nullable: false),
+                    ProtectedSeed = table.Column<string>(type: "TEXT", nullable: false),
+                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    RetiredAt = table.Column<long>(type: "INTEGER", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -134,10 +133,10 @@ namespace Parley.Server.Data.Migrations.Postgres
                 name: "CheckpointPublications",
                 columns: table => new
                 {
-                    CheckpointId = table.Column<long>(type: "bigint", nullable: false),
-                    Witness = table.Column<string>(type: "character varying(100)", maxLength: 100, nullable: false),
-                    At = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
-                    Token = table.Column<byte[]>(type: "bytea", nullable: true)
+                    CheckpointId = table.Column<long>(type: "INTEGER", nullable: false),
+                    Witness = table.Column<string>(type: "TEXT", maxLength: 400, nullable: false),
+                    At = table.Column<long>(type: "INTEGER", nullable: false),
+                    Token = table.Column<byte[]>(type: "BLOB", nullable: true)
                 },
                 constraints: table =>
                 {

@@ -12,7 +12,7 @@ using Parley.Server.Data;
 namespace Parley.Server.Data.Migrations.Postgres
 {
     [DbContext(typeof(PostgresParleyDb))]
-    [Migration("20261202103310_OrganizationLog")]
+    [Migration("20261202105124_OrganizationLog")]
     partial class OrganizationLog
     {
         /// <inheritdoc />
@@ -543,8 +543,8 @@ namespace Parley.Server.Data.Migrations.Postgres
                         .HasColumnType("bigint");
 
                     b.Property<string>("Witness")
-                        .HasMaxLength(100)
-                        .HasColumnType("character varying(100)");
+                        .HasMaxLength(400)
+                        .HasColumnType("character varying(400)");
 
                     b.Property<DateTimeOffset>("At")
                         .HasColumnType("timestamp with time zone");

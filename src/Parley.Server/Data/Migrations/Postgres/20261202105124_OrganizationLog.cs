@@ -1,9 +1,10 @@
 ﻿using System;
 using Microsoft.EntityFrameworkCore.Migrations;
+using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 
 #nullable disable
 
-namespace Parley.Server.Data.Migrations.Sqlite
+namespace Parley.Server.Data.Migrations.Postgres
 {
     /// <inheritdoc />
     public partial class OrganizationLog : Migration
@@ -14,26 +15,26 @@ namespace Parley.Server.Data.Migrations.Sqlite
             migrationBuilder.AddColumn<string>(
                 name: "Data",
                 table: "RecordEntries",
-                type: "TEXT",
+                type: "text",
                 nullable: true);
 
             migrationBuilder.AddColumn<long>(
                 name: "LeafIndex",
                 table: "RecordEntries",
-                type: "INTEGER",
+                type: "bigint",
                 nullable: true);
 
             migrationBuilder.AddColumn<int>(
                 name: "Version",
                 table: "RecordEntries",
-                type: "INTEGER",
+                type: "integer",
                 nullable: false,
                 defaultValue: 1);
 
             migrationBuilder.AddColumn<string>(
                 name: "Commitment",
                 table: "AuditEvents",
-                type: "TEXT",
+                type: "character varying(64)",
                 maxLength: 64,
                 nullable: false,
                 defaultValue: "");
@@ -41,20 +42,20 @@ namespace Parley.Server.Data.Migrations.Sqlite
             migrationBuilder.AddColumn<long>(
                 name: "LeafIndex",
                 table: "AuditEvents",
-                type: "INTEGER",
+                type: "bigint",
                 nullable: true);
 
             migrationBuilder.AddColumn<string>(
                 name: "Salt",
                 table: "AuditEvents",
-                type: "TEXT",
+                type: "character varying(32)",
                 maxLength: 32,
                 nullable: true);
 
             migrationBuilder.AddColumn<int>(
                 name: "Version",
                 table: "AuditEvents",
-                type: "INTEGER",
+                type: "integer",
                 nullable: false,
                 defaultValue: 1);
 
@@ -62,14 +63,14 @@ namespace Parley.Server.Data.Migrations.Sqlite
                 name: "Checkpoints",
                 columns: table => new
                 {
-                    Id = table.Column<long>(type: "INTEGER", nullable: false)
-                        .Annotation("Sqlite:Autoincrement", true),
-                    OrganizationId = table.Column<Guid>(type: "TEXT", nullable: false),
-                    Size = table.Column<long>(type: "INTEGER", nullable: false),
-                    Root = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
-                    Note = table.Column<string>(type: "TEXT", nullable: false),
-                    KeyId = table.Column<long>(type: "INTEGER", nullable: false),
-                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false)
+                    Id = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
+                    OrganizationId = table.Column<Guid>(type: "uuid", nullable: false),
+                    Size = table.Column<long>(type: "bigint", nullable: false),
+                    Root = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    Note = table.Column<string>(type: "text", nullable: false),
+                    KeyId = table.Column<long>(type: "bigint", nullable: false),
+                    CreatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -80,10 +81,10 @@ namespace Parley.Server.Data.Migrations.Sqlite
                 name: "LogTiles",
                 columns: table => new
                 {
-                    OrganizationId = table.Column<Guid>(type: "TEXT", nullable: false),
-                    Level = table.Column<int>(type: "INTEGER", nullable: false),
-                    Index = table.Column<long>(type: "INTEGER", nullable: false),
-                    Hashes = table.Column<byte[]>(type: "BLOB", nullable: false)
+                    OrganizationId = table.Column<Guid>(type: "uuid", nullable: false),
+                    Level = table.Column<int>(type: "integer", nullable: false),
+                    Index = table.Column<long>(type: "bigint", nullable: false),
+                    Hashes = table.Column<byte[]>(type: "bytea", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -94,9 +95,9 @@ namespace Parley.Server.Data.Migrations.Sqlite
                 name: "RecordLogs",
                 columns: table => new
                 {
-                    OrganizationId = table.Column<Guid>(type: "TEXT", nullable: false),
-                    Size = table.Column<long>(type: "INTEGER", nullable: false),
-                    Root = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false)
+                    OrganizationId = table.Column<Guid>(type: "uuid", nullable: false),
+                    Size = table.Column<long>(type: "bigint", nullable: false),
+                    Root = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false)
                 },
                 constraints: table =>
                 {
@@ -113,16 +114,16 @@ namespace Parley.Server.Data.Migrations.Sqlite
                 name: "SigningKeys",
                 columns: table => new
                 {
-                    Id = table.Column<long>(type: "INTEGER", nullable: false)
-                        .Annotation("Sqlite:Autoincrement", true),
-                    OrganizationId = table.Column<Guid>(type: "TEXT", nullable: false),
-                    Name = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
-                    KeyId = table.Column<long>(type: "INTEGER", nullable: false),
-                    PublicKey = table.Column<byte[]>(type: "BLOB", nullable: false),
-                    VerifierKey = table.Column<string>(type: "TEXT", maxLength: 300, nullable: false),
-                    ProtectedSeed = table.Column<string>(type: "TEXT", nullable: false),
-                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false),
-                    RetiredAt = table.Column<long>(type: "INTEGER", nullable: true)
+                    Id = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
+                    OrganizationId = table.Column<Guid>(type: "uuid", nullable: false),
+                    Name = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: false),
+                    KeyId = table.Column<long>(type: "bigint", nullable: false),
+                    PublicKey = table.Column<byte[]>(type: "bytea", nullable: false),
+                    VerifierKey = table.Column<string>(type: "character varying(300)", maxLength: 300, nullable: false),
+                    ProtectedSeed = table.Column<string>(type: "text", nullable: false),
+                    CreatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    RetiredAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -133,10 +134,10 @@ namespace Parley.Server.Data.Migrations.Sqlite
                 name: "CheckpointPublications",
                 columns: table => new
                 {
-                    CheckpointId = table.Column<long>(type: "INTEGER", nullable: false),
-                    Witness = table.Column<string>(type: "TEXT", maxLength: 100, nullable: false),
-                    At = table.Column<long>(type: "INTEGER", nullable: false),
-                    Token = table.Column<byte[]>(type: "BLOB", nullable: true)
+                    CheckpointId = table.Column<long>(type: "bigint", nullable: false),
+                    Witness = table.Column<string>(type: "character varying(400)", maxLength: 400, nullable: false),
+                    At = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    Token = table.Column<byte[]>(type: "bytea", nullable: true)
                 },
                 constraints: table =>
                 {
