@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using System.Globalization;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata;
@@ -21,8 +22,15 @@ public sealed class OrganizationSnapshot
     /// <summary>One line per row: table, then each column's value, in a stable order.</summary>
     public IReadOnlyList<string> Rows { get; }
 
-    public static Task<OrganizationSnapshot> TakeAsync(ParleyApp app, Guid organizationId) =>
-        app.WithDbAsync(db => TakeAsync(db, organizationId));
+    /// <summary>
+    /// Takes every entry written so far into the organization's log first: the log's own bookkeeping (leaf numbers, tiles)
+    /// moves in the background, and is not a change anyone made.
+    /// </summary>
+    public static async Task<OrganizationSnapshot> TakeAsync(ParleyApp app, Guid organizationId)
+    {
+        await app.Services.GetRequiredService<Parley.Server.Features.Records.RecordSequencer>().SequenceAsync(organizationId, CancellationToken.None);
+        return await app.WithDbAsync(db => TakeAsync(db, organizationId));
+    }
 
     private static async Task<OrganizationSnapshot> TakeAsync(ParleyDb db, Guid organizationId)
     {

@@ -75,6 +75,8 @@ public abstract class ParleyApp : WebApplicationFactory<Program>, IAsyncLifetime
         builder.UseSetting("Parley:Messages:MaxLength", "4000");
         builder.UseSetting("Parley:Realtime:PresenceMaxMembers", "3");
         builder.UseSetting("Parley:Files:MaxFileBytes", (1024 * 1024).ToString());
+        // Checkpoints only on demand: a timed one would change an organization's rows in the middle of a test.
+        builder.UseSetting("Parley:Record:CheckpointInterval", "30.00:00:00");
         foreach (var (key, value) in Settings)
             builder.UseSetting(key, value);
         builder.ConfigureLogging(logging => logging.AddProvider(Logs));

@@ -49,7 +49,7 @@ internal sealed class IntegrityCheck(ParleyDb db, Guid organizationId, MarkdownR
 
     public async Task<IntegrityReportDto> RunAsync(CancellationToken ct)
     {
-        var broken = await LeavesAsync(ct) ?? Link(_verifier.Finish()) ?? await LogAsync(ct) ?? await HeadsAsync(ct);
+        var broken = await LeavesAsync(ct) ?? Link(_verifier.Finish()) ?? await HeadsAsync(ct) ?? MissingLeaf() ?? await LogAsync(ct);
         if (broken is null)
             foreach (var c in _verifier.Conversations.Values.OrderBy(c => c.Id))
                 if ((broken = await ConversationAsync(c, ct)) is not null)
@@ -64,6 +64,10 @@ internal sealed class IntegrityCheck(ParleyDb db, Guid organizationId, MarkdownR
         f.Index ?? 0, f.Problem, f.Leaf);
 
     private readonly Dictionary<long, byte[]> _rootsAt = [];
+
+    private BrokenLinkDto? MissingLeaf() => _verifier.FirstMissingLeaf is { } leaf
+        ? new("log", null, 0, $"leaf {leaf} is missing from the organization's log", leaf)
+        : null;
 
     /// <summary>Every leaf in order, each row first checked against its own hash, then through the verifier.</summary>
     private async Task<BrokenLinkDto?> LeavesAsync(CancellationToken ct)

@@ -27,6 +27,12 @@ public sealed class RecordVerifier(Guid organizationId)
     private readonly AuditState _audit = new();
 
     public long Size { get; private set; }
+
+    /// <summary>
+    /// The first leaf number that never came. Checking goes on past it, because a chain that then skips an entry names
+    /// better what was removed; the caller reports this only when nothing more precise failed.
+    /// </summary>
+    public long? FirstMissingLeaf { get; private set; }
     public IReadOnlyDictionary<long, ConversationState> Conversations => _conversations;
     public AuditState Audit => _audit;
     public int LegacyEntries { get; private set; }
@@ -45,8 +51,13 @@ public sealed class RecordVerifier(Guid organizationId)
     /// <summary>Adds leaf <paramref name="leaf"/> with its opening (content and salt, or nulls); returns the first problem it has.</summary>
     public RecordFinding? Add(long leaf, string entry, string? content, string? salt)
     {
-        if (leaf != Size)
-            return new(leaf, "", null, leaf > Size ? $"leaf {Size} is missing" : "leaves are out of order");
+        if (leaf < Size)
+            return new(leaf, "", null, "leaves are out of order, or one comes twice");
+        if (leaf > Size)
+        {
+            FirstMissingLeaf ??= Size;
+            Size = leaf;          // the root no longer means anything; the chains still do
+        }
         var leafHash = Rfc9162.LeafHash(Encoding.UTF8.GetBytes(entry));
         Push(leafHash);
 
@@ -114,8 +125,10 @@ public sealed class RecordVerifier(Guid organizationId)
     {
         var index = e.GetProperty("index").GetInt64();
         RecordFinding? Fail(string problem) => new(leaf, "audit", index, problem);
+        if (index <= _audit.LastIndex)
+            return Fail("comes again or out of order");
         if (index != _audit.LastIndex + 1)
-            return Fail(index <= _audit.LastIndex ? "comes again or out of order" : $"audit event {_audit.LastIndex + 1} is missing before it");
+            return new(null, "audit", _audit.LastIndex + 1, $"audit event {_audit.LastIndex + 1} is missing");
         if (e.GetProperty("previous").GetString() != _audit.Head)
             return Fail("does not link to the event before it");
         string hash;
@@ -150,8 +163,10 @@ public sealed class RecordVerifier(Guid organizationId)
         var index = e.GetProperty("index").GetInt64();
         var c = _conversations.TryGetValue(id, out var known) ? known : _conversations[id] = new ConversationState(id);
         RecordFinding? Fail(string problem) => new(leaf, $"conversation {id}", index, problem);
+        if (index <= c.LastIndex)
+            return Fail("comes again or out of order");
         if (index != c.LastIndex + 1)
-            return Fail(index <= c.LastIndex ? "comes again or out of order" : $"entry {c.LastIndex + 1} is missing before it");
+            return new(null, $"conversation {id}", c.LastIndex + 1, $"entry {c.LastIndex + 1} is missing");
         if (e.GetProperty("previous").GetString() != c.Head)
             return Fail("does not link to the entry before it");
 

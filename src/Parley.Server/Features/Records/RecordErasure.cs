@@ -1,0 +1,51 @@
+using Microsoft.EntityFrameworkCore;
+using Parley.Server.Data;
+using Parley.Server.Features.Conversations;
+
+namespace Parley.Server.Features.Records;
+
+/// <summary>Why content was erased, as the erasure entry names it (docs/record-format.md).</summary>
+public enum ErasureReason { Retention, LegalRequest, Other }
+
+/// <summary>
+/// Erasure that keeps the record provable: the content and salt of the entries go, their commitments stay, and a
+/// <see cref="RecordKind.ContentErased"/> entry in the same transaction says which entries, why and by whom. Content that
+/// is missing without such an entry is tampering. Retention and GDPR requests (the compliance features) erase through here.
+/// </summary>
+public static class RecordErasure
+{
+    public static string Name(ErasureReason reason) => reason switch
+    {
+        ErasureReason.Retention => "retention",
+        ErasureReason.LegalRequest => "legal-request",
+        _ => "other",
+    };
+
+    /// <summary>
+    /// Erases every version of one message's text and HTML, and empties what users see of it. Returns the erasure entry's
+    /// index, or null when there was nothing left to erase.
+    /// </summary>
+    public static async Task<long?> EraseMessageAsync(this ParleyDb db, Guid organizationId, long conversationId, long seq,
+        ErasureReason reason, string? reference, Guid by, DateTimeOffset now, CancellationToken ct)
+    {
+        await using var tx = await db.BeginWriteAsync(ct);
+        var conversation = await db.Conversations.SingleOrDefaultAsync(c => c.Id == conversationId && c.OrganizationId == organizationId, ct);
+        if (conversation is null)
+            return null;
+        var position = await db.AdvanceAsync(conversationId, newMessage: false, ct);
+        var entries = await db.RecordEntries
+            .Where(r => r.ConversationId == conversationId && r.MessageSeq == seq && r.Content != null && r.Commitment != "")
+            .OrderBy(r => r.Index).ToListAsync(ct);
+        if (entries.Count == 0)
+            return null;                              // the transaction rolls back: nothing to record
+        foreach (var entry in entries)
+            entry.Erase();
+        await db.Messages.Where(m => m.ConversationId == conversationId && m.Seq == seq)
+            .ExecuteUpdateAsync(s => s.SetProperty(m => m.Content, "").SetProperty(m => m.Html, ""), ct);
+        await db.AppendAsync(conversation, position, RecordKind.ContentErased, 0, by, now,
+            RecordFacts.Erased(entries.Select(e => e.Index), Name(reason), reference), null, ct);
+        await db.SaveChangesAsync(ct);
+        await tx.CommitAsync(ct);
+        return position.EntryIndex;
+    }
+}
