@@ -26,8 +26,11 @@ class Failure(Exception):
     """A check failed. `item` is "leaf 7", "checkpoint" or "file <sha256>"."""
 
     def __init__(self, item, what):
-        super().__init__(f"FAIL {item}: {what}")
+        super().__init__(item, what)
         self.item, self.what = item, what
+
+    def __str__(self):
+        return f"FAIL {self.item}: {self.what}"
 
 
 class Unreadable(Exception):
@@ -200,7 +203,7 @@ def check_shape(value, shape, where):
             raise ValueError(f"{where} is {value!r}, expected one of {sorted(shape)}")
     else:
         ok = {"null": value is None, "str": isinstance(value, str), "int": is_int(value),
-              "pos": is_int(value) and value >= 1, "bool": isinstance(value, bool),
+              "pos": is_int(value) and value >= 1, "bool": isinstance(value, bool), "obj": isinstance(value, dict),
               "uuid": isinstance(value, str) and bool(UUID.match(value)),
               "hex": isinstance(value, str) and bool(HEX64.match(value)),
               "prev": value == "" or (isinstance(value, str) and bool(HEX64.match(value)))}[shape]
@@ -235,7 +238,7 @@ KINDS = {
 }
 
 CONVERSATION_V2 = {"actor": "uuid", "at": "int", "commitment": ("hex", "null"), "conversation": "int",
-                   "data": ("null", {}), "index": "pos", "kind": set(KINDS), "message": ("pos", "null"),
+                   "data": ("null", "obj"), "index": "pos", "kind": set(KINDS), "message": ("pos", "null"),
                    "organization": "uuid", "previous": "prev", "type": {"conversation"}, "v": {2}}
 AUDIT_V2 = {"action": "str", "actor": ("uuid", "null"), "at": "int", "commitment": "hex", "index": "pos",
             "organization": "uuid", "previous": "prev", "target": {"id": ("str", "null"), "type": "str"},
@@ -860,7 +863,7 @@ def main(argv=None):
         print(verify(args.bundle, keys))
         return 0
     except Failure as f:
-        print(f"FAIL {f.item}: {f.what}")
+        print(f)
         return 1
     except (Unreadable, ValueError, OSError, zipfile.BadZipFile, UnicodeDecodeError) as e:
         print(f"error: {e}", file=sys.stderr)
