@@ -421,6 +421,28 @@ class TamperingTest(BundleTest):
         self.edit_lines(self.folder, lambda ls: ls[:n] + [dict(ls[n + 1], leaf=n), dict(ls[n], leaf=n + 1)] + ls[n + 2:])
         self.assertFails(self.folder, f"leaf {n}", "index")
 
+    def test_the_first_failing_leaf_is_named_even_when_a_later_line_is_missing(self):
+        n = self.at["edit"]
+        self.edit_lines(self.folder, lambda ls: [
+            dict(x, content=x["content"].replace("all", "ALL")) if x["leaf"] == n else x for x in ls][:-1])
+        self.assertFails(self.folder, f"leaf {n}", "commitment")
+
+    def test_random_damage_is_always_a_verdict_never_a_crash(self):
+        with open(os.path.join(self.folder, "leaves.jsonl"), "rb") as f:
+            original = f.read()
+        rng = random.Random(1)
+        for _ in range(150):
+            damaged = bytearray(original)
+            for _ in range(rng.randint(1, 3)):
+                damaged[rng.randrange(len(damaged))] = rng.randrange(256)
+            with open(os.path.join(self.folder, "leaves.jsonl"), "wb") as f:
+                f.write(damaged)
+            try:
+                self.verify(self.folder)
+                self.fail(f"damage not caught: {bytes(damaged)!r}")
+            except vr.Failure:
+                pass
+
     def test_changed_content(self):
         n = self.at["edit"]
         self.edit_lines(self.folder, lambda ls: [

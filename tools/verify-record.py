@@ -203,7 +203,7 @@ def check_shape(value, shape, where):
             raise ValueError(f"{where} is {value!r}, expected one of {sorted(shape)}")
     else:
         ok = {"null": value is None, "str": isinstance(value, str), "int": is_int(value),
-              "pos": is_int(value) and value >= 1, "bool": isinstance(value, bool), "obj": isinstance(value, dict),
+              "pos": is_int(value) and value >= 1, "nat": is_int(value) and value >= 0, "bool": isinstance(value, bool), "obj": isinstance(value, dict),
               "uuid": isinstance(value, str) and bool(UUID.match(value)),
               "hex": isinstance(value, str) and bool(HEX64.match(value)),
               "prev": value == "" or (isinstance(value, str) and bool(HEX64.match(value)))}[shape]
@@ -211,7 +211,7 @@ def check_shape(value, shape, where):
             raise ValueError(f"{where} is {json.dumps(value)}, expected {shape}")
 
 
-FILE = {"file": "uuid", "sha256": "hex", "size": "int", "type": "str"}
+FILE = {"file": "uuid", "sha256": "hex", "size": "nat", "type": "str"}
 MEMBER = {"user": "uuid", "role": set(ROLES)}
 NAME, TOPIC, PAGE = {"name": "str"}, {"topic": ("str", "null")}, {"html": "str", "text": "str"}
 
@@ -500,40 +500,18 @@ class Verifier:
         if stream is None:
             raise Unreadable("the bundle has no leaves.jsonl")
         tree, expected, self.partial, failure = MerkleRoot(), 0, None, None
-        line_shape = {"leaf": "int", "entry": "str", "content": ("str", "null"), "salt": ("str", "null")}
         with stream:
             for number, raw in enumerate(stream):
-                if not raw.strip():
-                    continue
                 try:
-                    line = json.loads(raw.decode("utf-8"))
-                    partial = isinstance(line, dict) and "proof" in line
-                    check_shape(line, dict(line_shape, proof=["hex"]) if partial else line_shape, "the line")
-                except ValueError as e:
-                    raise Failure(f"leaf {expected}", f"line {number + 1} of leaves.jsonl does not parse: {e}")
-                n = line["leaf"]
-                if self.partial is None:
-                    self.partial = partial
-                if partial != self.partial:
-                    raise Failure(f"leaf {n}", "some lines have an inclusion proof and others not")
-                if n >= self.size:
-                    raise Failure(f"leaf {n}", f"beyond the checkpoint's size {self.size} (line {number + 1})")
-                if n != expected and not (partial and n > expected):
-                    raise Failure(f"leaf {min(n, expected)}", f"missing or out of order (line {number + 1} "
-                                                             f"holds leaf {n}, leaf {expected} expected)")
-                expected = n + 1
-                entry = line["entry"].encode("utf-8")
-                hashed = leaf_hash(entry)
-                tree.add(hashed)
-                if partial and not verify_inclusion(n, self.size, hashed, [bytes.fromhex(p) for p in line["proof"]],
-                                                    self.checkpoint.root):
-                    raise Failure(f"leaf {n}", "its inclusion proof does not verify against the checkpoint")
-                if failure is None:
+                    line, expected, hashed = self.read_line(number, raw, expected, tree)
+                except Failure as f:  # a leaf that failed before keeps its place as the first failure
+                    raise failure or f
+                if line is not None and failure is None:
                     try:
-                        self.check_leaf(n, line, hashed)
+                        self.check_leaf(line["leaf"], line, hashed)
                     except Failure as f:  # keep hashing, to say whether the root matches too
                         failure = f
-        if not self.partial and expected != self.size:
+        if not self.partial and expected != self.size and not failure:
             raise Failure(f"leaf {expected}", f"missing: the bundle ends at leaf {expected - 1}, "
                                               f"the checkpoint has {self.size} leaves")
         root_ok = self.partial or tree.root() == self.checkpoint.root
@@ -545,6 +523,35 @@ class Verifier:
             raise Failure("checkpoint", f"the root computed from the leaves, {tree.root().hex()}, differs from "
                                         f"the checkpoint's, {self.checkpoint.root.hex()}")
         self.finish_chains()
+
+    def read_line(self, number, raw, expected, tree):
+        """Point 2 for one line of leaves.jsonl, and point 3: add its hash to the tree (a full bundle)
+        or verify its inclusion proof (a partial bundle). Return the line (None if blank), the next leaf expected, its hash."""
+        if not raw.strip():
+            return None, expected, None
+        line_shape = {"leaf": "int", "entry": "str", "content": ("str", "null"), "salt": ("str", "null")}
+        try:
+            line = json.loads(raw.decode("utf-8"))
+            partial = isinstance(line, dict) and "proof" in line
+            check_shape(line, dict(line_shape, proof=["hex"]) if partial else line_shape, "the line")
+        except ValueError as e:
+            raise Failure(f"leaf {expected}", f"line {number + 1} of leaves.jsonl does not parse: {e}")
+        n = line["leaf"]
+        if self.partial is None:
+            self.partial = partial
+        if partial != self.partial:
+            raise Failure(f"leaf {n}", "some lines have an inclusion proof and others not")
+        if n >= self.size:
+            raise Failure(f"leaf {n}", f"beyond the checkpoint's size {self.size} (line {number + 1})")
+        if n != expected and not (partial and n > expected):
+            raise Failure(f"leaf {min(n, expected)}", f"missing or out of order (line {number + 1} "
+                                                     f"holds leaf {n}, leaf {expected} expected)")
+        hashed = leaf_hash(line["entry"].encode("utf-8"))
+        tree.add(hashed)
+        if partial and not verify_inclusion(n, self.size, hashed, [bytes.fromhex(p) for p in line["proof"]],
+                                            self.checkpoint.root):
+            raise Failure(f"leaf {n}", "its inclusion proof does not verify against the checkpoint")
+        return line, n + 1, hashed
 
     # points 4 and 5 --------------------------------------------------------------------------------
     def check_leaf(self, n, line, hashed):
@@ -865,8 +872,12 @@ def main(argv=None):
     except Failure as f:
         print(f)
         return 1
-    except (Unreadable, ValueError, OSError, zipfile.BadZipFile, UnicodeDecodeError) as e:
+    except (Unreadable, ValueError, OSError, zipfile.BadZipFile) as e:
         print(f"error: {e}", file=sys.stderr)
+        return 2
+    except Exception:  # a bug here, not a verdict on the bundle: never exit 1 for it
+        import traceback
+        traceback.print_exc()
         return 2
 
 
