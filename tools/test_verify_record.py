@@ -267,7 +267,7 @@ class BundleTest(unittest.TestCase):
             lines = [json.loads(x) for x in f]
         lines = change(lines)
         with open(p, "w", encoding="utf-8") as f:
-            f.writelines(json.dumps(x, ensure_ascii=False) + "\n" for x in lines)
+            f.writelines(json.dumps(x) + "\n" for x in lines)  # \u escapes: same strings
 
 
 class Ed25519Test(unittest.TestCase):
@@ -442,6 +442,11 @@ class TamperingTest(BundleTest):
                 self.fail(f"damage not caught: {bytes(damaged)!r}")
             except vr.Failure:
                 pass
+
+    def test_a_lone_surrogate_is_a_failure(self):
+        n = self.at["edit"]
+        self.edit_lines(self.folder, lambda ls: [dict(x, content="\ud800") if x["leaf"] == n else x for x in ls])
+        self.assertFails(self.folder, f"leaf {n}", "does not parse")
 
     def test_changed_content(self):
         n = self.at["edit"]

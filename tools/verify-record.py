@@ -534,6 +534,8 @@ class Verifier:
             line = json.loads(raw.decode("utf-8"))
             partial = isinstance(line, dict) and "proof" in line
             check_shape(line, dict(line_shape, proof=["hex"]) if partial else line_shape, "the line")
+            entry = line["entry"].encode("utf-8")  # a lone surrogate (\ud800) has no UTF-8
+            (line["content"] or "").encode("utf-8")
         except ValueError as e:
             raise Failure(f"leaf {expected}", f"line {number + 1} of leaves.jsonl does not parse: {e}")
         n = line["leaf"]
@@ -546,7 +548,7 @@ class Verifier:
         if n != expected and not (partial and n > expected):
             raise Failure(f"leaf {min(n, expected)}", f"missing or out of order (line {number + 1} "
                                                      f"holds leaf {n}, leaf {expected} expected)")
-        hashed = leaf_hash(line["entry"].encode("utf-8"))
+        hashed = leaf_hash(entry)
         tree.add(hashed)
         if partial and not verify_inclusion(n, self.size, hashed, [bytes.fromhex(p) for p in line["proof"]],
                                             self.checkpoint.root):
