@@ -248,6 +248,8 @@ CONVERSATION_V1 = {"actor": "uuid", "at": "int", "commitment": ("hex", "null"), 
                    "organization": "uuid", "previous": "prev", "type": {"conversation"}, "v": {1}}
 AUDIT_V1 = {"action": "int", "actor": ("uuid", {"-"}), "at": "int", "digests": ["hex"], "hash": "hex",
             "index": "pos", "organization": "uuid", "previous": "prev", "type": {"audit"}, "v": {1}}
+ENTRIES = {(2, "conversation"): CONVERSATION_V2, (2, "audit"): AUDIT_V2,
+           (1, "conversation"): CONVERSATION_V1, (1, "audit"): AUDIT_V1}
 
 
 def _v1_text(value):
@@ -559,14 +561,11 @@ class Verifier:
     def check_leaf(self, n, line, hashed):
         """Points 4 to 6 for one leaf."""
         where = f"leaf {n}"
-        self.stats["leaves"] += 1
         try:
             entry = parse_canonical(line["entry"])
-            if not isinstance(entry, dict) or (entry.get("v"), entry.get("type")) not in (
-                    (2, "conversation"), (2, "audit"), (1, "conversation"), (1, "audit")):
+            shape = ENTRIES.get((entry.get("v"), entry.get("type"))) if isinstance(entry, dict) else None
+            if shape is None:
                 raise ValueError("unknown version or type")
-            shape = {(2, "conversation"): CONVERSATION_V2, (2, "audit"): AUDIT_V2,
-                     (1, "conversation"): CONVERSATION_V1, (1, "audit"): AUDIT_V1}[(entry["v"], entry["type"])]
             check_shape(entry, shape, "the entry")
             if entry["v"] == 1 and entry["type"] == "audit" and len(entry["digests"]) != 4:
                 raise ValueError("a version 1 audit entry has four digests")
@@ -579,7 +578,9 @@ class Verifier:
         chain = self.chains.get(key)
         if chain is None:
             chain = self.chains[key] = Chain("the audit chain" if audit else f"conversation {key}")
-            self.stats["conversations"] += 0 if audit else 1
+        self.stats["leaves"] += 1
+        self.stats["audit"] += audit
+        self.stats["conversations"] = len(self.chains) - ("audit" in self.chains)
         # Point 4: the chain.
         index = entry["index"]
         if chain.next_index is None:
@@ -603,8 +604,6 @@ class Verifier:
             chain.seen_v2 = True
             chain.last_hash = hashed.hex()
         chain.next_index = index + 1
-        if audit:
-            self.stats["audit"] += 1
         # Point 5: the opening.
         self.check_opening(n, entry, line, chain)
         # Point 6: the history.
