@@ -581,6 +581,17 @@ class HistoryTest(BundleTest):
         self.fails(r, r.conv(42, "member-role-changed", ALICE, data={"user": BOB, "role": "owner", "before": "member"}),
                    "had role moderator")
 
+    def test_an_erasure_lists_only_earlier_entries(self):
+        r, _ = good_record()
+        self.fails(r, r.conv(42, "content-erased", ALICE, data={"entries": [3, 40], "reason": "other",
+                                                                "reference": None}), "entry 40, which is not earlier")
+
+    def test_joining_and_leaving_are_done_by_the_user_with_their_role(self):
+        r, _ = good_record()
+        self.fails(r, r.conv(42, "member-joined", ALICE, data={"user": CAROL, "role": "member"}), "is not the user")
+        r, _ = good_record()
+        self.fails(r, r.conv(42, "member-removed", ALICE, data={"user": BOB, "role": "member"}), "had role moderator")
+
     def test_kind_shapes(self):
         r, _ = good_record()
         self.fails(r, r.conv(42, "message-deleted", ALICE, 1, {"bySender": "yes"}), "bySender")
