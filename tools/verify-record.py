@@ -14,7 +14,6 @@ Sections follow the order of the specification.
 import argparse
 import base64
 import hashlib
-import io
 import json
 import os
 import re
@@ -824,7 +823,8 @@ class Verifier:
                  f"{s['checkpoints']} earlier checkpoints consistent"
                  + (f" ({s['unknown_signers']} signed by unknown keys only)" if s["unknown_signers"] else ""),
                  "not checked: HTML re-rendered from Markdown (checked against its commitment only); "
-                 "audit action names; the kinds of version 1 entries"]
+                 "audit action names (the spec does not list them); the kinds of version 1 entries and the digests of "
+                 "version 1 audit events (no opening)"]
         if s["no_history"]:
             lines.append(f"not checked: the history of {s['no_history']} conversations that begin before "
                          "this partial bundle")
