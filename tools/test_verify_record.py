@@ -651,7 +651,9 @@ class Version1Test(BundleTest):
         return r
 
     def test_version_1_entries_pass(self):
-        self.assertIn("4 version 1 entries checked by the old rule", self.verify(self.write(self.record())))
+        summary = self.verify(self.write(self.record()))
+        self.assertIn("4 version 1 entries checked by the old rule", summary)
+        self.assertIn("not checked: membership in 1 conversations", summary)
 
     def test_version_1_entry_with_a_changed_field(self):
         for leaf, old, new in ((1, '"kind":1', '"kind":2'), (2, '"actor":"-"', f'"actor":"{BOB}"')):

@@ -465,7 +465,7 @@ class Verifier:
         self.bundle, self.keys = bundle, keys
         self.chains, self.pending_files = {}, []
         self.stats = dict(leaves=0, conversations=0, messages=0, files=0, audit=0, v1=0, openings=0,
-                          erased=0, checkpoints=0, unknown_signers=0, no_history=0)
+                          erased=0, checkpoints=0, unknown_signers=0, no_history=0, no_members=0)
 
     # point 1 ---------------------------------------------------------------------------------------
     def check_checkpoint(self):
@@ -753,7 +753,9 @@ class Verifier:
         if firsts:
             leaf, name, index = min(firsts)
             raise Failure(f"leaf {leaf}", f"{name}, entry {index}: content missing and no later erasure lists it")
-        self.stats["no_history"] = sum(1 for k, c in self.chains.items() if k != "audit" and c.history is None)
+        conversations = [c for k, c in self.chains.items() if k != "audit"]
+        self.stats["no_history"] = sum(1 for c in conversations if c.history is None)
+        self.stats["no_members"] = sum(1 for c in conversations if c.history and c.history.members is None)
 
     # point 7 ---------------------------------------------------------------------------------------
     def check_files(self):
@@ -825,6 +827,9 @@ class Verifier:
                  "not checked: HTML re-rendered from Markdown (checked against its commitment only); "
                  "audit action names (the spec does not list them); the kinds of version 1 entries and the digests of "
                  "version 1 audit events (no opening)"]
+        if s["no_members"]:
+            lines.append(f"not checked: membership in {s['no_members']} conversations whose record begins with "
+                         "version 1 entries, when membership was not recorded")
         if s["no_history"]:
             lines.append(f"not checked: the history of {s['no_history']} conversations that begin before "
                          "this partial bundle")
