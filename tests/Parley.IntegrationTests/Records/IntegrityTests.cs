@@ -24,7 +24,8 @@ public abstract class IntegrityTests(ParleyApp app)
         Assert.Null(report.FirstBroken);
         Assert.Equal(2, report.ConversationsChecked);
         Assert.Equal(channel.Position + direct.Position, report.EntriesChecked);
-        Assert.Equal(9, report.EntriesChecked);
+        Assert.Equal(15, report.EntriesChecked);             // with the creations and memberships: 10 and 5
+        Assert.Equal(report.EntriesChecked + report.AuditEventsChecked, report.LogSize);
         Assert.True(report.AuditEventsChecked >= 6, $"{report.AuditEventsChecked} audit events");
     }
 
@@ -34,11 +35,11 @@ public abstract class IntegrityTests(ParleyApp app)
         var (org, channel, _) = await ActivityAsync();
         var bystander = await app.OrganizationAsync();
 
-        await TamperAsync(db => db.RecordEntries.Where(r => r.ConversationId == channel.Id && r.Index == 2)
-            .ExecuteUpdateAsync(s => s.SetProperty(r => r.Content, "{\"text\":\"I never said that\",\"attachments\":[]}"), Ct));
+        await TamperAsync(db => db.RecordEntries.Where(r => r.ConversationId == channel.Id && r.Index == 4)
+            .ExecuteUpdateAsync(s => s.SetProperty(r => r.Content, "{\"html\":\"<p>I never said that</p>\",\"text\":\"I never said that\"}"), Ct));
 
         var report = await org.Owner.IntegrityAsync();
-        AssertBroken(report, "conversation", channel.Id, 2, "content was changed");
+        AssertBroken(report, "conversation", channel.Id, 4, "does not match its commitment");
         Assert.True((await bystander.Owner.IntegrityAsync()).Intact);
     }
 
@@ -148,25 +149,39 @@ public abstract class IntegrityTests(ParleyApp app)
         });
 
         var report = await org.Owner.IntegrityAsync();
-        AssertBroken(report, "audit", null, target.Index, "does not match its hash");
-        Assert.Equal(0, report.ConversationsChecked);
+        AssertBroken(report, "audit", null, target.Index, field == "Data" ? "does not match its commitment" : "does not match its hash");
     }
 
     [Fact]
-    public async Task Erasing_content_and_salt_keeps_the_chain_verifiable()
+    public async Task Erasing_a_message_keeps_the_record_verifiable_and_says_who_erased_it_and_why()
     {
         var (org, channel, _) = await ActivityAsync();
         var first = (await org.Owner.PageAsync(channel.Id)).Messages.Single(m => m.Seq == 1);
 
-        await TamperAsync(db => db.RecordEntries.Where(r => r.ConversationId == channel.Id && r.MessageSeq == 1)
-            .ExecuteUpdateAsync(s => s.SetProperty(r => r.Content, (string?)null).SetProperty(r => r.Salt, (string?)null), Ct), expected: 2);
+        var erasure = await app.WithDbAsync(db => db.EraseMessageAsync(org.Id, channel.Id, 1, ErasureReason.LegalRequest, "GDPR-2026-17",
+            org.Owner.Id, DateTimeOffset.UtcNow, Ct));
 
         var report = await org.Owner.IntegrityAsync();
         Assert.True(report.Intact, report.FirstBroken?.ToString());
-        Assert.Equal(9, report.EntriesChecked);
+        Assert.Equal(16, report.EntriesChecked);
         var versions = await org.Owner.GetOkAsync<List<RecordEntryDto>>($"{MessageAt(channel.Id, first.Id)}/versions");
         Assert.Equal(["posted", "edited"], versions.Select(v => v.Kind));
         Assert.All(versions, v => Assert.Null(v.Content));
+        var entry = await app.WithDbAsync(db => db.RecordEntries.SingleAsync(r => r.ConversationId == channel.Id && r.Index == erasure, Ct));
+        Assert.Equal((RecordKind.ContentErased, org.Owner.Id), (entry.Kind, entry.ActorId));
+        Assert.Equal("""{"entries":[4,7],"reason":"legal-request","reference":"GDPR-2026-17"}""", entry.Data);
+        Assert.Equal("", (await org.Owner.PageAsync(channel.Id)).Messages.Single(m => m.Seq == 1).Content);
+    }
+
+    [Fact]
+    public async Task Content_and_salt_removed_without_an_erasure_entry_is_caught_as_tampering()
+    {
+        var (org, channel, _) = await ActivityAsync();
+
+        await TamperAsync(db => db.RecordEntries.Where(r => r.ConversationId == channel.Id && r.MessageSeq == 1)
+            .ExecuteUpdateAsync(s => s.SetProperty(r => r.Content, (string?)null).SetProperty(r => r.Salt, (string?)null), Ct), expected: 2);
+
+        AssertBroken(await org.Owner.IntegrityAsync(), "conversation", channel.Id, 4, "no erasure entry");
     }
 
     [Fact]

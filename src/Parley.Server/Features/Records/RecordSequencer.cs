@@ -47,20 +47,25 @@ public sealed partial class RecordSequencer(
         if (records.Count + audits.Count == 0)
             return (log.Size, false);
 
-        // A leaf goes in only as it was written: an entry changed before it was sequenced stops the log there.
+        // A leaf goes in only as it was written: an entry changed before it was sequenced stops the log there, and the
+        // entries before it go in.
         var leaves = new List<byte[]>(records.Count + audits.Count);
-        foreach (var r in records)
+        string? stopped = null;
+        if (records.FindIndex(r => r.Hash != r.ComputeHash()) is >= 0 and var badRecord)
         {
-            if (r.Hash != r.ComputeHash())
-                return Stop($"entry {r.Index} of conversation {r.ConversationId} does not match its hash; the log stopped before it");
-            leaves.Add(r.LeafHash());
+            stopped = $"entry {records[badRecord].Index} of conversation {records[badRecord].ConversationId} does not match its hash; the log stopped before it";
+            records.RemoveRange(badRecord, records.Count - badRecord);
+            audits.Clear();
         }
-        foreach (var a in audits)
+        else if (audits.FindIndex(a => a.Hash != a.ComputeHash()) is >= 0 and var badAudit)
         {
-            if (a.Hash != a.ComputeHash())
-                return Stop($"audit event {a.Index} does not match its hash; the log stopped before it");
-            leaves.Add(a.LeafHash());
+            stopped = $"audit event {audits[badAudit].Index} does not match its hash; the log stopped before it";
+            audits.RemoveRange(badAudit, audits.Count - badAudit);
         }
+        leaves.AddRange(records.Select(r => r.LeafHash()));
+        leaves.AddRange(audits.Select(a => a.LeafHash()));
+        if (stopped is not null && leaves.Count == 0)
+            return Stop(stopped);
 
         var root = await new TiledTree(new DatabaseTileStore(db, organizationId)).AppendAsync(log.Size, leaves, ct);
         var next = log.Size;
@@ -71,7 +76,10 @@ public sealed partial class RecordSequencer(
         log.Grew(next, root);
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
-        return (next, leaves.Count == Batch);
+        if (stopped is null)
+            return (next, leaves.Count == Batch);
+        Stop(stopped);
+        return (next, false);
 
         (long, bool) Stop(string problem)
         {

@@ -92,13 +92,13 @@ internal sealed class IntegrityCheck(ParleyDb db, Guid organizationId, MarkdownR
         }
         _rootsAt[_verifier.Size] = _verifier.Root();
 
-        // Entries the sequencer did not take in: it stops before an entry that does not match its hash.
-        var stray = await db.RecordEntries.Where(r => r.OrganizationId == organizationId && r.LeafIndex == null).OrderBy(r => r.Id).FirstOrDefaultAsync(ct);
-        if (stray is not null)
+        // Entries the sequencer did not take in: it stops before an entry that does not match its hash; name that one.
+        var strays = await db.RecordEntries.Where(r => r.OrganizationId == organizationId && r.LeafIndex == null).OrderBy(r => r.Id).ToListAsync(ct);
+        if ((strays.FirstOrDefault(r => r.Hash != r.ComputeHash()) ?? strays.FirstOrDefault()) is { } stray)
             return new BrokenLinkDto("conversation", stray.ConversationId, stray.Index,
                 stray.Hash != stray.ComputeHash() ? "its fields do not match its hash" : "it is not in the organization's log");
-        var strayAudit = await db.AuditEvents.Where(a => a.OrganizationId == organizationId && a.LeafIndex == null).OrderBy(a => a.Id).FirstOrDefaultAsync(ct);
-        if (strayAudit is not null)
+        var strayAudits = await db.AuditEvents.Where(a => a.OrganizationId == organizationId && a.LeafIndex == null).OrderBy(a => a.Id).ToListAsync(ct);
+        if ((strayAudits.FirstOrDefault(a => a.Hash != a.ComputeHash()) ?? strayAudits.FirstOrDefault()) is { } strayAudit)
             return new BrokenLinkDto("audit", null, strayAudit.Index,
                 strayAudit.Hash != strayAudit.ComputeHash() ? "its content does not match its hash" : "it is not in the organization's log");
         return null;
