@@ -175,6 +175,12 @@ public static class EndpointTable
         // Record and audit
         new("GET /api/v1/admin/integrity", Access.Own),
         new("GET /api/v1/admin/audit", Access.Own),
+        new("POST /api/v1/admin/record/checkpoints", Access.Own, _ => new { }),
+        new("GET /api/v1/admin/record/checkpoints/latest", Access.Own),
+        new("GET /api/v1/admin/record/keys", Access.Own),
+        new("POST /api/v1/admin/record/keys/rotate", Access.Own, _ => new { }),
+        new("GET /api/v1/admin/record/proofs/inclusion", Access.Own, Query: "leaf=0&size=1"),
+        new("GET /api/v1/admin/record/proofs/consistency", Access.Own, Query: "from=1&to=1"),
 
         // Live events: negotiate, then the connection itself
         new("* /hubs/events/negotiate", Access.Own, Query: "negotiateVersion=1", Send: "POST"),

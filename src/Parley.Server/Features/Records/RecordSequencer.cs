@@ -95,6 +95,18 @@ public sealed partial class RecordSequencer(
     /// </summary>
     public async Task<SignedCheckpoint> CheckpointAsync(Guid organizationId, CancellationToken ct)
     {
+        // The first key is made (and audited) before the log is read, so the checkpoint it signs covers its own creation.
+        await using (var scope = scopes.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<ParleyDb>();
+            if (!await db.SigningKeys.AnyAsync(k => k.OrganizationId == organizationId && k.RetiredAt == null, ct))
+            {
+                await using var tx = await db.BeginWriteAsync(ct);
+                await keys.CurrentAsync(db, organizationId, clock.GetUtcNow(), ct);
+                await db.SaveChangesAsync(ct);
+                await tx.CommitAsync(ct);
+            }
+        }
         await SequenceAsync(organizationId, ct);
         SignedCheckpoint checkpoint;
         await using (var scope = scopes.CreateAsyncScope())
