@@ -130,7 +130,7 @@ public sealed class RecordVerifier(Guid organizationId)
         if (index != _audit.LastIndex + 1)
             return new(null, "audit", _audit.LastIndex + 1, $"audit event {_audit.LastIndex + 1} is missing");
         if (e.GetProperty("previous").GetString() != _audit.Head)
-            return Fail("does not link to the event before it");
+            return Fail(_audit.LastLeaf is { } before ? $"does not link to the event before it (leaf {before}): one of the two was changed" : "does not link to the event before it");
         string hash;
         if (version == 1)
         {
@@ -154,6 +154,7 @@ public sealed class RecordVerifier(Guid organizationId)
         }
         _audit.LastIndex = index;
         _audit.Head = hash;
+        _audit.LastLeaf = leaf;
         return null;
     }
 
@@ -168,7 +169,7 @@ public sealed class RecordVerifier(Guid organizationId)
         if (index != c.LastIndex + 1)
             return new(null, $"conversation {id}", c.LastIndex + 1, $"entry {c.LastIndex + 1} is missing");
         if (e.GetProperty("previous").GetString() != c.Head)
-            return Fail("does not link to the entry before it");
+            return Fail(c.LastLeaf is { } before ? $"does not link to the entry before it (leaf {before}): one of the two was changed" : "does not link to the entry before it");
 
         string hash;
         if (version == 1)
@@ -190,6 +191,7 @@ public sealed class RecordVerifier(Guid organizationId)
             return Fail(history);
         c.LastIndex = index;
         c.Head = hash;
+        c.LastLeaf = leaf;
         return null;
     }
 
@@ -454,6 +456,7 @@ public sealed class ConversationState(long id)
     public long Id { get; } = id;
     public long LastIndex { get; set; }
     public string Head { get; set; } = "";
+    public long? LastLeaf { get; set; }
     public long LastSeq { get; set; }
     public string? Kind { get; set; }
     public bool IsChannel => Kind is "public-channel" or "private-channel";
@@ -531,6 +534,7 @@ public sealed class AuditState
 {
     public long LastIndex { get; set; }
     public string Head { get; set; } = "";
+    public long? LastLeaf { get; set; }
     internal Dictionary<long, long> MissingContent { get; } = [];
     internal HashSet<long> ErasedIndexes { get; } = [];
 }
