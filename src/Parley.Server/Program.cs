@@ -24,7 +24,7 @@ builder.Services.AddParleyRateLimits();
 builder.Services.AddParleyNetwork();
 builder.Services.AddRealtime();
 builder.Services.AddParleyFeatures();
-builder.Services.AddParleyRecord(builder.Configuration);
+builder.Services.AddParleyRecord();
 
 var app = builder.Build();
 

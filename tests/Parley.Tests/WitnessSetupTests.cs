@@ -13,8 +13,9 @@ public class WitnessSetupTests
             .AddInMemoryCollection(settings.Select(s => KeyValuePair.Create(s.Key, (string?)s.Value)))
             .Build();
         var services = new ServiceCollection();
+        services.AddSingleton<IConfiguration>(config);
         services.AddOptions<StorageOptions>().Configure(o => o.DataDirectory = "/srv/parley-data");
-        services.AddCheckpointWitnesses(config);
+        services.AddCheckpointWitnesses();
         return services.BuildServiceProvider();
     }
 
@@ -27,11 +28,11 @@ public class WitnessSetupTests
             ("Parley:Record:Witnesses:TimestampUrl", "http://tsa.example/"),
             ("Parley:Record:Witnesses:Timeout", "00:00:05"));
 
-        var witnesses = services.GetServices<ICheckpointWitness>().ToList();
+        var witnesses = services.GetRequiredService<CheckpointWitnesses>();
 
         Assert.Equal(["folder /srv/parley-data/witness", "http https://witness.example/checkpoints", "rfc3161 http://tsa.example/"],
-            witnesses.Select(w => w.Name));
-        Assert.Same(services.GetRequiredService<FolderWitness>(), witnesses[0]);
+            witnesses.All.Select(w => w.Name));
+        Assert.Same(witnesses.Folder, witnesses.All[0]);
     }
 
     [Fact]
@@ -39,16 +40,18 @@ public class WitnessSetupTests
     {
         using var services = Services(("Parley:Record:Witnesses:Folder", "/mnt/worm/parley"));
 
-        Assert.Equal("/mnt/worm/parley", services.GetRequiredService<FolderWitness>().Folder);
+        Assert.Equal("/mnt/worm/parley", services.GetRequiredService<CheckpointWitnesses>().Folder!.Folder);
     }
 
     [Fact]
-    public void Without_settings_there_is_no_witness()
+    public void Without_settings_the_folder_witness_is_in_the_data_directory_and_an_empty_folder_turns_it_off()
     {
-        using var services = Services();
+        using var defaults = Services();
+        using var off = Services(("Parley:Record:Witnesses:Folder", ""));
 
-        Assert.Empty(services.GetServices<ICheckpointWitness>());
-        Assert.Null(services.GetService<FolderWitness>());
+        Assert.Equal(["folder /srv/parley-data/checkpoints"], defaults.GetRequiredService<CheckpointWitnesses>().All.Select(w => w.Name));
+        Assert.Empty(off.GetRequiredService<CheckpointWitnesses>().All);
+        Assert.Null(off.GetRequiredService<CheckpointWitnesses>().Folder);
     }
 
     [Theory]
@@ -57,7 +60,8 @@ public class WitnessSetupTests
     [InlineData("Timeout", "00:00:00")]
     public void A_bad_setting_fails_at_start_up_naming_the_key(string key, string value)
     {
-        var error = Assert.Throws<InvalidOperationException>(() => Services(($"Parley:Record:Witnesses:{key}", value)));
+        using var services = Services(($"Parley:Record:Witnesses:{key}", value));
+        var error = Assert.Throws<InvalidOperationException>(() => services.GetRequiredService<CheckpointWitnesses>());
 
         Assert.Contains($"Parley:Record:Witnesses:{key}", error.Message);
     }

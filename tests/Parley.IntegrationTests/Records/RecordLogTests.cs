@@ -3,6 +3,7 @@ using System.Text;
 using Microsoft.AspNetCore.Http;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Parley.IntegrationTests.Infrastructure;
 using Parley.Server.Data;
@@ -38,7 +39,7 @@ public abstract class RecordLogTests(ParleyApp app)
             (parsed!.Origin, parsed.Size, Convert.ToHexStringLower(parsed.Root)));
         Assert.False(NoteVerifier.Verify(checkpoint.Note, [NoteSigner.Create(key.VerifierKey.Split('+')[0], NoteSigner.GenerateKey().seed).VerifierKey]).Valid);
 
-        var folder = app.Services.GetRequiredService<FolderWitness>();
+        var folder = app.Services.GetRequiredService<CheckpointWitnesses>().Folder!;
         Assert.Equal(checkpoint.Note, await folder.LatestAsync(org.Id, Ct));
         Assert.Contains(checkpoint.PublishedTo, p => p.Witness == folder.Name);
         Assert.Equal(checkpoint.Note, (await org.Owner.GetOkAsync<CheckpointDto>("/api/v1/admin/record/checkpoints/latest")).Note);
@@ -163,6 +164,48 @@ public abstract class RecordLogTests(ParleyApp app)
         Assert.True(TimestampWitness.VerifyToken(token, checkpoint.Note, out var at));
         Assert.InRange(at, checkpoint.CreatedAt.AddMinutes(-5), DateTimeOffset.UtcNow.AddMinutes(5));
         Assert.False(TimestampWitness.VerifyToken(token, checkpoint.Note.Replace('\n', ' '), out _));
+    }
+
+    [Fact]
+    public async Task A_database_restored_from_a_backup_older_than_a_published_checkpoint_is_named_at_start()
+    {
+        Assert.SkipUnless(app.Engine == DatabaseProvider.Sqlite, "the backup is a copy of the SQLite file; the check itself is the same on both engines");
+        var witness = Directory.CreateTempSubdirectory("parley-witness-").FullName;
+        var backup = Path.Combine(Path.GetTempPath(), $"parley-backup-{Guid.NewGuid():N}.db");
+        // The restore brings back an old database into the same data directory (files, keys), beside the same witness.
+        KeyValuePair<string, string>[] settings = [new("Parley:Record:Witnesses:Folder", witness),
+            new("Parley:DataDirectory", Directory.CreateTempSubdirectory("parley-data-").FullName)];
+        string database;
+        long published;
+        await using (var before = new FreshApp(app.Engine, settings))
+        {
+            await before.InitializeAsync();
+            database = before.Database;
+            var org = await ActivityAsync(before);
+            await CheckpointAsync(org.Owner);
+            await before.WithDbAsync(db => db.Database.ExecuteSqlAsync($"VACUUM INTO {backup}", Ct));
+            await org.Owner.SendAsync((await org.Owner.CreateChannelAsync("after-the-backup")).Id, "written after the backup");
+            published = (await CheckpointAsync(org.Owner)).Size;
+        }
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();      // the stopped server's connections let go of the file
+        var file = new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder(database).DataSource;
+        File.Copy(backup, file, overwrite: true);
+        File.Delete(file + "-wal");            // a restore puts back the file alone
+        File.Delete(file + "-shm");
+
+        await using var restored = new FreshApp(app.Engine, settings, database);
+        await restored.InitializeAsync();
+        var started = restored.Services.GetRequiredService<RecordSequencer>().FirstRound;
+        await started.WaitAsync(TimeSpan.FromMinutes(1), Ct);
+
+        var ready = await restored.CreateClient().GetStringAsync("/readyz", Ct);
+        Assert.Equal("Degraded", ready);
+        var alarm = Assert.Single(restored.Services.GetRequiredService<RecordHealth>().Alarms).Value;
+        Assert.StartsWith("rolled back", alarm);
+        Assert.Contains($"a checkpoint of {published} entries was published", alarm);
+        Assert.Contains(restored.Logs.Entries, e => e.Level == LogLevel.Critical && e.Message.Contains("rolled back"));
+        Assert.True(await restored.WithDbAsync(db => db.AuditEvents.AnyAsync(a => a.Action == Parley.Server.Features.AuditLog.AuditAction.RecordInconsistent, Ct)));
+        File.Delete(backup);
     }
 
     private static async Task<CheckpointDto> CheckpointAsync(Actor admin) =>

@@ -18,7 +18,7 @@ namespace Parley.Server.Features.Records;
 /// committed: no witness ever holds a checkpoint the log does not contain.
 /// </remarks>
 public sealed partial class RecordSequencer(
-    IServiceScopeFactory scopes, RecordKeys keys, RecordHealth health, IEnumerable<ICheckpointWitness> witnesses,
+    IServiceScopeFactory scopes, RecordKeys keys, RecordHealth health, CheckpointWitnesses witnesses,
     IOptions<RecordOptions> options, TimeProvider clock, ILogger<RecordSequencer> logger) : BackgroundService
 {
     private const int Batch = 500;           // leaves per transaction: keeps SQLite's one writer free for sends
@@ -138,7 +138,7 @@ public sealed partial class RecordSequencer(
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<ParleyDb>();
-        foreach (var witness in witnesses)
+        foreach (var witness in witnesses.All)
         {
             var pending = await db.Checkpoints
                 .Where(c => c.OrganizationId == organizationId && !db.CheckpointPublications.Any(p => p.CheckpointId == c.Id && p.Witness == witness.Name))
@@ -168,7 +168,7 @@ public sealed partial class RecordSequencer(
     /// </summary>
     public async Task<string?> CheckConsistencyAsync(Guid organizationId, CancellationToken ct)
     {
-        var folder = witnesses.OfType<FolderWitness>().FirstOrDefault();
+        var folder = witnesses.Folder;
         if (folder is null || await folder.LatestAsync(organizationId, ct) is not { } note)
             return null;
         await using var scope = scopes.CreateAsyncScope();
@@ -224,6 +224,11 @@ public sealed partial class RecordSequencer(
         return await db.RecordLogs.SingleAsync(l => l.OrganizationId == organizationId, ct);
     }
 
+    private readonly TaskCompletionSource _firstRound = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Completes when the first round after start (the consistency proof against the witnesses among it) is over.</summary>
+    public Task FirstRound => _firstRound.Task;
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var settings = options.Value;
@@ -237,15 +242,14 @@ public sealed partial class RecordSequencer(
                 var now = clock.GetUtcNow();
                 var checkpoint = now - lastCheckpoint >= settings.CheckpointInterval;
                 var consistency = now - lastConsistency >= settings.ConsistencyInterval;
-                foreach (var organizationId in await OrganizationsAsync(stoppingToken))
-                {
-                    if (consistency)
-                        await CheckConsistencyAsync(organizationId, stoppingToken);
-                    if (checkpoint)
-                        await CheckpointAsync(organizationId, stoppingToken);
-                    else
-                        await SequenceAsync(organizationId, stoppingToken);
-                }
+                var organizations = await OrganizationsAsync(stoppingToken);
+                // Proofs against the witnesses first, each organization on its own: one that cannot be checked or
+                // signed (a lost key ring, a write conflict) holds up no other.
+                if (consistency)
+                    foreach (var organizationId in organizations)
+                        await ForOneAsync(organizationId, () => CheckConsistencyAsync(organizationId, stoppingToken));
+                foreach (var organizationId in organizations)
+                    await ForOneAsync(organizationId, () => checkpoint ? CheckpointAsync(organizationId, stoppingToken) : SequenceAsync(organizationId, stoppingToken));
                 if (checkpoint)
                     lastCheckpoint = now;
                 if (consistency)
@@ -253,10 +257,23 @@ public sealed partial class RecordSequencer(
             }
             catch (Exception e) when (!stoppingToken.IsCancellationRequested)
             {
-                LogRoundFailed(logger, e);     // a write conflict, a full disk: the next round tries again
+                LogRoundFailed(logger, e);     // the database is away: the next round tries again
             }
+            _firstRound.TrySetResult();
         }
         while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false) || !stoppingToken.IsCancellationRequested);
+    }
+
+    private async Task ForOneAsync(Guid organizationId, Func<Task> step)
+    {
+        try
+        {
+            await step();
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            LogOrganizationFailed(logger, e, organizationId);     // a write conflict, a full disk, a key it cannot read
+        }
     }
 
     private async Task<List<Guid>> OrganizationsAsync(CancellationToken ct)
@@ -273,6 +290,9 @@ public sealed partial class RecordSequencer(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Witness {Witness} did not take checkpoint {Size} of organization {OrganizationId}; it is tried again later")]
     private static partial void LogWitnessFailed(ILogger logger, Exception exception, string witness, Guid organizationId, long size);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The record log of organization {OrganizationId} could not be kept this round; the next one tries again")]
+    private static partial void LogOrganizationFailed(ILogger logger, Exception exception, Guid organizationId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "A round of the record log failed; the next one tries again")]
     private static partial void LogRoundFailed(ILogger logger, Exception exception);

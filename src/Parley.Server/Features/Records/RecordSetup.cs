@@ -14,14 +14,14 @@ public static class RecordSetup
     /// the log's part of <c>/readyz</c>. Checkpoint keys are encrypted with ASP.NET Core Data Protection, whose key ring
     /// lives in the data directory's <c>keys</c> folder (protect it further with a certificate in production).
     /// </summary>
-    public static IServiceCollection AddParleyRecord(this IServiceCollection services, IConfiguration config)
+    public static IServiceCollection AddParleyRecord(this IServiceCollection services)
     {
         services.AddOptions<RecordOptions>().BindConfiguration(RecordOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddDataProtection().SetApplicationName("Parley");
         services.AddOptions<KeyManagementOptions>().Configure<IOptions<StorageOptions>, ILoggerFactory>((o, storage, logs) =>
             o.XmlRepository = new FileSystemXmlRepository(
                 Directory.CreateDirectory(Path.Combine(storage.Value.FullDataDirectory, "keys")), logs));
-        services.AddCheckpointWitnesses(config);
+        services.AddCheckpointWitnesses();
         services.AddSingleton<RecordKeys>();
         services.AddSingleton<RecordHealth>();
         services.AddSingleton<RecordSequencer>();

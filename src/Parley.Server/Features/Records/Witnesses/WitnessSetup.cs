@@ -28,45 +28,47 @@ public sealed class WitnessOptions
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(10);
 }
 
+/// <summary>The witnesses configured, built once from <see cref="WitnessOptions"/> when first needed.</summary>
+public sealed class CheckpointWitnesses(IReadOnlyList<ICheckpointWitness> all)
+{
+    public IReadOnlyList<ICheckpointWitness> All { get; } = all;
+
+    /// <summary>The folder witness, whose history the consistency check reads; null when it is turned off.</summary>
+    public FolderWitness? Folder => All.OfType<FolderWitness>().FirstOrDefault();
+}
+
 public static class WitnessSetup
 {
     /// <summary>
-    /// Registers each configured witness as an <see cref="ICheckpointWitness"/>, and the folder witness also as
-    /// <see cref="FolderWitness"/>, whose history start-up reads. Reads the configuration now because the set of
-    /// witnesses is part of the composition; bad values fail here, at start-up, not at the first checkpoint.
+    /// Registers <see cref="CheckpointWitnesses"/>: each configured witness, read from the configuration when the server
+    /// starts (the sequencer needs them then), so bad values fail at start-up with the key they are under.
     /// </summary>
-    public static IServiceCollection AddCheckpointWitnesses(this IServiceCollection services, IConfiguration config)
+    public static IServiceCollection AddCheckpointWitnesses(this IServiceCollection services)
     {
-        var section = config.GetSection(WitnessOptions.Section);
-        services.AddOptions<WitnessOptions>().Bind(section);
-        var options = section.Get<WitnessOptions>() ?? new WitnessOptions();
+        services.AddOptions<WitnessOptions>().BindConfiguration(WitnessOptions.Section);
+        services.AddHttpClient(HttpWitness.ClientName);
+        services.AddHttpClient(TimestampWitness.ClientName);
+        services.AddSingleton(sp => new CheckpointWitnesses(Build(sp)));
+        return services;
+    }
+
+    private static List<ICheckpointWitness> Build(IServiceProvider sp)
+    {
+        var options = sp.GetRequiredService<IOptions<WitnessOptions>>().Value;
+        var clock = sp.GetService<TimeProvider>() ?? TimeProvider.System;
         if (options.Timeout <= TimeSpan.Zero)
             throw new InvalidOperationException($"{WitnessOptions.Section}:Timeout must be positive; it is {options.Timeout}.");
-
+        var witnesses = new List<ICheckpointWitness>();
         if (!string.IsNullOrWhiteSpace(options.Folder))
-        {
-            var folder = options.Folder;
-            services.AddSingleton(sp => new FolderWitness(
-                Path.Combine(sp.GetRequiredService<IOptions<StorageOptions>>().Value.FullDataDirectory, folder),
-                sp.GetService<TimeProvider>() ?? TimeProvider.System));
-            services.AddSingleton<ICheckpointWitness>(sp => sp.GetRequiredService<FolderWitness>());
-        }
-
+            witnesses.Add(new FolderWitness(
+                Path.Combine(sp.GetRequiredService<IOptions<StorageOptions>>().Value.FullDataDirectory, options.Folder), clock));
         if (!string.IsNullOrWhiteSpace(options.HttpUrl))
-        {
-            var url = HttpUrl(options.HttpUrl, nameof(WitnessOptions.HttpUrl));
-            services.AddHttpClient(HttpWitness.ClientName);
-            services.AddSingleton<ICheckpointWitness>(sp => new HttpWitness(
-                sp.GetRequiredService<IHttpClientFactory>(), url, options.Timeout, sp.GetService<TimeProvider>() ?? TimeProvider.System));
-        }
-
+            witnesses.Add(new HttpWitness(sp.GetRequiredService<IHttpClientFactory>(), HttpUrl(options.HttpUrl, nameof(WitnessOptions.HttpUrl)),
+                options.Timeout, clock));
         if (!string.IsNullOrWhiteSpace(options.TimestampUrl))
-        {
-            var url = HttpUrl(options.TimestampUrl, nameof(WitnessOptions.TimestampUrl));
-            services.AddHttpClient(TimestampWitness.ClientName);
-            services.AddSingleton<ICheckpointWitness>(sp => new TimestampWitness(sp.GetRequiredService<IHttpClientFactory>(), url, options.Timeout));
-        }
-        return services;
+            witnesses.Add(new TimestampWitness(sp.GetRequiredService<IHttpClientFactory>(),
+                HttpUrl(options.TimestampUrl, nameof(WitnessOptions.TimestampUrl)), options.Timeout));
+        return witnesses;
     }
 
     private static Uri HttpUrl(string value, string key) =>
