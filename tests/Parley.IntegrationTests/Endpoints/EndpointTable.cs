@@ -175,6 +175,7 @@ public static class EndpointTable
         // Record and audit
         new("GET /api/v1/admin/integrity", Access.Own),
         new("GET /api/v1/admin/audit", Access.Own),
+        new("GET /api/v1/admin/record/export", Access.Own),
 
         // Live events: negotiate, then the connection itself
         new("* /hubs/events/negotiate", Access.Own, Query: "negotiateVersion=1", Send: "POST"),
