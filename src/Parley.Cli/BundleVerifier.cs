@@ -87,7 +87,8 @@ public sealed class BundleVerifier
             throw new Failure("checkpoint", $"origin {parsed.Origin} and size {parsed.Size} do not match bundle.json's {origin.GetString()} and {n}");
         if (!parsed.Origin.EndsWith("/" + _organization, StringComparison.Ordinal))
             throw new Failure("checkpoint", $"origin {parsed.Origin} is not the log of organization {_organization}");
-        (_checkpoint, _signedBy) = (parsed, check.SignedBy!);
+        var trusted = _keys.Select(k => string.Join('+', k.Split('+', 3)[..2])).ToHashSet(StringComparer.Ordinal);
+        (_checkpoint, _signedBy) = (parsed, Signers(note).FirstOrDefault(trusted.Contains) ?? check.SignedBy!);
         _record = new RecordVerifier(_organization);
     }
 
