@@ -104,7 +104,7 @@ public sealed class BundleVerifier
             if (text.Length == 0)
                 continue;
             var (leaf, entry, content, salt, proof) = ParseLeaf(text, line, next);
-            if (line == 1)
+            if (_leaves == 0)
                 _partial = proof is not null;
             else if (_partial != proof is not null)
                 throw new Failure($"leaf {leaf}", "some lines have an inclusion proof and others not");

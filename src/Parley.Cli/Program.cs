@@ -64,5 +64,11 @@ public static class Program
             error.WriteLine($"error: {e.Message}");
             return 2;
         }
+        catch (Exception e)
+        {
+            // A bug of this verifier, not a verdict on the bundle: never exit 1 for it.
+            error.WriteLine($"error: the verifier failed: {e}");
+            return 2;
+        }
     }
 }

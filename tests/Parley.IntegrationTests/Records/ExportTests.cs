@@ -20,8 +20,17 @@ namespace Parley.IntegrationTests.Records;
 /// shares only the record library's source with the server): it verifies with the organization's key, and each kind of
 /// tampering, done on the unzipped folder, is named by the first FAIL line.
 /// </summary>
-public abstract class ExportTests(ParleyApp app)
+public abstract class ExportTests(ParleyApp app) : IDisposable
 {
+    private readonly List<string> _copies = [];
+
+    public void Dispose()
+    {
+        foreach (var copy in _copies)
+            Directory.Delete(copy, recursive: true);
+        GC.SuppressFinalize(this);
+    }
+
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Fact]
@@ -362,9 +371,10 @@ public abstract class ExportTests(ParleyApp app)
     private static void RewriteLines(string folder, Func<IEnumerable<string>, IEnumerable<string>> change) =>
         File.WriteAllText(LeavesOf(folder), string.Concat(change(File.ReadAllLines(LeavesOf(folder))).Select(l => l + "\n")));
 
-    private static string Copy(Export export)
+    private string Copy(Export export)
     {
         var copy = Path.Combine(Path.GetTempPath(), $"parley-tampered-{Guid.NewGuid():N}");
+        _copies.Add(copy);
         foreach (var file in Directory.GetFiles(export.Folder, "*", SearchOption.AllDirectories))
         {
             var target = Path.Combine(copy, Path.GetRelativePath(export.Folder, file));
