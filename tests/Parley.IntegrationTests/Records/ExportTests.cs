@@ -27,7 +27,10 @@ public abstract class ExportTests(ParleyApp app) : IDisposable
     public void Dispose()
     {
         foreach (var copy in _copies)
-            Directory.Delete(copy, recursive: true);
+            if (Directory.Exists(copy))
+                Directory.Delete(copy, recursive: true);
+            else
+                File.Delete(copy);
         GC.SuppressFinalize(this);
     }
 
@@ -72,6 +75,28 @@ public abstract class ExportTests(ParleyApp app) : IDisposable
             zip.Entries.Select(e => e.FullName).Order(StringComparer.Ordinal));
         var audit = await org.Owner.GetOkAsync<List<Parley.Server.Features.AuditLog.AuditEventDto>>("/api/v1/admin/audit?action=RecordExported");
         Assert.Equal(org.Owner.Id, Assert.Single(audit).ActorId);
+    }
+
+    [Fact]
+    public async Task The_export_of_a_tampered_database_says_what_was_tampered_with()
+    {
+        var org = await app.OrganizationAsync();
+        var bob = await org.MemberAsync("Bob");
+        var channel = await org.Owner.CreateChannelAsync("general", "public", bob);
+        var hello = await bob.SendAsync(channel.Id, "hello");
+        await bob.SendAsync(channel.Id, "still here");
+        Assert.Equal(1, await app.WithDbAsync(db => db.RecordEntries.Where(r => r.ConversationId == channel.Id && r.MessageSeq == hello.Seq)
+            .ExecuteUpdateAsync(s => s.SetProperty(r => r.Content, (string?)null).SetProperty(r => r.Salt, (string?)null), Ct)));
+
+        var response = await org.Owner.GetAsync("/api/v1/admin/record/export");
+
+        await response.ShouldBe(HttpStatusCode.OK);
+        var zip = Path.Combine(Path.GetTempPath(), $"parley-tampered-{Guid.NewGuid():N}.zip");
+        _copies.Add(zip);
+        await File.WriteAllBytesAsync(zip, await response.Content.ReadAsByteArrayAsync(Ct), Ct);
+        var key = await app.WithDbAsync(db => db.SigningKeys.Where(k => k.OrganizationId == org.Id).Select(k => k.VerifierKey).SingleAsync(Ct));
+        var verdict = BundleVerifier.Verify(zip, [key]);
+        Assert.Matches($@"^FAIL leaf \d+ \(conversation {channel.Id}, entry \d+\): its content is missing and no erasure entry says it was erased$", verdict.Text);
     }
 
     [Fact]

@@ -25,15 +25,23 @@ public static class ExportRecord
     {
         if (!me.IsAdmin)
             return Problems.Forbidden("admin-only", "Only admins can export the record.");
-        var checkpoint = await sequencer.CheckpointAsync(me.OrganizationId, ct);
         db.ChangeTracker.QueryTrackingBehavior = QueryTrackingBehavior.NoTracking;
-
         var temp = files.NewTempPath();
         try
         {
-            await using (var output = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 81920, useAsync: true))
-            await using (var zip = new ZipArchive(output, ZipArchiveMode.Create))
-                await new BundleWriter(db, files, me.OrganizationId, checkpoint, zip).WriteAsync(clock.GetUtcNow(), ct);
+            // Content erased after the checkpoint was signed, but before its leaves were read, has its erasure entry after
+            // the checkpoint: the bundle would fail to verify though nothing is wrong. A new checkpoint takes that entry in.
+            SignedCheckpoint checkpoint;
+            for (var attempt = 1; ; attempt++)
+            {
+                checkpoint = await sequencer.CheckpointAsync(me.OrganizationId, ct);
+                bool complete;
+                await using (var output = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 81920, useAsync: true))
+                await using (var zip = new ZipArchive(output, ZipArchiveMode.Create))
+                    complete = await new BundleWriter(db, files, me.OrganizationId, checkpoint, zip).WriteAsync(clock.GetUtcNow(), ct);
+                if (complete || attempt == 3)
+                    break;
+            }
 
             await using (var tx = await db.BeginWriteAsync(ct))
             {
@@ -65,7 +73,11 @@ internal sealed class BundleWriter(ParleyDb db, FileStore files, Guid organizati
     /// <summary>Files named by a <c>file-uploaded</c> entry of the bundle whose content (the name) is not erased.</summary>
     private readonly HashSet<Guid> _uploaded = [];
 
-    public async Task WriteAsync(DateTimeOffset now, CancellationToken ct)
+    /// <summary>Folds the leaves as they are written, to see that every missing opening has its erasure entry in the bundle.</summary>
+    private readonly RecordVerifier _openings = new(organizationId);
+
+    /// <summary>Writes the bundle; false when an opening is missing without an erasure entry in it (see the caller).</summary>
+    public async Task<bool> WriteAsync(DateTimeOffset now, CancellationToken ct)
     {
         var origin = checkpoint.Note[..checkpoint.Note.IndexOf('\n', StringComparison.Ordinal)];
         await WriteJsonAsync("bundle.json", w =>
@@ -85,6 +97,7 @@ internal sealed class BundleWriter(ParleyDb db, FileStore files, Guid organizati
         await LeavesAsync(ct);
         await CheckpointsAsync(ct);
         await FilesAsync(ct);
+        return _openings.Finish() is null;
     }
 
     private async Task LeavesAsync(CancellationToken ct)
@@ -103,6 +116,7 @@ internal sealed class BundleWriter(ParleyDb db, FileStore files, Guid organizati
                 .OrderBy(l => l.Leaf);
             foreach (var (leaf, entry, content, salt) in leaves)
             {
+                _openings.Add(leaf, entry, content, salt);
                 w.WriteStartObject();
                 w.WriteNumber("leaf", leaf);
                 w.WriteString("entry", entry);
