@@ -181,6 +181,7 @@ public static class EndpointTable
         new("POST /api/v1/admin/record/keys/rotate", Access.Own, _ => new { }),
         new("GET /api/v1/admin/record/proofs/inclusion", Access.Own, Query: "leaf=0&size=1"),
         new("GET /api/v1/admin/record/proofs/consistency", Access.Own, Query: "from=1&to=1"),
+        new("GET /api/v1/admin/record/export", Access.Own),
 
         // Live events: negotiate, then the connection itself
         new("* /hubs/events/negotiate", Access.Own, Query: "negotiateVersion=1", Send: "POST"),

@@ -19,7 +19,7 @@ public enum AuditAction
     MessageDeletedByOther = 400,
     FileUploaded = 500, FileDownloaded = 501,
     OrganizationCreated = 600, OrganizationSettingsChanged = 601,
-    RecordInconsistent = 700, SigningKeyCreated = 701,
+    RecordInconsistent = 700, SigningKeyCreated = 701, RecordExported = 702,
 }
 
 /// <summary>The name of each action in the record format (docs/record-format.md): never rename.</summary>
@@ -38,6 +38,7 @@ public static class AuditActions
         [AuditAction.FileUploaded] = "file-uploaded", [AuditAction.FileDownloaded] = "file-downloaded",
         [AuditAction.OrganizationCreated] = "organization-created", [AuditAction.OrganizationSettingsChanged] = "organization-settings-changed",
         [AuditAction.RecordInconsistent] = "record-inconsistent", [AuditAction.SigningKeyCreated] = "signing-key-created",
+        [AuditAction.RecordExported] = "record-exported",
     };
 
     public static string Name(AuditAction action) => Names.TryGetValue(action, out var name) ? name : $"unknown-{(int)action}";

@@ -35,6 +35,13 @@ public static class RecordEndpoints
         log.MapGet("/proofs/consistency", RecordLogEndpoints.ConsistencyAsync)
             .WithSummary("Prove that the log at one size is a prefix of the log at a larger size (RFC 9162 §2.1.4)")
             .WithProblems(400, 403);
+        admin.MapGet("/record/export", ExportRecord.HandleAsync)
+            .WithSummary("Export the record as a bundle anyone can verify")
+            .WithDescription("Admins only. Signs a checkpoint of the organization's log, then answers a ZIP archive: the checkpoint, " +
+                "the verifier keys, every leaf with its opening, the earlier checkpoints with consistency proofs, and the files " +
+                "(docs/record-format.md, \"The export bundle\"). Check it offline with `parley verify`. The export is audited.")
+            .Produces(StatusCodes.Status200OK, contentType: "application/zip")
+            .WithProblems(403);
         admin.MapGet("/audit", AuditLog.ListAuditEvents.HandleAsync)
             .WithSummary("List the audit log")
             .WithDescription("Admins only. Security and administrative actions, newest first; filter by `action`.")
