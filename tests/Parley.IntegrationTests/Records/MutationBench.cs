@@ -389,7 +389,10 @@ internal sealed class Bench(ParleyApp app, Guid organizationId, Random random)
             return null;
         var (tx, ty) = (TypeOf(x.GetType()), TypeOf(y.GetType()));
         var (lx, ly) = (LeafOf(x), LeafOf(y));
-        var places = PlacesOf(x).Concat(PlacesOf(y)).Append(Log).ToList();
+        // Out of order, a chain misses the entries it now meets too early: the check may name any of them up to the row.
+        var places = new[] { x, y }.Select(r => r is RecordEntry e
+            ? new Place("conversation", e.ConversationId, Enumerable.Range(1, (int)e.Index).Select(i => (long)i).ToHashSet())
+            : new Place("audit", null, Enumerable.Range(1, (int)((AuditEvent)r).Index).Select(i => (long)i).ToHashSet())).Append(Log).ToList();
         return new("swap two leaves' LeafIndex", $"{Name(tx)} {Describe(tx, x)} (leaf {lx}) and {Name(ty)} {Describe(ty, y)} (leaf {ly})",
             async db => { await SetAsync(db, tx, x, "LeafIndex", ly); await SetAsync(db, ty, y, "LeafIndex", lx); },
             async db => { await SetAsync(db, tx, x, "LeafIndex", lx); await SetAsync(db, ty, y, "LeafIndex", ly); },
@@ -421,12 +424,13 @@ internal sealed class Bench(ParleyApp app, Guid organizationId, Random random)
         var entries = Entries.Where(e => e.ConversationId == conversation.Id).OrderBy(e => e.Index).ToList();
         var from = Pick(entries);
         var later = entries.Where(e => e.Index >= from.Index).ToList();
-        var newActor = Pick(_users.Where(u => u != from.ActorId).ToList());
-        return new("rehash a chain after changing an entry", $"conversation {conversation.Id}: entry {from.Index}'s actor → {newActor}, {later.Count} entries rehashed",
+        // A time a second earlier: a change the history allows, so only the log can tell.
+        var newAt = from.At.AddSeconds(-1);
+        return new("rehash a chain after changing an entry", $"conversation {conversation.Id}: entry {from.Index} ({from.Kind})'s time → {newAt:O}, {later.Count} entries rehashed",
             async db =>
             {
                 var tracked = await db.RecordEntries.Where(e => e.ConversationId == conversation.Id && e.Index >= from.Index).OrderBy(e => e.Index).ToListAsync();
-                db.Entry(tracked[0]).Property(nameof(RecordEntry.ActorId)).CurrentValue = newActor;
+                db.Entry(tracked[0]).Property(nameof(RecordEntry.At)).CurrentValue = newAt;
                 var previous = tracked[0].PreviousHash;
                 foreach (var e in tracked)
                 {
@@ -440,7 +444,7 @@ internal sealed class Bench(ParleyApp app, Guid organizationId, Random random)
             async db =>
             {
                 foreach (var e in later)
-                    await SetAllAsync(db, e, nameof(RecordEntry.ActorId), nameof(RecordEntry.PreviousHash), nameof(RecordEntry.Hash));
+                    await SetAllAsync(db, e, nameof(RecordEntry.At), nameof(RecordEntry.PreviousHash), nameof(RecordEntry.Hash));
                 await SetAllAsync(db, conversation, nameof(Conversation.HeadHash));
             },
             Log.Matches, "log");

@@ -138,7 +138,16 @@ internal sealed class IntegrityCheck(ParleyDb db, Guid organizationId, MarkdownR
         if (_verifier.Size > 0)
         {
             var tree = new TiledTree(new DatabaseTileStore(db, organizationId));
-            if (!(await tree.RootAsync(_verifier.Size, ct)).AsSpan().SequenceEqual(root))
+            byte[]? stored;
+            try
+            {
+                stored = await tree.RootAsync(_verifier.Size, ct);
+            }
+            catch (InvalidOperationException)
+            {
+                stored = null;       // a tile missing, moved or cut short: the tree cannot be read back
+            }
+            if (stored is null || !stored.AsSpan().SequenceEqual(root))
                 return new("log", null, 0, "the log's stored tree does not match its leaves");
         }
         var keys = await db.SigningKeys.Where(k => k.OrganizationId == organizationId).Select(k => k.VerifierKey).ToListAsync(ct);
@@ -148,7 +157,8 @@ internal sealed class IntegrityCheck(ParleyDb db, Guid organizationId, MarkdownR
             var check = NoteVerifier.Verify(c.Note, keys);
             if (!check.Valid || !Checkpoint.TryParse(check.Body!, out var parsed) || parsed is null)
                 return new("log", null, c.Size, $"checkpoint {c.Size} does not verify with the organization's keys ({check.Problem})");
-            if (parsed.Size != c.Size || !_rootsAt.TryGetValue(c.Size, out var expected) || !parsed.Root.AsSpan().SequenceEqual(expected))
+            if (parsed.Size != c.Size || !_rootsAt.TryGetValue(c.Size, out var expected) || !parsed.Root.AsSpan().SequenceEqual(expected) ||
+                c.Root != Convert.ToHexStringLower(expected))
                 return new("log", null, c.Size, $"checkpoint {c.Size} does not match the log's first {c.Size} leaves");
         }
         return null;
@@ -182,7 +192,7 @@ internal sealed class IntegrityCheck(ParleyDb db, Guid organizationId, MarkdownR
         var c = await db.Conversations.SingleAsync(x => x.Id == state.Id, ct);
         if (state.MembershipKnown && Records.RecordFacts.KindName(c.Kind) != state.Kind)
             return Differs(1, "the conversation's kind differs from the record");
-        if (state.NameKnown && c.Name != state.Name)
+        if ((state.NameKnown || (state.MembershipKnown && !state.IsChannel)) && c.Name != state.Name)
             return Differs(state.LastIndex, "the conversation's name differs from the record");
         if (state.MembershipKnown && state.TopicKnown && c.Topic != state.Topic)
             return Differs(state.LastIndex, "the conversation's topic differs from the record");
@@ -191,8 +201,8 @@ internal sealed class IntegrityCheck(ParleyDb db, Guid organizationId, MarkdownR
 
         if (state.MembershipKnown)
         {
-            var members = await db.ConversationMembers.Where(m => m.ConversationId == state.Id).Select(m => new { m.UserId, m.Role }).ToListAsync(ct);
-            var actual = members.Select(m => $"{m.UserId}:{RecordFacts.RoleName(m.Role)}").Order().ToList();
+            var members = await db.ConversationMembers.Where(m => m.ConversationId == state.Id).Select(m => new { m.UserId, m.Role, m.OrganizationId }).ToListAsync(ct);
+            var actual = members.Select(m => $"{m.UserId}:{RecordFacts.RoleName(m.Role)}{(m.OrganizationId == organizationId ? "" : ":elsewhere")}").Order().ToList();
             var expected = state.Members.Select(m => $"{m.Key}:{m.Value}").Order().ToList();
             if (!actual.SequenceEqual(expected))
                 return Differs(state.LastIndex, "the conversation's members differ from the record");
