@@ -134,6 +134,10 @@ internal sealed class Bench(ParleyApp app, Guid organizationId, Random random)
     {
         switch (row)
         {
+            case RecordEntry e when e.Kind == RecordKind.ContentErased:
+                // Without its erasure entry, the entries it erased are content missing without one.
+                return [new("conversation", e.ConversationId, JsonDocument.Parse(e.Data!).RootElement.GetProperty("entries").EnumerateArray()
+                    .Select(x => x.GetInt64()).Append(e.Index).ToHashSet())];
             case RecordEntry e:
                 return [new("conversation", e.ConversationId, new HashSet<long> { e.Index })];
             case AuditEvent a:
@@ -209,6 +213,8 @@ internal sealed class Bench(ParleyApp app, Guid organizationId, Random random)
             return null;
         var changed = Clone(null, type, row, p.Name, after);
         var places = PlacesOf(row).Concat(PlacesOf(changed)).ToList();
+        if (p.Name == "LeafIndex")
+            places.Add(Log);        // the leaf out of order in the log, named by its leaf number
         var what = $"{Name(type)} {Describe(type, row)}: {p.Name} {Show(before)} → {Show(after)}";
         var kind = $"change {Name(type)} column";
         if (p.IsKey())

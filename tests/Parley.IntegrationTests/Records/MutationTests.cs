@@ -210,6 +210,7 @@ public abstract class MutationTests(DatabaseProvider engine)
         var channel = await org.Owner.CreateChannelAsync("ops", "public", bob);
         await org.Owner.SendAsync(channel.Id, "before the backup");
         await sequencer.CheckpointAsync(org.Id, Ct);
+        await sequencer.SequenceAsync(org.Id, Ct);          // the signing key's audit event, written as the checkpoint was signed
         var backup = await Bench.HeadsAsync(app, org.Id, channel.Id);
         await bob.SendAsync(channel.Id, "after the backup");
         await org.Owner.SendAsync(channel.Id, "and this");

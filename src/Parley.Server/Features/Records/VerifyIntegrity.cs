@@ -196,6 +196,8 @@ internal sealed class IntegrityCheck(ParleyDb db, Guid organizationId, MarkdownR
             return Differs(state.LastIndex, "the conversation's name differs from the record");
         if (state.MembershipKnown && state.TopicKnown && c.Topic != state.Topic)
             return Differs(state.LastIndex, "the conversation's topic differs from the record");
+        if (state.MembershipKnown && (c.CreatedBy != state.CreatedBy || c.CreatedAt.ToUnixTimeMilliseconds() != state.CreatedAt))
+            return Differs(1, "the conversation's creator or creation time differs from the record");
         if (c.IsArchived != state.Archived)
             return Differs(state.LastIndex, "the conversation's archive differs from the record");
 
@@ -211,7 +213,7 @@ internal sealed class IntegrityCheck(ParleyDb db, Guid organizationId, MarkdownR
         var messages = await db.Messages.Where(m => m.ConversationId == state.Id).ToListAsync(ct);
         var seqOfId = messages.ToDictionary(m => m.Id, m => m.Seq);
         var reactions = await db.Reactions.Where(r => db.Messages.Any(m => m.Id == r.MessageId && m.ConversationId == state.Id))
-            .Select(r => new { r.MessageId, r.UserId, r.Emoji }).ToListAsync(ct);
+            .Select(r => new { r.MessageId, r.UserId, r.Emoji, r.CreatedAt }).ToListAsync(ct);
         foreach (var m in messages.OrderBy(m => m.Seq))
         {
             if (!state.Messages.TryGetValue(m.Seq, out var s))
@@ -220,8 +222,10 @@ internal sealed class IntegrityCheck(ParleyDb db, Guid organizationId, MarkdownR
                 return Differs(s.Position, $"message {m.Seq} differs from the record: {what}");
             if (s.ReactionsKnown)
             {
-                var actual = reactions.Where(r => r.MessageId == m.Id).Select(r => $"{r.UserId}:{r.Emoji}").Order(StringComparer.Ordinal);
-                if (!actual.SequenceEqual(s.Reactions.Select(r => $"{r.User}:{r.Emoji}").Order(StringComparer.Ordinal)))
+                // Each reaction with the time it was added, where the record says (version 2).
+                string Time((Guid, string) r, DateTimeOffset? at) => s.ReactedAt.ContainsKey(r) ? $":{at?.ToUnixTimeMilliseconds() ?? s.ReactedAt[r]}" : "";
+                var actual = reactions.Where(r => r.MessageId == m.Id).Select(r => $"{r.UserId}:{r.Emoji}{Time((r.UserId, r.Emoji), r.CreatedAt)}").Order(StringComparer.Ordinal);
+                if (!actual.SequenceEqual(s.Reactions.Select(r => $"{r.User}:{r.Emoji}{Time(r, null)}").Order(StringComparer.Ordinal)))
                     return Differs(s.Position, $"message {m.Seq} differs from the record: its reactions");
             }
         }
@@ -239,7 +243,7 @@ internal sealed class IntegrityCheck(ParleyDb db, Guid organizationId, MarkdownR
             }
             var what = f.OrganizationId != organizationId ? "its organization"
                 : f.Sha256 != s.Sha256 ? "its hash" : f.Size != s.Size ? "its size" : f.ContentType != s.Type ? "its type"
-                : f.UploaderId != s.Uploader ? "who uploaded it" : !s.Erased && f.FileName != s.Name ? "its name"
+                : f.UploaderId != s.Uploader ? "who uploaded it" : f.CreatedAt.ToUnixTimeMilliseconds() != s.At ? "when it was uploaded" : !s.Erased && f.FileName != s.Name ? "its name"
                 : (f.MessageId is { } id ? seqOfId.GetValueOrDefault(id) : (long?)null) != s.MessageSeq ? "the message that carries it"
                 : null;
             if (what is not null)
