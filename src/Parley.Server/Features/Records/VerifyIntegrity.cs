@@ -96,12 +96,25 @@ internal sealed class IntegrityCheck(ParleyDb db, Guid organizationId, MarkdownR
         var stray = await db.RecordEntries.Where(r => r.OrganizationId == organizationId && r.LeafIndex == null).OrderBy(r => r.Id).FirstOrDefaultAsync(ct);
         if (stray is not null)
             return new BrokenLinkDto("conversation", stray.ConversationId, stray.Index,
-                stray.Hash != stray.ComputeHash() ? "its fields do not match its hash" : "it is not in the organization's log");
+                !HashMatches(stray) ? "its fields do not match its hash" : "it is not in the organization's log");
         var strayAudit = await db.AuditEvents.Where(a => a.OrganizationId == organizationId && a.LeafIndex == null).OrderBy(a => a.Id).FirstOrDefaultAsync(ct);
         if (strayAudit is not null)
             return new BrokenLinkDto("audit", null, strayAudit.Index,
                 strayAudit.Hash != strayAudit.ComputeHash() ? "its content does not match its hash" : "it is not in the organization's log");
         return null;
+    }
+
+    /// <summary>False also when a field cannot be read back at all (data that is not JSON).</summary>
+    private static bool HashMatches(RecordEntry r)
+    {
+        try
+        {
+            return r.Hash == r.ComputeHash();
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return false;
+        }
     }
 
     private async Task<bool> NothingAfterAsync(long from, CancellationToken ct) =>
@@ -115,7 +128,7 @@ internal sealed class IntegrityCheck(ParleyDb db, Guid organizationId, MarkdownR
             _entries++;
             if (r.OrganizationId != organizationId)
                 return new("conversation", r.ConversationId, r.Index, "belongs to another organization", leaf);
-            if (r.Hash != r.ComputeHash())
+            if (!HashMatches(r))
                 return new("conversation", r.ConversationId, r.Index, "its fields do not match its hash", leaf);
             return Link(_verifier.Add(leaf, r.Leaf(), r.Content, r.Salt));
         }

@@ -59,7 +59,10 @@ public sealed class RecordVerifier(Guid organizationId)
             Size = leaf;          // the root no longer means anything; the chains still do
         }
         var leafHash = Rfc9162.LeafHash(Encoding.UTF8.GetBytes(entry));
-        Push(leafHash);
+        if (FirstMissingLeaf is null)
+            Push(leafHash);
+        else
+            Size++;               // past a gap the subtrees do not line up: count the leaf, build no root
 
         JsonElement e;
         try
