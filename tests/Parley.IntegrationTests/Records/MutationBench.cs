@@ -376,12 +376,10 @@ internal sealed class Bench(ParleyApp app, Guid organizationId, Random random)
             return null;
         async Task SwapAsync(ParleyDb db)
         {
-            await using var tx = await db.Database.BeginTransactionAsync();
             var rows = db.RecordEntries.Where(r => r.ConversationId == conversation.Id);
             await rows.Where(r => r.Index == a).ExecuteUpdateAsync(s => s.SetProperty(r => r.Index, -1));
             await rows.Where(r => r.Index == b).ExecuteUpdateAsync(s => s.SetProperty(r => r.Index, a));
             await rows.Where(r => r.Index == -1).ExecuteUpdateAsync(s => s.SetProperty(r => r.Index, b));
-            await tx.CommitAsync();
         }
         var place = new Place("conversation", conversation.Id, new HashSet<long> { a, b, Math.Min(a, b) });
         return new("swap two entries' indexes", $"conversation {conversation.Id}: entries {a} and {b}", SwapAsync, SwapAsync, place.Matches, place.ToString());
