@@ -32,6 +32,10 @@ internal sealed class Bench(ParleyApp app, Guid organizationId, Random random)
     private List<Message> Messages => [.. _rows[typeof(Message)].Cast<Message>()];
     private List<Conversation> Conversations => [.. _rows[typeof(Conversation)].Cast<Conversation>()];
 
+    /// <summary>Every column the tamperings may change: all of the tables', less those outside the record.</summary>
+    public IReadOnlyCollection<string> Columns => [.. Tables.SelectMany(t => TypeOf(t).GetProperties().Select(p => $"{t.Name}.{p.Name}"))
+        .Where(c => !MutationTests.OutsideTheRecord.ContainsKey(c))];
+
     public async Task LoadAsync()
     {
         await app.WithDbAsync(async db =>

@@ -73,6 +73,7 @@ public abstract class MutationTests(DatabaseProvider engine)
         var failures = new List<string>();
         var table = new SortedDictionary<string, (int Count, int Detected, int Named)>(StringComparer.Ordinal);
         var refused = 0;
+        var columns = new HashSet<string>(StringComparer.Ordinal);
         var checking = new Stopwatch();
         while (table.Values.Sum(t => t.Count) < Tamperings)
         {
@@ -108,6 +109,8 @@ public abstract class MutationTests(DatabaseProvider engine)
             checking.Stop();
             Assert.True(after.Intact, $"seed {seed}: after undoing [{t.Kind}] {t.What}: {after.FirstBroken}");
 
+            if (t.Column is not null)
+                columns.Add(t.Column);
             var detected = !report.Intact;
             var named = detected && t.Named(report.FirstBroken!);
             var row = table.GetValueOrDefault(t.Kind);
@@ -123,6 +126,8 @@ public abstract class MutationTests(DatabaseProvider engine)
         foreach (var (kind, (count, det, nam)) in table)
             lines.AppendLine($"{kind,-44} {count,6} {det,9} {nam,12}");
         lines.AppendLine($"{"total",-44} {total.Count,6} {total.Detected,9} {total.Named,12}");
+        var untouched = bench.Columns.Except(columns).Order(StringComparer.Ordinal).ToList();
+        lines.AppendLine($"columns tampered with: {columns.Count} of {bench.Columns.Count}{(untouched.Count == 0 ? "" : "; never: " + string.Join(", ", untouched))}");
         output.WriteLine(lines.ToString());
         Console.WriteLine(lines.ToString());
         foreach (var (what, n) in failures.GroupBy(f => f[..f.IndexOf(']')] + (f.Contains(": ", StringComparison.Ordinal) ? " " + f.Split(": ")[1].Split(' ')[0] : "")).Select(g => (g.Key, g.Count())))
@@ -130,6 +135,7 @@ public abstract class MutationTests(DatabaseProvider engine)
         foreach (var f in failures)
             output.WriteLine(f);
         Assert.True(failures.Count == 0, $"seed {seed}: {failures.Count} tamperings not caught or not named right; first: {string.Join(Environment.NewLine, failures.Take(15))}");
+        Assert.Empty(untouched);
     }
 
     /// <summary>A tampering in several steps is stored whole or not at all (a step the schema refuses undoes the others).</summary>
@@ -205,6 +211,7 @@ public abstract class MutationTests(DatabaseProvider engine)
         var group = await alice.OpenDirectAsync(bob, carol);
         await carol.SendAsync(group.Id, "group hello");
         await bob.SendAsync(group.Id, "hi both");
+        await (await alice.PostAsync($"/api/v1/conversations/{deals.Id}/archive")).ShouldBe(HttpStatusCode.OK);
 
         var secretSeq = (await alice.MessagesAsync(general.Id)).Messages.Single(m => m.Id == secret.Id).Seq;
         var erased = await app.WithDbAsync(db => db.EraseMessageAsync(org.Id, general.Id, secretSeq,
