@@ -225,7 +225,7 @@ internal sealed class Bench(ParleyApp app, Guid organizationId, Random random)
         var changed = Clone(null, type, row, p.Name, after);
         var places = PlacesOf(row).Concat(PlacesOf(changed)).ToList();
         if (p.Name == "LeafIndex")
-            places.Add(Log);        // the leaf out of order in the log, named by its leaf number
+            places.AddRange([Log, UpTo(row)]);     // the leaf out of order in the log, or its chain missing what it now meets too early
         var what = $"{Name(type)} {Describe(type, row)}: {p.Name} {Show(before)} → {Show(after)}";
         var kind = $"change {Name(type)} column";
         if (p.IsKey())
@@ -405,14 +405,17 @@ internal sealed class Bench(ParleyApp app, Guid organizationId, Random random)
         var (tx, ty) = (TypeOf(x.GetType()), TypeOf(y.GetType()));
         var (lx, ly) = (LeafOf(x), LeafOf(y));
         // Out of order, a chain misses the entries it now meets too early: the check may name any of them up to the row.
-        var places = new[] { x, y }.Select(r => r is RecordEntry e
-            ? new Place("conversation", e.ConversationId, Enumerable.Range(1, (int)e.Index).Select(i => (long)i).ToHashSet())
-            : new Place("audit", null, Enumerable.Range(1, (int)((AuditEvent)r).Index).Select(i => (long)i).ToHashSet())).Append(Log).ToList();
+        var places = new[] { x, y }.Select(UpTo).Append(Log).ToList();
         return new("swap two leaves' LeafIndex", $"{Name(tx)} {Describe(tx, x)} (leaf {lx}) and {Name(ty)} {Describe(ty, y)} (leaf {ly})",
             async db => { await SetAsync(db, tx, x, "LeafIndex", ly); await SetAsync(db, ty, y, "LeafIndex", lx); },
             async db => { await SetAsync(db, tx, x, "LeafIndex", lx); await SetAsync(db, ty, y, "LeafIndex", ly); },
             AnyOf(places), string.Join(" or ", places));
     }
+
+    /// <summary>Any entry of the row's chain up to the row itself.</summary>
+    private static Place UpTo(object row) => row is RecordEntry e
+        ? new Place("conversation", e.ConversationId, Enumerable.Range(1, (int)e.Index).Select(i => (long)i).ToHashSet())
+        : new Place("audit", null, Enumerable.Range(1, (int)((AuditEvent)row).Index).Select(i => (long)i).ToHashSet());
 
     private static long? LeafOf(object row) => row is RecordEntry e ? e.LeafIndex : ((AuditEvent)row).LeafIndex;
 
