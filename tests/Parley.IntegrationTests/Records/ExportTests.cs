@@ -151,7 +151,7 @@ public abstract class ExportTests(ParleyApp app) : IDisposable
 
         var verdict = BundleVerifier.Verify(folder, [export.Key]);
 
-        Assert.Equal($"FAIL leaf {next.Number} (conversation {export.General}, entry {next.Index}): does not link to the entry before it", verdict.Text);
+        Assert.StartsWith($"FAIL leaf {next.Number} (conversation {export.General}, entry {next.Index}): does not link to the entry before it", verdict.Text);
     }
 
     [Fact]

@@ -94,14 +94,27 @@ internal sealed class IntegrityCheck(ParleyDb db, Guid organizationId, MarkdownR
 
         // Entries the sequencer did not take in: it stops before an entry that does not match its hash; name that one.
         var strays = await db.RecordEntries.Where(r => r.OrganizationId == organizationId && r.LeafIndex == null).OrderBy(r => r.Id).ToListAsync(ct);
-        if ((strays.FirstOrDefault(r => r.Hash != r.ComputeHash()) ?? strays.FirstOrDefault()) is { } stray)
+        if ((strays.FirstOrDefault(r => !HashMatches(r)) ?? strays.FirstOrDefault()) is { } stray)
             return new BrokenLinkDto("conversation", stray.ConversationId, stray.Index,
-                stray.Hash != stray.ComputeHash() ? "its fields do not match its hash" : "it is not in the organization's log");
+                !HashMatches(stray) ? "its fields do not match its hash" : "it is not in the organization's log");
         var strayAudits = await db.AuditEvents.Where(a => a.OrganizationId == organizationId && a.LeafIndex == null).OrderBy(a => a.Id).ToListAsync(ct);
         if ((strayAudits.FirstOrDefault(a => a.Hash != a.ComputeHash()) ?? strayAudits.FirstOrDefault()) is { } strayAudit)
             return new BrokenLinkDto("audit", null, strayAudit.Index,
                 strayAudit.Hash != strayAudit.ComputeHash() ? "its content does not match its hash" : "it is not in the organization's log");
         return null;
+    }
+
+    /// <summary>False also when a field cannot be read back at all (data that is not JSON).</summary>
+    private static bool HashMatches(RecordEntry r)
+    {
+        try
+        {
+            return r.Hash == r.ComputeHash();
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return false;
+        }
     }
 
     private async Task<bool> NothingAfterAsync(long from, CancellationToken ct) =>
@@ -115,7 +128,7 @@ internal sealed class IntegrityCheck(ParleyDb db, Guid organizationId, MarkdownR
             _entries++;
             if (r.OrganizationId != organizationId)
                 return new("conversation", r.ConversationId, r.Index, "belongs to another organization", leaf);
-            if (r.Hash != r.ComputeHash())
+            if (!HashMatches(r))
                 return new("conversation", r.ConversationId, r.Index, "its fields do not match its hash", leaf);
             return Link(_verifier.Add(leaf, r.Leaf(), r.Content, r.Salt));
         }
@@ -138,7 +151,16 @@ internal sealed class IntegrityCheck(ParleyDb db, Guid organizationId, MarkdownR
         if (_verifier.Size > 0)
         {
             var tree = new TiledTree(new DatabaseTileStore(db, organizationId));
-            if (!(await tree.RootAsync(_verifier.Size, ct)).AsSpan().SequenceEqual(root))
+            byte[]? stored;
+            try
+            {
+                stored = await tree.RootAsync(_verifier.Size, ct);
+            }
+            catch (InvalidOperationException)
+            {
+                stored = null;       // a tile missing, moved or cut short: the tree cannot be read back
+            }
+            if (stored is null || !stored.AsSpan().SequenceEqual(root))
                 return new("log", null, 0, "the log's stored tree does not match its leaves");
         }
         var keys = await db.SigningKeys.Where(k => k.OrganizationId == organizationId).Select(k => k.VerifierKey).ToListAsync(ct);
@@ -148,7 +170,8 @@ internal sealed class IntegrityCheck(ParleyDb db, Guid organizationId, MarkdownR
             var check = NoteVerifier.Verify(c.Note, keys);
             if (!check.Valid || !Checkpoint.TryParse(check.Body!, out var parsed) || parsed is null)
                 return new("log", null, c.Size, $"checkpoint {c.Size} does not verify with the organization's keys ({check.Problem})");
-            if (parsed.Size != c.Size || !_rootsAt.TryGetValue(c.Size, out var expected) || !parsed.Root.AsSpan().SequenceEqual(expected))
+            if (parsed.Size != c.Size || !_rootsAt.TryGetValue(c.Size, out var expected) || !parsed.Root.AsSpan().SequenceEqual(expected) ||
+                c.Root != Convert.ToHexStringLower(expected))
                 return new("log", null, c.Size, $"checkpoint {c.Size} does not match the log's first {c.Size} leaves");
         }
         return null;
@@ -182,17 +205,19 @@ internal sealed class IntegrityCheck(ParleyDb db, Guid organizationId, MarkdownR
         var c = await db.Conversations.SingleAsync(x => x.Id == state.Id, ct);
         if (state.MembershipKnown && Records.RecordFacts.KindName(c.Kind) != state.Kind)
             return Differs(1, "the conversation's kind differs from the record");
-        if (state.NameKnown && c.Name != state.Name)
+        if ((state.NameKnown || (state.MembershipKnown && !state.IsChannel)) && c.Name != state.Name)
             return Differs(state.LastIndex, "the conversation's name differs from the record");
         if (state.MembershipKnown && state.TopicKnown && c.Topic != state.Topic)
             return Differs(state.LastIndex, "the conversation's topic differs from the record");
+        if (state.MembershipKnown && (c.CreatedBy != state.CreatedBy || c.CreatedAt.ToUnixTimeMilliseconds() != state.CreatedAt))
+            return Differs(1, "the conversation's creator or creation time differs from the record");
         if (c.IsArchived != state.Archived)
             return Differs(state.LastIndex, "the conversation's archive differs from the record");
 
         if (state.MembershipKnown)
         {
-            var members = await db.ConversationMembers.Where(m => m.ConversationId == state.Id).Select(m => new { m.UserId, m.Role }).ToListAsync(ct);
-            var actual = members.Select(m => $"{m.UserId}:{RecordFacts.RoleName(m.Role)}").Order().ToList();
+            var members = await db.ConversationMembers.Where(m => m.ConversationId == state.Id).Select(m => new { m.UserId, m.Role, m.OrganizationId }).ToListAsync(ct);
+            var actual = members.Select(m => $"{m.UserId}:{RecordFacts.RoleName(m.Role)}{(m.OrganizationId == organizationId ? "" : ":elsewhere")}").Order().ToList();
             var expected = state.Members.Select(m => $"{m.Key}:{m.Value}").Order().ToList();
             if (!actual.SequenceEqual(expected))
                 return Differs(state.LastIndex, "the conversation's members differ from the record");
@@ -201,7 +226,7 @@ internal sealed class IntegrityCheck(ParleyDb db, Guid organizationId, MarkdownR
         var messages = await db.Messages.Where(m => m.ConversationId == state.Id).ToListAsync(ct);
         var seqOfId = messages.ToDictionary(m => m.Id, m => m.Seq);
         var reactions = await db.Reactions.Where(r => db.Messages.Any(m => m.Id == r.MessageId && m.ConversationId == state.Id))
-            .Select(r => new { r.MessageId, r.UserId, r.Emoji }).ToListAsync(ct);
+            .Select(r => new { r.MessageId, r.UserId, r.Emoji, r.CreatedAt }).ToListAsync(ct);
         foreach (var m in messages.OrderBy(m => m.Seq))
         {
             if (!state.Messages.TryGetValue(m.Seq, out var s))
@@ -210,8 +235,10 @@ internal sealed class IntegrityCheck(ParleyDb db, Guid organizationId, MarkdownR
                 return Differs(s.Position, $"message {m.Seq} differs from the record: {what}");
             if (s.ReactionsKnown)
             {
-                var actual = reactions.Where(r => r.MessageId == m.Id).Select(r => $"{r.UserId}:{r.Emoji}").Order(StringComparer.Ordinal);
-                if (!actual.SequenceEqual(s.Reactions.Select(r => $"{r.User}:{r.Emoji}").Order(StringComparer.Ordinal)))
+                // Each reaction with the time it was added, where the record says (version 2).
+                string Time((Guid, string) r, DateTimeOffset? at) => s.ReactedAt.ContainsKey(r) ? $":{at?.ToUnixTimeMilliseconds() ?? s.ReactedAt[r]}" : "";
+                var actual = reactions.Where(r => r.MessageId == m.Id).Select(r => $"{r.UserId}:{r.Emoji}{Time((r.UserId, r.Emoji), r.CreatedAt)}").Order(StringComparer.Ordinal);
+                if (!actual.SequenceEqual(s.Reactions.Select(r => $"{r.User}:{r.Emoji}{Time(r, null)}").Order(StringComparer.Ordinal)))
                     return Differs(s.Position, $"message {m.Seq} differs from the record: its reactions");
             }
         }
@@ -229,7 +256,7 @@ internal sealed class IntegrityCheck(ParleyDb db, Guid organizationId, MarkdownR
             }
             var what = f.OrganizationId != organizationId ? "its organization"
                 : f.Sha256 != s.Sha256 ? "its hash" : f.Size != s.Size ? "its size" : f.ContentType != s.Type ? "its type"
-                : f.UploaderId != s.Uploader ? "who uploaded it" : !s.Erased && f.FileName != s.Name ? "its name"
+                : f.UploaderId != s.Uploader ? "who uploaded it" : f.CreatedAt.ToUnixTimeMilliseconds() != s.At ? "when it was uploaded" : !s.Erased && f.FileName != s.Name ? "its name"
                 : (f.MessageId is { } id ? seqOfId.GetValueOrDefault(id) : (long?)null) != s.MessageSeq ? "the message that carries it"
                 : null;
             if (what is not null)

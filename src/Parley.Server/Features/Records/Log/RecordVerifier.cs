@@ -59,7 +59,10 @@ public sealed class RecordVerifier(Guid organizationId)
             Size = leaf;          // the root no longer means anything; the chains still do
         }
         var leafHash = Rfc9162.LeafHash(Encoding.UTF8.GetBytes(entry));
-        Push(leafHash);
+        if (FirstMissingLeaf is null)
+            Push(leafHash);
+        else
+            Size++;               // past a gap the subtrees do not line up: count the leaf, build no root
 
         JsonElement e;
         try
@@ -248,6 +251,7 @@ public sealed class RecordVerifier(Guid organizationId)
         switch (kind)
         {
             case "conversation-created":
+                (c.CreatedBy, c.CreatedAt) = (actor, at);
                 c.Kind = data.GetProperty("kind").GetString();
                 if (c.Kind is not ("public-channel" or "private-channel" or "direct" or "group"))
                     return $"unknown conversation kind {c.Kind}";
@@ -303,7 +307,7 @@ public sealed class RecordVerifier(Guid organizationId)
                 if (c.Files.ContainsKey(file))
                     return "uploads a file id twice";
                 c.Files[file] = new FileState(file, data.GetProperty("sha256").GetString()!, data.GetProperty("size").GetInt64(),
-                    data.GetProperty("type").GetString()!, actor, index, open?.GetProperty("name").GetString(), open is null);
+                    data.GetProperty("type").GetString()!, actor, index, open?.GetProperty("name").GetString(), open is null) { At = at };
                 break;
             }
             case "message-posted":
@@ -368,6 +372,7 @@ public sealed class RecordVerifier(Guid organizationId)
                     var reaction = (actor, data.GetProperty("emoji").GetString()!);
                     if (kind == "reaction-added" ? !message.Reactions.Add(reaction) : !message.Reactions.Remove(reaction))
                         return kind == "reaction-added" ? "adds a reaction that is already there" : "removes a reaction that is not there";
+                    message.ReactedAt[reaction] = at;
                 }
                 message.Position = index;
                 break;
@@ -469,6 +474,10 @@ public sealed class ConversationState(long id)
     public string? Topic { get; set; }
     public bool TopicKnown { get; set; } = true;
     public bool Archived { get; set; }
+
+    /// <summary>Who created it and when, from its <c>conversation-created</c> entry; null before membership was recorded.</summary>
+    public Guid? CreatedBy { get; set; }
+    public long? CreatedAt { get; set; }
     public Dictionary<long, MessageState> Messages { get; } = [];
     public Dictionary<Guid, FileState> Files { get; } = [];
     internal Dictionary<long, long> MissingContent { get; } = [];    // entry index → leaf
@@ -498,6 +507,9 @@ public sealed class MessageState(long seq, Guid sender, long at, long? thread, l
     public long? LastReplyAt { get; private set; }
     public IReadOnlyList<Guid> Files { get; init; } = [];
     public HashSet<(Guid User, string Emoji)> Reactions { get; } = [];
+
+    /// <summary>When each reaction now there was added (version 2 entries).</summary>
+    public Dictionary<(Guid User, string Emoji), long> ReactedAt { get; } = [];
     public bool ReactionsKnown { get; set; } = true;
 
     internal void Opened(JsonElement? content, long index)
@@ -528,6 +540,9 @@ public sealed class FileState(Guid id, string sha256, long size, string type, Gu
     public string? Name { get; } = name;
     public bool Erased { get; } = erased;
     public long? MessageSeq { get; set; }
+
+    /// <summary>When it was uploaded.</summary>
+    public long At { get; init; }
 }
 
 public sealed class AuditState
