@@ -668,5 +668,33 @@ class Version1Test(BundleTest):
         self.assertFails(self.write(r), f"leaf {leaf}", "version 1 entry after a version 2")
 
 
+
+class GoldenVectorTests(unittest.TestCase):
+    """The golden vectors of tests/vectors (written from a real export by Parley's own tests): good/ verifies with its
+    key, and each bad/<case>/ fails naming the item in its expected.txt."""
+
+    VECTORS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "vectors")
+
+    def run_tool(self, bundle, key):
+        return subprocess.run([sys.executable, TOOL, bundle, "--key", key], capture_output=True, text=True)
+
+    def test_good_and_every_bad_case(self):
+        with open(os.path.join(self.VECTORS, "good", "key.txt"), encoding="utf-8") as f:
+            key = f.read().strip()
+        good = self.run_tool(os.path.join(self.VECTORS, "good"), key)
+        self.assertEqual(good.returncode, 0, good.stdout + good.stderr)
+        cases = sorted(os.listdir(os.path.join(self.VECTORS, "bad")))
+        self.assertGreaterEqual(len(cases), 10)
+        for case in cases:
+            folder = os.path.join(self.VECTORS, "bad", case)
+            with open(os.path.join(folder, "expected.txt"), encoding="utf-8") as f:
+                expected = f.read().strip()
+            with self.subTest(case=case):
+                bad = self.run_tool(folder, key)
+                self.assertEqual(bad.returncode, 1, bad.stdout + bad.stderr)
+                line = bad.stdout.strip().splitlines()[0]
+                self.assertTrue(line == expected or line.startswith(expected + " ") or line.startswith(expected + ":"),
+                                f"{case}: {line!r} does not name {expected!r}")
+
 if __name__ == "__main__":
     unittest.main()

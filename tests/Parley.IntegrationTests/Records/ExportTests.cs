@@ -127,6 +127,46 @@ public abstract class ExportTests(ParleyApp app) : IDisposable
     }
 
     [Fact]
+    public async Task The_independent_python_verifier_accepts_the_real_export_and_names_the_same_tampered_leaf()
+    {
+        var export = await ExportOnceAsync();
+        var folder = Copy(export);
+        var leaf = EditLine(folder, l => l.Content?.Contains("Kickoff at 9:30", StringComparison.Ordinal) == true,
+            line => line.Replace("Kickoff at 9:30", "Kickoff at 9:31", StringComparison.Ordinal));
+
+        var good = await PythonVerifyAsync(export.Zip, export.Key);
+        var bad = await PythonVerifyAsync(folder, export.Key);
+
+        Assert.True(good.ExitCode == 0, good.Output);
+        Assert.Contains(export.Org.Id.ToString(), good.Output);
+        Assert.Equal(1, bad.ExitCode);
+        Assert.StartsWith($"FAIL leaf {leaf.Number}", bad.Output.Trim());
+        Assert.StartsWith($"FAIL leaf {leaf.Number}", BundleVerifier.Verify(folder, [export.Key]).Text);
+    }
+
+    private static async Task<(int ExitCode, string Output)> PythonVerifyAsync(string bundle, string key)
+    {
+        var start = new System.Diagnostics.ProcessStartInfo("python3", [Path.Combine(RepositoryRoot(), "tools", "verify-record.py"), bundle, "--key", key])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        using var python = System.Diagnostics.Process.Start(start)!;
+        var output = python.StandardOutput.ReadToEndAsync(Ct);
+        var errors = await python.StandardError.ReadToEndAsync(Ct);
+        await python.WaitForExitAsync(Ct);
+        return (python.ExitCode, await output + errors);
+    }
+
+    private static string RepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "Parley.slnx")))
+                return dir.FullName;
+        throw new InvalidOperationException("No Parley.slnx above the tests.");
+    }
+
+    [Fact]
     public async Task A_changed_byte_in_an_opening_names_its_leaf()
     {
         var export = await ExportOnceAsync();

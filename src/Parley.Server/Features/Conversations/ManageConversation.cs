@@ -43,7 +43,7 @@ public static class UpdateConversation
         try
         {
             if (await db.SaveWithAuditAsync(me, c.Id, Refusal, AuditAction.ConversationChanged, new { before, after = new { c.Name, c.Topic } },
-                    http, clock, ct, Facts(before.Name, before.Topic, c)) is { } refusedNow)
+                    http, clock.GetUtcNow(), ct, Facts(before.Name, before.Topic, c)) is { } refusedNow)
                 return refusedNow;
         }
         catch (DbUpdateException) when (request.Name is not null)
@@ -91,7 +91,7 @@ public static class ArchiveConversation
         else
             access!.Conversation.Unarchive();
         if (await db.SaveWithAuditAsync(me, conversationId, Refusal, archived ? AuditAction.ConversationArchived : AuditAction.ConversationUnarchived,
-                null, http, clock, ct, (archived ? RecordKind.ConversationArchived : RecordKind.ConversationUnarchived, null, null)) is { } refusedNow)
+                null, http, now, ct, (archived ? RecordKind.ConversationArchived : RecordKind.ConversationUnarchived, null, null)) is { } refusedNow)
             return refusedNow;
         await events.ConversationChangedAsync(access.Conversation, ct);
         return TypedResults.Ok(access.Conversation.ToDto(access.Membership));
@@ -113,7 +113,7 @@ public static class ConversationAudit
     /// position at that moment (<c>position</c>): entries up to it came before the change, later ones after.
     /// </summary>
     public static async Task<ProblemHttpResult?> SaveWithAuditAsync(this ParleyDb db, CurrentUser me, long conversationId,
-        Func<ConversationAccess?, ProblemHttpResult?> refusal, AuditAction action, object? data, HttpContext http, TimeProvider clock,
+        Func<ConversationAccess?, ProblemHttpResult?> refusal, AuditAction action, object? data, HttpContext http, DateTimeOffset now,
         CancellationToken ct, params IReadOnlyList<(RecordKind Kind, JsonObject? Data, string? Content)> facts)
     {
         await using var tx = await db.BeginWriteAsync(ct);
@@ -122,11 +122,11 @@ public static class ConversationAudit
         if (refusal(access) is { } refused)
             return refused;                          // the transaction rolls back: nothing of it is saved
         // The record says what changed, in the conversation's order; the audit event says who did it from where.
-        await db.AppendAllAsync(access!.Conversation, facts.Select(f => (f.Kind, me.Id, f.Data, f.Content)).ToList(), clock.GetUtcNow(), ct);
+        await db.AppendAllAsync(access!.Conversation, facts.Select(f => (f.Kind, me.Id, f.Data, f.Content)).ToList(), now, ct);
         await db.SaveChangesAsync(ct);               // the conversation's own rows, under its lock
         var recorded = data is null ? new JsonObject() : (JsonObject)JsonSerializer.SerializeToNode(data, JsonSerializerOptions.Web)!;
         recorded["position"] = head.EntryIndex;
-        await db.AuditAsync(me, action, "conversation", conversationId.ToString(CultureInfo.InvariantCulture), recorded, http, clock.GetUtcNow(), ct);
+        await db.AuditAsync(me, action, "conversation", conversationId.ToString(CultureInfo.InvariantCulture), recorded, http, now, ct);
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
         return null;

@@ -19,11 +19,12 @@ public static class JoinConversation
             return refused;
         if (!access!.IsMember)
         {
-            db.ConversationMembers.Add(new ConversationMember(access.Conversation, me.Id, MemberRole.Member, clock.GetUtcNow()));
+            var now = clock.GetUtcNow();                 // the row and its entry say the same time
+            db.ConversationMembers.Add(new ConversationMember(access.Conversation, me.Id, MemberRole.Member, now));
             try
             {
                 if (await db.SaveWithAuditAsync(me, conversationId, Refusal, AuditAction.MemberAdded, new { user = me.Id, joined = true },
-                        http, clock, ct, (RecordKind.MemberJoined, RecordFacts.Member(me.Id, MemberRole.Member), null)) is { } refusedNow)
+                        http, now, ct, (RecordKind.MemberJoined, RecordFacts.Member(me.Id, MemberRole.Member), null)) is { } refusedNow)
                     return refusedNow;
             }
             catch (DbUpdateException)
@@ -57,7 +58,7 @@ public static class LeaveConversation
 
         db.ConversationMembers.Remove(access!.Membership!);
         if (await db.SaveWithAuditAsync(me, conversationId, Refusal, AuditAction.MemberRemoved, new { user = me.Id, left = true },
-                http, clock, ct, (RecordKind.MemberLeft, RecordFacts.Member(me.Id, access.Membership!.Role), null)) is { } refusedNow)
+                http, clock.GetUtcNow(), ct, (RecordKind.MemberLeft, RecordFacts.Member(me.Id, access.Membership!.Role), null)) is { } refusedNow)
             return refusedNow;
         await events.MembershipChangedAsync(new MembershipChangedDto(conversationId, me.Id, "removed", null, me.Id), ct);
         return TypedResults.NoContent();
@@ -98,10 +99,11 @@ public static class AddMember
         if (existing is not null)
             return TypedResults.Ok(new MemberDto(user.Id, user.DisplayName, user.Handle, ConversationDtos.RoleName(existing.Role), existing.JoinedAt));
 
-        var member = new ConversationMember(access!.Conversation, user.Id, role, clock.GetUtcNow());
+        var now = clock.GetUtcNow();
+        var member = new ConversationMember(access!.Conversation, user.Id, role, now);
         db.ConversationMembers.Add(member);
         if (await db.SaveWithAuditAsync(me, conversationId, Refusal, AuditAction.MemberAdded, new { user = user.Id, role = ConversationDtos.RoleName(role) },
-                http, clock, ct, (RecordKind.MemberAdded, RecordFacts.Member(user.Id, role), null)) is { } refusedNow)
+                http, now, ct, (RecordKind.MemberAdded, RecordFacts.Member(user.Id, role), null)) is { } refusedNow)
             return refusedNow;
         await events.MembershipChangedAsync(new MembershipChangedDto(conversationId, user.Id, "added", ConversationDtos.RoleName(role), me.Id), ct);
         return TypedResults.Ok(new MemberDto(user.Id, user.DisplayName, user.Handle, ConversationDtos.RoleName(role), member.JoinedAt));
@@ -138,7 +140,7 @@ public static class RemoveMember
         db.ConversationMembers.Remove(member);
         if (await db.SaveWithAuditAsync(me, conversationId, a => Refusal(a) ?? (member.Role == MemberRole.Owner && !MemberRoles.MayGrantOwner(a!)
                     ? Problems.Forbidden("owner-only", "Only a channel owner or an admin can remove an owner.") : null),
-                AuditAction.MemberRemoved, new { user = userId }, http, clock, ct,
+                AuditAction.MemberRemoved, new { user = userId }, http, clock.GetUtcNow(), ct,
                 (RecordKind.MemberRemoved, RecordFacts.Member(userId, member.Role), null)) is { } refusedNow)
             return refusedNow;
         await events.MembershipChangedAsync(new MembershipChangedDto(conversationId, userId, "removed", null, me.Id), ct);
@@ -177,7 +179,7 @@ public static class ChangeMemberRole
         var before = row.m.Role;
         row.m.ChangeRole(role);
         if (await db.SaveWithAuditAsync(me, conversationId, Refusal, AuditAction.MemberRoleChanged,
-                new { user = userId, before = ConversationDtos.RoleName(before), after = ConversationDtos.RoleName(role) }, http, clock, ct,
+                new { user = userId, before = ConversationDtos.RoleName(before), after = ConversationDtos.RoleName(role) }, http, clock.GetUtcNow(), ct,
                 (RecordKind.MemberRoleChanged, RecordFacts.Member(userId, role, before), null)) is { } refusedNow)
             return refusedNow;
         await events.MembershipChangedAsync(new MembershipChangedDto(conversationId, userId, "role", ConversationDtos.RoleName(role), me.Id), ct);

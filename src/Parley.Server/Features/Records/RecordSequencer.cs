@@ -214,12 +214,17 @@ public sealed partial class RecordSequencer(
     /// <summary>The log's row, locked until the transaction ends; created empty on first use.</summary>
     private static async Task<RecordLog> LockLogAsync(ParleyDb db, Guid organizationId, CancellationToken ct)
     {
+        // Created by whoever comes first: a request and the background round may both take in an organization's first
+        // entries. On PostgreSQL they may do so at once; on SQLite writers take turns.
+        if (db is PostgresParleyDb)
+            await db.Database.ExecuteSqlAsync(
+                $"""INSERT INTO "RecordLogs" ("OrganizationId", "Size", "Root") VALUES ({organizationId}, 0, '') ON CONFLICT DO NOTHING""", ct);
         var locked = await db.RecordLogs.Where(l => l.OrganizationId == organizationId)
             .ExecuteUpdateAsync(s => s.SetProperty(l => l.Size, l => l.Size), ct);
         if (locked == 0)
         {
             db.RecordLogs.Add(new RecordLog(organizationId));
-            await db.SaveChangesAsync(ct);      // another node doing the same waits on the key, then fails and retries later
+            await db.SaveChangesAsync(ct);
         }
         return await db.RecordLogs.SingleAsync(l => l.OrganizationId == organizationId, ct);
     }

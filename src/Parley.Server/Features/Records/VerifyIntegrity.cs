@@ -211,14 +211,16 @@ internal sealed class IntegrityCheck(ParleyDb db, Guid organizationId, MarkdownR
             return Differs(state.LastIndex, "the conversation's topic differs from the record");
         if (state.MembershipKnown && (c.CreatedBy != state.CreatedBy || c.CreatedAt.ToUnixTimeMilliseconds() != state.CreatedAt))
             return Differs(1, "the conversation's creator or creation time differs from the record");
-        if (c.IsArchived != state.Archived)
+        if (c.IsArchived != state.Archived || (state.MembershipKnown && c.ArchivedAt?.ToUnixTimeMilliseconds() != state.ArchivedAt))
             return Differs(state.LastIndex, "the conversation's archive differs from the record");
 
         if (state.MembershipKnown)
         {
-            var members = await db.ConversationMembers.Where(m => m.ConversationId == state.Id).Select(m => new { m.UserId, m.Role, m.OrganizationId }).ToListAsync(ct);
-            var actual = members.Select(m => $"{m.UserId}:{RecordFacts.RoleName(m.Role)}{(m.OrganizationId == organizationId ? "" : ":elsewhere")}").Order().ToList();
-            var expected = state.Members.Select(m => $"{m.Key}:{m.Value}").Order().ToList();
+            var members = await db.ConversationMembers.Where(m => m.ConversationId == state.Id)
+                .Select(m => new { m.UserId, m.Role, m.OrganizationId, m.JoinedAt }).ToListAsync(ct);
+            var actual = members.Select(m => $"{m.UserId}:{RecordFacts.RoleName(m.Role)}:{m.JoinedAt.ToUnixTimeMilliseconds()}" +
+                $"{(m.OrganizationId == organizationId ? "" : ":elsewhere")}").Order().ToList();
+            var expected = state.Members.Select(m => $"{m.Key}:{m.Value}:{state.MemberSince[m.Key]}").Order().ToList();
             if (!actual.SequenceEqual(expected))
                 return Differs(state.LastIndex, "the conversation's members differ from the record");
         }

@@ -270,7 +270,7 @@ public sealed class RecordVerifier(Guid organizationId)
                 else if (c.Archived == (kind == "conversation-archived"))
                     return c.Archived ? "archives a conversation already archived" : "unarchives a conversation that is not archived";
                 else
-                    c.Archived = kind == "conversation-archived";
+                    (c.Archived, c.ArchivedAt) = kind == "conversation-archived" ? (true, at) : (false, (long?)null);
                 break;
             case "member-added" or "member-joined":
             {
@@ -280,6 +280,7 @@ public sealed class RecordVerifier(Guid organizationId)
                 if (c.Members.ContainsKey(user))
                     return "adds someone who is already a member";
                 c.Members[user] = data.GetProperty("role").GetString()!;
+                c.MemberSince[user] = at;
                 break;
             }
             case "member-removed" or "member-left":
@@ -287,6 +288,7 @@ public sealed class RecordVerifier(Guid organizationId)
                 var user = Guid.Parse(data.GetProperty("user").GetString()!);
                 if (kind == "member-left" && user != actor)
                     return "someone left in another's name";
+                c.MemberSince.Remove(user);
                 if (c.MembershipKnown && !c.Members.Remove(user))
                     return "removes someone who is not a member";
                 break;
@@ -469,6 +471,10 @@ public sealed class ConversationState(long id)
     /// <summary>False for conversations whose record began before membership was recorded (version 1).</summary>
     public bool MembershipKnown { get; set; }
     public Dictionary<Guid, string> Members { get; } = [];
+
+    /// <summary>When each member joined or was added, in milliseconds: the entry's time.</summary>
+    public Dictionary<Guid, long> MemberSince { get; } = [];
+    public long? ArchivedAt { get; set; }
     public string? Name { get; set; }
     public bool NameKnown { get; set; }
     public string? Topic { get; set; }
