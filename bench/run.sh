@@ -7,8 +7,15 @@
 #   bench/run.sh                 the published run: 1,000 users, 1,000,000 stored messages (about 11 minutes on 2 cores)
 #   bench/run.sh --quick         a small run to try the harness (writes bench/results/*-quick.json only)
 #   BENCH_DATABASES=Sqlite bench/run.sh   one database only
-#   BENCH_ONLY=one-to-one,group bench/run.sh --quick   some scenarios only (idle, one-to-one, group, large-channel, request-cost, history)
+#   BENCH_ONLY=one-to-one,group bench/run.sh --quick   some scenarios only (idle, one-to-one, group, large-channel, request-cost, history, record)
 #   BENCH_USERS=5000 bench/run.sh   the issue's full scale: over 15 minutes here, most of it creating accounts
+#   BENCH_ONLY=record BENCH_HISTORY=1000000 BENCH_DATABASES=Sqlite bench/run.sh --quick
+#                                the record log: checkpoint over the seeded entries, proofs, integrity check
+#   BENCH_SERVER_DLL=/other/worktree/src/Parley.Server/bin/Release/net10.0/Parley.Server.dll BENCH_ONLY=request-cost ...
+#                                this harness against another build of the server (compare two commits; build it first)
+#   BENCH_TAG=base              appended to the results file's name, so that alternating runs do not overwrite each other
+#   BENCH_SKIP_BUILD=1           run what is built (a copy of the build outputs, while the sources change)
+#   BENCH_COST_WINDOW=10         seconds each request-cost measurement lasts (default: the step window, 5 s or 3 s quick)
 #
 # For the benchmark only, the server runs with a cheaper Argon2id cost (provisioning 5,000 accounts would otherwise
 # take most of the run) and with raised rate limits (one address sends for thousands of users). Nothing else changes:
@@ -20,18 +27,22 @@ root=$(pwd)
 quick=()
 [ "${1:-}" = "--quick" ] && quick=(--quick)
 scale=()
-[ -z "${1:-}" ] && scale+=(--users "${BENCH_USERS:-1000}")
+if [ -z "${1:-}" ]; then scale+=(--users "${BENCH_USERS:-1000}"); elif [ -n "${BENCH_USERS:-}" ]; then scale+=(--users "$BENCH_USERS"); fi
 [ -n "${BENCH_HISTORY:-}" ] && scale+=(--history "$BENCH_HISTORY")
 [ -n "${BENCH_VERIFY:-}" ] && scale+=(--verify-integrity)
 [ -n "${BENCH_ONLY:-}" ] && scale+=(--only "$BENCH_ONLY")
+[ -n "${BENCH_COST_WINDOW:-}" ] && scale+=(--cost-window "$BENCH_COST_WINDOW")
 databases=${BENCH_DATABASES:-Sqlite Postgres}
 
 # 5,000 hub connections need as many sockets on each side.
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 
-echo "bench: building (Release)..."
-dotnet build bench/Parley.Bench -c Release -p:SkipWebClient=true -nologo -v quiet -clp:ErrorsOnly
-server_dll=$root/src/Parley.Server/bin/Release/net10.0/Parley.Server.dll
+if [ -z "${BENCH_SKIP_BUILD:-}" ]; then
+  echo "bench: building (Release)..."
+  dotnet build bench/Parley.Bench -c Release -p:SkipWebClient=true -nologo -v quiet -clp:ErrorsOnly
+fi
+server_dll=${BENCH_SERVER_DLL:-$root/src/Parley.Server/bin/Release/net10.0/Parley.Server.dll}
+echo "bench: server $server_dll ($(git -C "$(dirname "$server_dll")" rev-parse --short HEAD 2>/dev/null || echo '?'))"
 bench_dll=$root/bench/Parley.Bench/bin/Release/net10.0/Parley.Bench.dll
 
 source tools/test-postgres.sh
@@ -82,7 +93,7 @@ start_server() {
 
 stop_server() {
   [ -n "$server_pid" ] || return 0
-  kill -INT "$server_pid" 2>/dev/null || true
+  kill -TERM "$server_pid" 2>/dev/null || true   # a background job of a script ignores SIGINT
   for _ in $(seq 1 30); do kill -0 "$server_pid" 2>/dev/null || break; sleep 1; done
   kill -KILL "$server_pid" 2>/dev/null || true
   wait "$server_pid" 2>/dev/null || true
@@ -105,7 +116,7 @@ for db in $databases; do
   esac
   echo "bench: $db, data in $data_dir"
   start_server "$db" "$connection"
-  out=bench/results/$(echo "$db" | tr 'A-Z' 'a-z')${quick:+-quick}${BENCH_ONLY:+-partial}.json
+  out=bench/results/$(echo "$db" | tr 'A-Z' 'a-z')${quick:+-quick}${BENCH_ONLY:+-partial}${BENCH_TAG:+-$BENCH_TAG}.json
   dotnet "$bench_dll" run --url "$url" --server-pid "$server_pid" --database "$db" --connection-string "$connection" \
     --operator-password "$operator_password" --out "$out" "${quick[@]}" "${scale[@]}"
   outputs+=("$out")

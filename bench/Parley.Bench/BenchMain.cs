@@ -18,6 +18,8 @@ public static class BenchMain
             {
                 ["run", .. var rest] => await RunAsync(BenchSettings.Parse(rest)),
                 ["report", .. var rest] => await Report.WriteAsync(rest),
+                ["entry-cost", .. var rest] => EntryCost.Run(rest),
+                ["cost-ab", .. var rest] => await CostAb.RunAsync(rest),
                 _ => Usage(),
             };
         }
@@ -30,7 +32,8 @@ public static class BenchMain
 
     private static async Task<int> RunAsync(BenchSettings settings)
     {
-        using var cancel = new CancellationTokenSource(TimeSpan.FromMinutes(12));   // a hard bound on one database's run
+        // A hard bound on one database's run; the record scenario's integrity check reads every entry and gets longer.
+        using var cancel = new CancellationTokenSource(TimeSpan.FromMinutes(settings.Runs("record") && settings.HistoryMessages > 0 ? 25 : 12));
         Console.CancelKeyPress += (_, e) => { e.Cancel = true; cancel.Cancel(); };
         using var api = new ParleyApi(new Uri(settings.Url));
         var result = await new Scenarios(settings, api, new ServerProbe(settings.ServerPid), Log).RunAsync(cancel.Token);
@@ -48,6 +51,9 @@ public static class BenchMain
             Usage:
               Parley.Bench run --server-pid PID --operator-password PW --connection-string CS [--url URL] [--database Sqlite|Postgres]
                                [--operator-email E] [--out FILE] [--users N] [--history N] [--verify-integrity] [--quick]
+                               [--only SCENARIO,...] [--cost-window SECONDS]
+              Parley.Bench entry-cost [COUNT]
+              Parley.Bench cost-ab --a-url U --a-pid P --b-url U --b-pid P --operator-password PW [--a-name N] [--b-name N] [--rounds 10] [--window 4] [--clients 16]
               Parley.Bench report --json OUT.json --markdown docs/benchmarks.md --command "..." RUN.json...
             bench/run.sh runs both databases and the report; see docs/benchmarks.md.
             """);

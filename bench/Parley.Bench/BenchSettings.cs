@@ -29,7 +29,10 @@ public sealed class BenchSettings
     public TimeSpan HistoryDuration { get; set; } = TimeSpan.FromSeconds(20);
     public bool VerifyIntegrity { get; set; }
 
-    /// <summary>Scenarios to run (idle, one-to-one, group, large-channel, request-cost, history); all when empty. For development.</summary>
+    /// <summary>How long each request-cost measurement lasts; the step window when not set.</summary>
+    public TimeSpan? CostWindow { get; set; }
+
+    /// <summary>Scenarios to run (idle, one-to-one, group, large-channel, request-cost, history, record); all when empty. For development.</summary>
     public HashSet<string> Only { get; set; } = [];
 
     public bool Runs(string scenario) => Only.Count == 0 || Only.Contains(scenario);
@@ -55,6 +58,7 @@ public sealed class BenchSettings
                     break;
                 case "--history": s.HistoryMessages = long.Parse(Next(), CultureInfo.InvariantCulture); break;
                 case "--verify-integrity": s.VerifyIntegrity = true; break;
+                case "--cost-window": s.CostWindow = TimeSpan.FromSeconds(double.Parse(Next(), CultureInfo.InvariantCulture)); break;
                 case "--only": s.Only = [.. Next().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)]; break;
                 case "--quick": s.Quick(); break;
                 default: throw new ArgumentException($"Unknown option {args[i]}.");

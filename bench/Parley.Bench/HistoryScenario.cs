@@ -8,8 +8,10 @@ namespace Parley.Bench;
 /// </summary>
 public static class HistoryScenario
 {
-    public static async Task<HistoryResult> RunAsync(BenchSettings settings, ParleyApi api, ServerProbe server, BenchUser owner,
-        Action<string> log, CancellationToken ct)
+    /// <summary>The conversation the history is seeded in, and how: read by this scenario and by the record scenario.</summary>
+    public sealed record Seeded(long Conversation, int ViaApi, long Bulk, double Seconds);
+
+    public static async Task<Seeded> SeedAsync(BenchSettings settings, ParleyApi api, BenchUser owner, Action<string> log, CancellationToken ct)
     {
         log($"history: seeding {settings.HistoryMessages:N0} messages");
         var clock = Stopwatch.StartNew();
@@ -21,8 +23,16 @@ public static class HistoryScenario
         if (bulk > 0)
             await new HistorySeeder(settings.Database, settings.ConnectionString).SeedAsync(conversation, bulk, log, ct);
         var seedSeconds = Math.Round(clock.Elapsed.TotalSeconds, 1);
+        log($"  seeded in {seedSeconds} s");
+        return new Seeded(conversation, viaApi, bulk, seedSeconds);
+    }
+
+    public static async Task<HistoryResult> RunAsync(BenchSettings settings, ParleyApi api, ServerProbe server, BenchUser owner, Seeded seeded,
+        Action<string> log, CancellationToken ct)
+    {
+        var (conversation, viaApi, bulk, seedSeconds) = seeded;
         var stored = (await api.ReadPageAsync(conversation, null, owner.Token, ct)).LowestSeq + 49;
-        log($"  seeded in {seedSeconds} s; newest seq {stored:N0}");
+        log($"history: reading pages; newest seq {stored:N0}");
 
         // Warm-up reads (JIT, connection pool), then the measured reads: random positions across the whole history.
         var random = new Random(5);

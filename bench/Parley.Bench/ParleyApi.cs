@@ -21,7 +21,7 @@ public sealed class ParleyApi : IDisposable
             PooledConnectionIdleTimeout = TimeSpan.FromMinutes(5),
             UseCookies = false,
         })
-        { BaseAddress = baseUri, Timeout = TimeSpan.FromMinutes(5) };
+        { BaseAddress = baseUri, Timeout = TimeSpan.FromMinutes(20) };   // a first checkpoint or integrity check over 1,000,000 entries
     }
 
     public Uri BaseUri { get; }

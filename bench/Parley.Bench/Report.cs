@@ -102,6 +102,22 @@ public static class Report
                     string.Create(inv, $"{h.Pages} pages: p50 {h.PageMs.P50:0.0} ms, p90 {h.PageMs.P90:0.0} ms, p99 {h.PageMs.P99:0.0} ms, max {h.PageMs.Max:0.0} ms; " +
                     $"{h.ServerCpuMicrosPerPage:0} µs of server CPU per page. Integrity check: {integrity}"));
             }
+            if (run.Record is { } rec)
+            {
+                var integrity = rec.IntegritySeconds is { } seconds
+                    ? string.Create(inv, $"{(rec.Intact is true ? "intact" : "NOT intact")}, {rec.IntegrityEntries:N0} entries in {seconds:0.0} s")
+                    : "did not finish";
+                Line(string.Create(inv, $"\nRecord log: {rec.Pending:N0} entries pending when the seeding ended ({rec.SizeAtSeeded - rec.SizeBefore:N0} taken in " +
+                    $"during it). The first checkpoint took them in and signed in {rec.CatchUpSeconds:0.0} s: {rec.EntriesPerSecond:N0} entries/s, " +
+                    $"{rec.ServerCpuMicrosPerEntry:0} µs of server CPU per entry, log size {rec.CheckpointSize:N0}. A checkpoint after one more " +
+                    $"message: median {rec.SignMsMedian:0.0} ms, max {rec.SignMsMax:0.0} ms. Integrity check: {integrity}" +
+                    $", server RSS {rec.RssBeforeMiB:0} MiB before, {rec.RssPeakMiB:0} MiB at most during it, {rec.RssAfterMiB:0} MiB after."));
+                Line("");
+                Line("| proof | log size | p50 ms | p99 ms | max ms | server CPU µs/proof | hashes |");
+                Line("| --- | ---: | ---: | ---: | ---: | ---: | ---: |");
+                foreach (var p in rec.Proofs)
+                    Line(string.Create(inv, $"| {p.Proof} | {p.Size:N0} | {p.Ms.P50:0.00} | {p.Ms.P99:0.00} | {p.Ms.Max:0.00} | {p.ServerCpuMicrosPerProof:N0} | {p.MeanHashes:0.0} |"));
+            }
             Line("");
         }
         return md.ToString();

@@ -46,7 +46,7 @@ public static class RequestCost
         return results;
     }
 
-    private static async Task<long> RepeatAsync(Func<Task<HttpStatusCode>> call, int clients, TimeSpan duration, CancellationToken ct)
+    internal static async Task<long> RepeatAsync(Func<Task<HttpStatusCode>> call, int clients, TimeSpan duration, CancellationToken ct)
     {
         long done = 0;
         var end = Stopwatch.GetTimestamp() + (long)(duration.TotalSeconds * Stopwatch.Frequency);

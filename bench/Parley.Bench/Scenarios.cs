@@ -2,7 +2,7 @@ using System.Diagnostics;
 
 namespace Parley.Bench;
 
-/// <summary>The five scenarios, run in an order that lets each reuse what the previous one set up.</summary>
+/// <summary>The scenarios, run in an order that lets each reuse what the previous one set up.</summary>
 public sealed class Scenarios(BenchSettings settings, ParleyApi api, ServerProbe server, Action<string> log)
 {
     public async Task<RunResult> RunAsync(CancellationToken ct)
@@ -46,11 +46,23 @@ public sealed class Scenarios(BenchSettings settings, ParleyApi api, ServerProbe
         await fleet.DisconnectAllAsync();
 
         var cost = settings.Runs("request-cost")
-            ? await RequestCost.RunAsync(api, server, active[0], pairs[0], settings.Timing.Window, log, ct)
+            ? await RequestCost.RunAsync(api, server, active[0], pairs[0], settings.CostWindow ?? settings.Timing.Window, log, ct)
             : null;
-        var history = settings.HistoryMessages > 0 && settings.Runs("history") ? await HistoryScenario.RunAsync(settings, api, server, org.Owner, log, ct) : null;
+        HistoryResult? history = null;
+        RecordResult? record = null;
+        if (settings.HistoryMessages > 0 && (settings.Runs("history") || settings.Runs("record")))
+        {
+            // The seeding writes as many record entries, which the log takes in in the background: the record scenario
+            // times that right after the seeding, and the history's reads then meet a log that has caught up.
+            var sizeBefore = settings.Runs("record") ? (await RecordScenario.LogStateAsync(settings, pairs[0], ct)).Size : 0;
+            var seeded = await HistoryScenario.SeedAsync(settings, api, org.Owner, log, ct);
+            if (settings.Runs("record"))
+                record = await RecordScenario.RunAsync(settings, api, server, org.Owner, seeded, sizeBefore, log, ct);
+            if (settings.Runs("history"))
+                history = await HistoryScenario.RunAsync(settings, api, server, org.Owner, seeded, log, ct);
+        }
         return new RunResult(settings.Database, started, Math.Round(clock.Elapsed.TotalSeconds), Machine(loadBefore), settings.Describe(),
-            ladders, idle, history, cost);
+            ladders, idle, history, cost, record);
     }
 
     /// <summary>
