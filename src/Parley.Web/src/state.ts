@@ -15,11 +15,20 @@ setToken(session.value?.token ?? null);
 
 /** Why the sign-in screen shows: the session expired, or it was ended elsewhere (revoked, deactivated). */
 export type SignedOutReason = "expired" | "ended";
-export const signedOutReason = signal<SignedOutReason | null>(null);
+const reasonKey = "parley.signedOutReason";
+
+/** Kept for the tab's life, so that a reload after the session ended still says why sign-in shows. */
+function loadReason(): SignedOutReason | null {
+  const stored = sessionStorage.getItem(reasonKey);
+  return stored === "expired" || stored === "ended" ? stored : null;
+}
+
+export const signedOutReason = signal<SignedOutReason | null>(loadReason());
 
 export function signIn(state: SessionState) {
   localStorage.setItem(sessionKey, JSON.stringify(state));
   setToken(state.token);
+  sessionStorage.removeItem(reasonKey);
   signedOutReason.value = null;
   session.value = state;
 }
@@ -31,6 +40,8 @@ export function signIn(state: SessionState) {
 export function signOut(reason: SignedOutReason | null = null) {
   localStorage.removeItem(sessionKey);
   setToken(null);
+  if (reason) sessionStorage.setItem(reasonKey, reason);
+  else sessionStorage.removeItem(reasonKey);
   signedOutReason.value = reason;
   session.value = null;
   conversations.value = [];

@@ -162,7 +162,7 @@ public abstract class CrashTests(ParleyApp app)
         public static async Task<ServerProcess> StartAsync(DatabaseProvider engine, string database, string data, string witness)
         {
             var port = FreePort();
-            var dll = Path.Combine(RepositoryRoot(), "src", "Parley.Server", "bin", Configuration(), "net10.0", "Parley.Server.dll");
+            var dll = Path.Combine(Repository.Root(), "src", "Parley.Server", "bin", Configuration(), "net10.0", "Parley.Server.dll");
             var start = new ProcessStartInfo("dotnet", ["exec", dll]) { WorkingDirectory = Path.GetDirectoryName(dll)!, RedirectStandardOutput = true, RedirectStandardError = true };
             foreach (var (key, value) in new Dictionary<string, string>
             {
@@ -239,13 +239,6 @@ public abstract class CrashTests(ParleyApp app)
         private static string Configuration() =>
             AppContext.BaseDirectory.Split(Path.DirectorySeparatorChar).SkipWhile(p => p != "bin").Skip(1).First();
 
-        private static string RepositoryRoot()
-        {
-            for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-                if (File.Exists(Path.Combine(dir.FullName, "Parley.slnx")))
-                    return dir.FullName;
-            throw new InvalidOperationException("No Parley.slnx above the tests.");
-        }
     }
 }
 

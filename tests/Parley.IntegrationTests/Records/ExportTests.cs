@@ -146,7 +146,7 @@ public abstract class ExportTests(ParleyApp app) : IDisposable
 
     private static async Task<(int ExitCode, string Output)> PythonVerifyAsync(string bundle, string key)
     {
-        var start = new System.Diagnostics.ProcessStartInfo("python3", [Path.Combine(RepositoryRoot(), "tools", "verify-record.py"), bundle, "--key", key])
+        var start = new System.Diagnostics.ProcessStartInfo("python3", [Path.Combine(Repository.Root(), "tools", "verify-record.py"), bundle, "--key", key])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -158,13 +158,6 @@ public abstract class ExportTests(ParleyApp app) : IDisposable
         return (python.ExitCode, await output + errors);
     }
 
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "Parley.slnx")))
-                return dir.FullName;
-        throw new InvalidOperationException("No Parley.slnx above the tests.");
-    }
 
     [Fact]
     public async Task A_changed_byte_in_an_opening_names_its_leaf()

@@ -127,15 +127,31 @@ internal sealed class Bench(ParleyApp app, Guid organizationId, Random random)
 
     private static readonly Place Log = new("log", null, null);
 
+    private static IEnumerable<long> ErasedBy(RecordEntry e)
+    {
+        try
+        {
+            using var data = JsonDocument.Parse(e.Data ?? "null");
+            return data.RootElement is { ValueKind: JsonValueKind.Object } o && o.TryGetProperty("entries", out var entries) &&
+                   entries.ValueKind == JsonValueKind.Array && entries.EnumerateArray().All(x => x.ValueKind == JsonValueKind.Number)
+                ? [.. entries.EnumerateArray().Select(x => x.GetInt64())]
+                : [];
+        }
+        catch (JsonException)
+        {
+            return [];
+        }
+    }
+
     /// <summary>Where the check may name a row's tampering, for the row as it was and as it is after.</summary>
     private List<Place> PlacesOf(object row)
     {
         switch (row)
         {
             case RecordEntry e when e.Kind == RecordKind.ContentErased:
-                // Without its erasure entry, the entries it erased are content missing without one.
-                return [new("conversation", e.ConversationId, JsonDocument.Parse(e.Data!).RootElement.GetProperty("entries").EnumerateArray()
-                    .Select(x => x.GetInt64()).Append(e.Index).ToHashSet())];
+                // Without its erasure entry, the entries it erased are content missing without one. Its data may be the
+                // tampered part: then only the entry itself.
+                return [new("conversation", e.ConversationId, ErasedBy(e).Append(e.Index).ToHashSet())];
             case RecordEntry e:
                 return [new("conversation", e.ConversationId, new HashSet<long> { e.Index })];
             case AuditEvent a:

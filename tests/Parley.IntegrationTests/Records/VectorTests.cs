@@ -36,7 +36,7 @@ public sealed class VectorTests(SqliteApp app)
     [Fact]
     public async Task Parley_verify_accepts_the_good_vector_and_rejects_each_bad_one_as_expected()
     {
-        var vectors = Path.Combine(RepositoryRoot(), "tests", "vectors");
+        var vectors = Path.Combine(Repository.Root(), "tests", "vectors");
         if (Environment.GetEnvironmentVariable(WriteSwitch) == "1")
             await WriteAsync(vectors);
         var key = File.ReadAllText(Path.Combine(vectors, "good", "key.txt")).Trim();
@@ -67,13 +67,6 @@ public sealed class VectorTests(SqliteApp app)
         return (code, output.ToString() + error);
     }
 
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "Parley.slnx")))
-                return dir.FullName;
-        throw new InvalidOperationException("The repository root (Parley.slnx) is not above the test's folder.");
-    }
 
     private async Task WriteAsync(string vectors)
     {

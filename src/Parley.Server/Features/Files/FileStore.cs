@@ -15,7 +15,7 @@ public sealed class FileOptions
     [Range(1, long.MaxValue)] public long MaxFileBytes { get; set; } = 100L * 1024 * 1024;
 
     /// <summary>How often <see cref="FileScrub"/> re-reads every stored file to check it (default a day; the first run is soon after start).</summary>
-    [Range(typeof(TimeSpan), "00:00:01", "3650.00:00:00")] public TimeSpan ScrubInterval { get; set; } = TimeSpan.FromDays(1);
+    [Range(typeof(TimeSpan), "00:00:01", "30.00:00:00")] public TimeSpan ScrubInterval { get; set; } = TimeSpan.FromDays(1);
 }
 
 /// <summary>

@@ -13,14 +13,8 @@ public static class ChainHash
 
     public static byte[] NewSalt() => RandomNumberGenerator.GetBytes(16);
 
-    public static string Commit(byte[] salt, string content)
-    {
-        var bytes = Encoding.UTF8.GetBytes(content);
-        var buffer = new byte[salt.Length + bytes.Length];
-        salt.CopyTo(buffer, 0);
-        bytes.CopyTo(buffer, salt.Length);
-        return Convert.ToHexStringLower(SHA256.HashData(buffer));
-    }
+    /// <summary>SHA-256(salt ‖ UTF-8 content), hex: the one rule, shared with the offline verifier.</summary>
+    public static string Commit(byte[] salt, string content) => Log.RecordVerifier.Commit(salt, content);
 
     /// <summary>Fields are joined with a separator that none of them can contain (ids, numbers, hex).</summary>
     public static string Link(string previousHash, params ReadOnlySpan<string> fields) =>

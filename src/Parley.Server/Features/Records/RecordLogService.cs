@@ -18,8 +18,8 @@ public sealed class RecordOptions
     /// <summary>Names the logs: an organization's log origin (and key name) is <c>{LogName}/{organizationId}</c>.</summary>
     [Required, RegularExpression(@"^[A-Za-z0-9.\-/]{1,100}$")] public string LogName { get; set; } = "parley";
 
-    /// <summary>How often new entries are taken into the organizations' logs.</summary>
-    public TimeSpan SequenceInterval { get; set; } = TimeSpan.FromSeconds(1);
+    /// <summary>How often new entries are taken into the organizations' logs (at most a day: it paces the background rounds).</summary>
+    [Range(typeof(TimeSpan), "00:00:00.001", "1.00:00:00")] public TimeSpan SequenceInterval { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>How often a log that grew gets a signed checkpoint (and on demand through the API).</summary>
     public TimeSpan CheckpointInterval { get; set; } = TimeSpan.FromMinutes(10);
