@@ -46,8 +46,12 @@ public abstract class FullDiskTests
         var read = await alice.GetAsync($"/api/v1/conversations/{channel.Id}/messages");
         var readyWhileFull = await anonymous.GetAsync("/readyz", TestContext.Current.CancellationToken);
 
-        foreach (var refused in new[] { send, upload, signIn })
+        foreach (var (what, refused) in new[] { ("send", send), ("upload", upload), ("sign-in", signIn) })
         {
+            // Which write, and what the server logged, when it is not the answer expected.
+            Assert.True(refused.StatusCode == HttpStatusCode.InsufficientStorage,
+                $"the {what} answered {(int)refused.StatusCode}: {await refused.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)}\n" +
+                string.Join("\n", Logged(logsBefore).Where(e => e.Level >= LogLevel.Warning)));
             await refused.ShouldBeProblem(HttpStatusCode.InsufficientStorage, "storage-full");
             Assert.Equal(TimeSpan.FromSeconds(30), refused.Headers.RetryAfter?.Delta);
         }
