@@ -20,6 +20,7 @@ public class StorageFullTests
         { new DbUpdateException("saving failed", new SqliteException("database or disk is full", 13, 13)), StorageArea.Database },
         { new InvalidOperationException("transient", new DbUpdateException("saving failed",
             new PostgresException("could not extend file", "ERROR", "ERROR", PostgresErrorCodes.DiskFull))), StorageArea.Database },
+        { new PostgresException("could not write init file", "FATAL", "FATAL", PostgresErrorCodes.InternalError), StorageArea.Database },
         { new IOException("No space left on device", 28), StorageArea.Files },                     // ENOSPC
         { new IOException("Disk quota exceeded", 122), StorageArea.Files },                        // EDQUOT
         { new IOException("There is not enough space on the disk.", unchecked((int)0x80070070)), StorageArea.Files },
@@ -31,6 +32,7 @@ public class StorageFullTests
         new SqliteException("UNIQUE constraint failed", 19, 19 | (8 << 8)),
         new SqliteException("disk I/O error", 10, 10 | (1 << 8)),                                  // SQLITE_IOERR_READ
         new PostgresException("duplicate key", "ERROR", "ERROR", PostgresErrorCodes.UniqueViolation),
+        new PostgresException("cache lookup failed", "ERROR", "ERROR", PostgresErrorCodes.InternalError),
         new IOException("Permission denied", 13),
         new InvalidOperationException("something else"),
     };

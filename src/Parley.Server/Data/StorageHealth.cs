@@ -41,6 +41,9 @@ public static class StorageFull
                 case SqliteException s when s.SqliteErrorCode == SqliteFull
                                             || (s.SqliteErrorCode == SqliteIoErr && SqliteIoErrorsOfWrite.Contains(s.SqliteExtendedErrorCode)):
                 case PostgresException { SqlState: PostgresErrorCodes.DiskFull }:
+                // A new server process that cannot write its relation cache file: on a full tablespace, the first
+                // statement of a connection opened then fails so, with an internal error code and nothing else to go by.
+                case PostgresException { SqlState: PostgresErrorCodes.InternalError, MessageText: "could not write init file" }:
                     area = StorageArea.Database;
                     return e;
                 case IOException io when NoSpaceHResults.Contains(io.HResult):
