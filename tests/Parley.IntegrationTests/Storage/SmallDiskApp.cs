@@ -145,6 +145,13 @@ public sealed class SmallDiskPostgresApp : SmallDiskApp
 
     public override bool IsConfigured => !string.IsNullOrWhiteSpace(PostgresApp.ServerSetting);
     protected override DatabaseProvider Provider => DatabaseProvider.Postgres;
+
+    /// <summary>
+    /// On a full tablespace PostgreSQL cannot start a new server process (it cannot write its relation cache), so a read
+    /// works only on a connection already open. The record's background rounds would take the pool's connections at
+    /// random moments; here they run once a day, and the requests the test makes find the pool as they left it.
+    /// </summary>
+    protected override IEnumerable<KeyValuePair<string, string>> Settings => [new("Parley:Record:SequenceInterval", "1.00:00:00")];
     protected override string ConnectionString => $"{PostgresApp.ServerSetting};Database={_database}";
 
     protected override async Task PrepareStorageAsync()
