@@ -134,8 +134,16 @@ public sealed class SmallDiskSqliteApp : SmallDiskApp
 }
 
 /// <summary>
-/// The test database lives in a tablespace on the small file system (the PostgreSQL server runs on this machine); the
-/// data directory stays on the ordinary disk, so every failure here is the database's.
+/// The test database's tables, indexes and temporary tables live in a tablespace on the small file system (the PostgreSQL
+/// server runs on this machine), as a database administrator gives a large database a volume of its own. The data
+/// directory, and with it the write-ahead log and the system catalogs, stays on the ordinary disk, so every failure here
+/// is the database's, and the server stays up.
+/// <para>
+/// The catalogs stay there because a new PostgreSQL server process reads the database's relation cache file, and writes
+/// it again when a change to the catalogs has removed it (autovacuum does, at any moment): on a full disk it could not,
+/// and no new connection could start. Npgsql closes every pooled connection at the first full-disk error, so after it
+/// each request needs a new one; with the catalogs on a full volume, reads would then fail at random.
+/// </para>
 /// </summary>
 public sealed class SmallDiskPostgresApp : SmallDiskApp
 {
@@ -146,11 +154,7 @@ public sealed class SmallDiskPostgresApp : SmallDiskApp
     public override bool IsConfigured => !string.IsNullOrWhiteSpace(PostgresApp.ServerSetting);
     protected override DatabaseProvider Provider => DatabaseProvider.Postgres;
 
-    /// <summary>
-    /// On a full tablespace PostgreSQL cannot start a new server process (it cannot write its relation cache), so a read
-    /// works only on a connection already open. The record's background rounds would take the pool's connections at
-    /// random moments; here they run once a day, and the requests the test makes find the pool as they left it.
-    /// </summary>
+    /// <summary>The record's background rounds run once a day here, so that nothing but the test's requests writes.</summary>
     protected override IEnumerable<KeyValuePair<string, string>> Settings => [new("Parley:Record:SequenceInterval", "1.00:00:00")];
     protected override string ConnectionString => $"{PostgresApp.ServerSetting};Database={_database}";
 
@@ -159,7 +163,9 @@ public sealed class SmallDiskPostgresApp : SmallDiskApp
         Directory.CreateDirectory(TablespaceFolder);
         Run("chown", "postgres:postgres", TablespaceFolder);   // PostgreSQL's data must belong to its server's user
         await AdminAsync($"CREATE TABLESPACE \"{Tablespace}\" LOCATION '{TablespaceFolder}'");
-        await AdminAsync($"CREATE DATABASE \"{_database}\" TABLESPACE \"{Tablespace}\"");
+        await AdminAsync($"CREATE DATABASE \"{_database}\"");
+        await AdminAsync($"ALTER DATABASE \"{_database}\" SET default_tablespace = \"{Tablespace}\"");
+        await AdminAsync($"ALTER DATABASE \"{_database}\" SET temp_tablespaces = \"{Tablespace}\"");
     }
 
     protected override async Task ReleaseStorageAsync()
