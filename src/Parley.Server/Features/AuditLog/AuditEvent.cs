@@ -133,9 +133,6 @@ public sealed class AuditEvent
             ["at"] = At.ToUnixTimeMilliseconds(), ["commitment"] = Commitment, ["previous"] = PreviousHash,
         });
 
-    /// <summary>Set once, by the sequencer, when the event becomes a leaf of the organization's log.</summary>
-    internal void Sequenced(long leafIndex) => LeafIndex = leafIndex;
-
     public byte[] LeafHash() => Version == 1 ? Rfc9162.LeafHash(Encoding.UTF8.GetBytes(Leaf())) : Convert.FromHexString(Hash);
 
     public string ComputeHash() => Version >= 2

@@ -150,9 +150,6 @@ public sealed class RecordEntry
             ChainHash.Time(At), Commitment)
         : Convert.ToHexStringLower(Rfc9162.LeafHash(Encoding.UTF8.GetBytes(Leaf())));
 
-    /// <summary>Set once, by the sequencer, when the entry becomes a leaf of the organization's log.</summary>
-    internal void Sequenced(long leafIndex) => LeafIndex = leafIndex;
-
     /// <summary>The hash this entry has in the organization's log: for version 2 its <see cref="Hash"/>; for version 1 that of its leaf.</summary>
     public byte[] LeafHash() => Version == 1 ? Rfc9162.LeafHash(Encoding.UTF8.GetBytes(Leaf())) : Convert.FromHexString(Hash);
 
