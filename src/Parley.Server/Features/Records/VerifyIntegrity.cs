@@ -225,26 +225,39 @@ internal sealed class IntegrityCheck(ParleyDb db, Guid organizationId, MarkdownR
                 return Differs(state.LastIndex, "the conversation's members differ from the record");
         }
 
-        var messages = await db.Messages.Where(m => m.ConversationId == state.Id).ToListAsync(ct);
-        var seqOfId = messages.ToDictionary(m => m.Id, m => m.Seq);
-        var reactions = await db.Reactions.Where(r => db.Messages.Any(m => m.Id == r.MessageId && m.ConversationId == state.Id))
-            .Select(r => new { r.MessageId, r.UserId, r.Emoji, r.CreatedAt }).ToListAsync(ct);
-        foreach (var m in messages.OrderBy(m => m.Seq))
+        // Messages and their reactions in slices of seq, read without tracking: memory stays bounded by the slice, not
+        // by the conversation (a channel may hold millions).
+        var seqOfId = (await db.Messages.Where(m => m.ConversationId == state.Id).Select(m => new { m.Id, m.Seq }).ToListAsync(ct))
+            .ToDictionary(m => m.Id, m => m.Seq);
+        for (long after = 0; ;)
         {
-            if (!state.Messages.TryGetValue(m.Seq, out var s))
-                return Differs(state.LastIndex, $"message {m.Seq} is not in the record");
-            if (MessageDifference(m, s, seqOfId) is { } what)
-                return Differs(s.Position, $"message {m.Seq} differs from the record: {what}");
-            if (s.ReactionsKnown)
+            var from = after;
+            var messages = await db.Messages.AsNoTracking().Where(m => m.ConversationId == state.Id && m.Seq > from)
+                .OrderBy(m => m.Seq).Take(Batch).ToListAsync(ct);
+            if (messages.Count == 0)
+                break;
+            var to = messages[^1].Seq;
+            var reactions = (await db.Reactions.Where(r => db.Messages.Any(m => m.Id == r.MessageId && m.ConversationId == state.Id && m.Seq > from && m.Seq <= to))
+                .Select(r => new { r.MessageId, r.UserId, r.Emoji, r.CreatedAt }).ToListAsync(ct)).ToLookup(r => r.MessageId);
+            foreach (var m in messages)
             {
-                // Each reaction with the time it was added, where the record says (version 2).
-                string Time((Guid, string) r, DateTimeOffset? at) => s.ReactedAt.ContainsKey(r) ? $":{at?.ToUnixTimeMilliseconds() ?? s.ReactedAt[r]}" : "";
-                var actual = reactions.Where(r => r.MessageId == m.Id).Select(r => $"{r.UserId}:{r.Emoji}{Time((r.UserId, r.Emoji), r.CreatedAt)}").Order(StringComparer.Ordinal);
-                if (!actual.SequenceEqual(s.Reactions.Select(r => $"{r.User}:{r.Emoji}{Time(r, null)}").Order(StringComparer.Ordinal)))
-                    return Differs(s.Position, $"message {m.Seq} differs from the record: its reactions");
+                if (!state.Messages.TryGetValue(m.Seq, out var s))
+                    return Differs(state.LastIndex, $"message {m.Seq} is not in the record");
+                if (MessageDifference(m, s, seqOfId) is { } what)
+                    return Differs(s.Position, $"message {m.Seq} differs from the record: {what}");
+                if (s.ReactionsKnown)
+                {
+                    // Each reaction with the time it was added, where the record says (version 2).
+                    string Time((Guid, string) r, DateTimeOffset? at) => s.ReactedAt.ContainsKey(r) ? $":{at?.ToUnixTimeMilliseconds() ?? s.ReactedAt[r]}" : "";
+                    var actual = reactions[m.Id].Select(r => $"{r.UserId}:{r.Emoji}{Time((r.UserId, r.Emoji), r.CreatedAt)}").Order(StringComparer.Ordinal);
+                    if (!actual.SequenceEqual(s.Reactions.Select(r => $"{r.User}:{r.Emoji}{Time(r, null)}").Order(StringComparer.Ordinal)))
+                        return Differs(s.Position, $"message {m.Seq} differs from the record: its reactions");
+                }
             }
+            after = to;
         }
-        if (state.Messages.Keys.Except(messages.Select(m => m.Seq)).Order().FirstOrDefault() is > 0 and var missing)
+        var present = seqOfId.Values.ToHashSet();
+        if (state.Messages.Keys.Where(seq => !present.Contains(seq)).Order().FirstOrDefault() is > 0 and var missing)
             return Differs(state.Messages[missing].Position, $"message {missing} is missing from the message table");
 
         var rows = await db.Files.Where(f => f.ConversationId == state.Id).ToListAsync(ct);
