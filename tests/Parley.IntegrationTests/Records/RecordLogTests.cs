@@ -105,6 +105,25 @@ public abstract class RecordLogTests(ParleyApp app)
         Assert.All(stored, s => Assert.True(Convert.FromBase64String(s).Length > 64, "a Data Protection payload, not a raw key"));
     }
 
+    [Fact]
+    public async Task First_checkpoints_and_rotations_at_once_leave_one_current_key()
+    {
+        // Two nodes, or two requests, signing an organization's first checkpoint at the same moment.
+        var org = await app.OrganizationAsync();
+        var sequencer = app.Services.GetRequiredService<RecordSequencer>();
+        var checkpoints = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Task.Run(() => sequencer.CheckpointAsync(org.Id, Ct), Ct)));
+
+        var keys = await org.Owner.GetOkAsync<List<SigningKeyDto>>("/api/v1/admin/record/keys");
+        var key = Assert.Single(keys);
+        Assert.All(checkpoints, c => Assert.Equal(key.KeyId, ((uint)c.KeyId).ToString("x8")));
+
+        var rotations = await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => org.Owner.PostAsync("/api/v1/admin/record/keys/rotate")));
+        Assert.All(rotations, r => Assert.Equal(HttpStatusCode.OK, r.StatusCode));
+        keys = await org.Owner.GetOkAsync<List<SigningKeyDto>>("/api/v1/admin/record/keys");
+        Assert.Equal(4, keys.Count);
+        Assert.Single(keys, k => k.RetiredAt is null);
+    }
+
     [Theory]
     [InlineData("inclusion?leaf=5&size=5")]
     [InlineData("inclusion?leaf=-1&size=3")]

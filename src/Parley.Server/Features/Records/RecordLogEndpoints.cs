@@ -59,6 +59,7 @@ public static class RecordLogEndpoints
         if (me.Role != Accounts.OrgRole.Owner)
             return Problems.Forbidden("owner-only", "Only an owner can rotate the organization's checkpoint key.");
         await using var tx = await db.BeginWriteAsync(ct);
+        await RecordSequencer.LockLogAsync(db, me.OrganizationId, ct);     // two rotations at once leave one current key
         var key = await keys.RotateAsync(db, me.OrganizationId, me.Id, clock.GetUtcNow(), ct);
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);

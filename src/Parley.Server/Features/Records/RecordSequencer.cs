@@ -108,6 +108,8 @@ public sealed partial class RecordSequencer(
             if (!await db.SigningKeys.AnyAsync(k => k.OrganizationId == organizationId && k.RetiredAt == null, ct))
             {
                 await using var tx = await db.BeginWriteAsync(ct);
+                // Under the log's lock: two nodes making the first key take turns, and the second uses the first's.
+                await LockLogAsync(db, organizationId, ct);
                 await keys.CurrentAsync(db, organizationId, clock.GetUtcNow(), ct);
                 await db.SaveChangesAsync(ct);
                 await tx.CommitAsync(ct);
@@ -236,8 +238,11 @@ public sealed partial class RecordSequencer(
             throw new InvalidOperationException($"{rows.Count} {table} were to join the log, {updated} did: the batch is rolled back.");
     }
 
-    /// <summary>The log's row, locked until the transaction ends; created empty on first use.</summary>
-    private static async Task<RecordLog> LockLogAsync(ParleyDb db, Guid organizationId, CancellationToken ct)
+    /// <summary>
+    /// The log's row, locked until the transaction ends; created empty on first use. Whatever changes the log or its
+    /// keys takes it first, so that nodes take turns.
+    /// </summary>
+    internal static async Task<RecordLog> LockLogAsync(ParleyDb db, Guid organizationId, CancellationToken ct)
     {
         // Created by whoever comes first: a request and the background round may both take in an organization's first
         // entries. On PostgreSQL they may do so at once; on SQLite writers take turns.
