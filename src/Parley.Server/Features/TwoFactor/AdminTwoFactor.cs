@@ -55,6 +55,9 @@ public static class SetTwoFactorPolicy
         var now = clock.GetUtcNow();
         await using var tx = await db.BeginWriteAsync(ct);
         var org = await db.Organizations.SingleAsync(o => o.Id == me.OrganizationId, ct);
+        // Requiring it without having it would lock the admin out of the admin console on their next request.
+        if (request.Required == true && !org.TwoFactorRequired && await db.ActiveTwoFactorAsync(me.Id, ct) is null)
+            return Problems.Conflict("two-factor-enrol-first", "Set up two-factor sign-in for yourself before requiring it of everyone.");
         var before = org.TwoFactorRequired;
         await db.AuditAsync(me, AuditAction.OrganizationSettingsChanged, "organization", org.Id.ToString(),
             new { setting = "twoFactorRequired", before, after = request.Required!.Value }, http, now, ct);

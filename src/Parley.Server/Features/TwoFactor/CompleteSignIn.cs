@@ -73,7 +73,7 @@ public static class CompleteSignIn
                 new { reason, kind = check.RecoveryCodeUsed ? "recovery-code" : "authenticator", during = "sign-in" }, source, now, ct);
             await db.SaveChangesAsync(ct);
             await tx.CommitAsync(ct);
-            var left = SignInChallenge.MaxAttempts - row.Challenge.Attempts - 1;
+            var left = SignInChallenge.MaxAttempts - row.Challenge.Attempts;   // read after this attempt was taken
             return check.Outcome == FactorOutcome.Reused
                 ? Problems.Of(401, "second-factor-code-reused", check.RecoveryCodeUsed
                     ? "This recovery code was already used. Use another one."

@@ -46,7 +46,7 @@ public static class TwoFactorEndpoints
             .WithSummary("Require two-factor sign-in, or stop requiring it")
             .WithDescription("Admins only; audited. When required, a person who has not enrolled still signs in, but the session " +
                 "reaches only the two-factor enrolment, GET /api/v1/users/me and signing out (403 `two-factor-enrolment-required`) " +
-                "until they enrol.")
-            .WithProblems(403);
+                "until they enrol. An admin who has not enrolled cannot turn it on (409 `two-factor-enrol-first`).")
+            .WithProblems(403, 409);
     }
 }
