@@ -144,6 +144,7 @@ public abstract class TwoFactorTests(TwoFactorApp app)
         app.Clock.Advance(SignInChallenge.Lifetime + TimeSpan.FromSeconds(1));
         var expired = await app.SecondFactorAsync(expiring, app.CodeFor(enrolled.Secret));
         var guessed = await app.ChallengeAsync(bob);
+        var liveChallenges = await app.WithDbAsync(db => db.SignInChallenges.CountAsync(c => c.UserId == bob.Id));
         var answers = new List<HttpStatusCode>();
         for (var attempt = 0; attempt < SignInChallenge.MaxAttempts; attempt++)
             answers.Add((await app.SecondFactorAsync(guessed, app.WrongCodeFor(enrolled.Secret))).StatusCode);
@@ -151,6 +152,7 @@ public abstract class TwoFactorTests(TwoFactorApp app)
         var unknown = await app.SecondFactorAsync(Guid.NewGuid().ToString("N"), app.CodeFor(enrolled.Secret));
 
         await expired.ShouldBeProblem(HttpStatusCode.Unauthorized, "second-factor-challenge-invalid");
+        Assert.Equal(1, liveChallenges);   // the expired one went when the next was made
         Assert.All(answers, a => Assert.Equal(HttpStatusCode.Unauthorized, a));
         await afterGuesses.ShouldBeProblem(HttpStatusCode.Unauthorized, "second-factor-challenge-invalid");
         await unknown.ShouldBeProblem(HttpStatusCode.Unauthorized, "second-factor-challenge-invalid");

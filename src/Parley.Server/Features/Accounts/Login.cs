@@ -89,7 +89,7 @@ public static class Login
         if (await db.TwoFactorSecrets.AnyAsync(t => t.UserId == user.Id && t.ConfirmedAt != null, ct))
         {
             // The password was right, but it opens no session: the challenge does, with a code (CompleteSignIn).
-            var challenge = db.StartSecondFactor(user, request.DeviceName, now);
+            var challenge = await db.StartSecondFactorAsync(user, request.DeviceName, now, ct);
             await db.SaveChangesAsync(ct);
             await tx.CommitAsync(ct);
             return Problems.Of(401, "second-factor-required",

@@ -12,9 +12,14 @@ public static class SecondFactorChallenges
 {
     public sealed record Started(string Token, DateTimeOffset ExpiresAt);
 
-    /// <summary>Adds a challenge for the second step of this person's sign-in to the unit of work; the token is shown once.</summary>
-    public static Started StartSecondFactor(this ParleyDb db, User user, string deviceName, DateTimeOffset now)
+    /// <summary>
+    /// Adds a challenge for the second step of this person's sign-in to the unit of work; the token is shown once. Their
+    /// challenges that ended (expired or used) go, so that the table holds only live ones.
+    /// </summary>
+    public static async Task<Started> StartSecondFactorAsync(this ParleyDb db, User user, string deviceName, DateTimeOffset now,
+        CancellationToken ct)
     {
+        await db.SignInChallenges.Where(c => c.UserId == user.Id && (c.ExpiresAt <= now || c.UsedAt != null)).ExecuteDeleteAsync(ct);
         var token = Secrets.NewToken();
         var challenge = new SignInChallenge(user, Secrets.Hash(token), deviceName, now);
         db.SignInChallenges.Add(challenge);
