@@ -107,6 +107,21 @@ public abstract class TwoFactorTests(TwoFactorApp app)
     }
 
     [Fact]
+    public async Task The_same_code_sent_at_once_on_two_challenges_opens_one_session()
+    {
+        var org = await app.OrganizationAsync();
+        var bob = await org.MemberAsync("Bob");
+        var enrolled = await app.EnrolAsync(bob);
+        var challenges = new[] { await app.ChallengeAsync(bob), await app.ChallengeAsync(bob) };
+        var code = app.CodeFor(enrolled.Secret);
+
+        var answers = await Task.WhenAll(challenges.Select(c => app.SecondFactorAsync(c, code)));
+
+        Assert.Equal([HttpStatusCode.OK, HttpStatusCode.Unauthorized], answers.Select(a => a.StatusCode).Order());
+        await answers.Single(a => a.StatusCode == HttpStatusCode.Unauthorized).ShouldBeProblem(HttpStatusCode.Unauthorized, "second-factor-code-reused");
+    }
+
+    [Fact]
     public async Task A_recovery_code_signs_in_once_then_is_refused_and_regenerating_invalidates_the_old_ones()
     {
         var org = await app.OrganizationAsync();
