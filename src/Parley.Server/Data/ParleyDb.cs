@@ -32,6 +32,9 @@ public abstract class ParleyDb(DbContextOptions options) : DbContext(options)
     public DbSet<SigningKey> SigningKeys => Set<SigningKey>();
     public DbSet<SignedCheckpoint> Checkpoints => Set<SignedCheckpoint>();
     public DbSet<CheckpointPublication> CheckpointPublications => Set<CheckpointPublication>();
+    public DbSet<Features.TwoFactor.TwoFactorSecret> TwoFactorSecrets => Set<Features.TwoFactor.TwoFactorSecret>();
+    public DbSet<Features.TwoFactor.RecoveryCode> RecoveryCodes => Set<Features.TwoFactor.RecoveryCode>();
+    public DbSet<Features.TwoFactor.SignInChallenge> SignInChallenges => Set<Features.TwoFactor.SignInChallenge>();
 
     /// <summary>Begins a transaction that writes. Use this, not Database.BeginTransactionAsync: SQLite queues writers.</summary>
     public virtual Task<IDbContextTransaction> BeginWriteAsync(CancellationToken ct) => Database.BeginTransactionAsync(ct);

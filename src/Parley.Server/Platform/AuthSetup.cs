@@ -21,6 +21,7 @@ public static class AuthSetup
         services.AddSingleton<Features.Accounts.FailedSignIns>();
         services.AddHostedService(sp => sp.GetRequiredService<Features.Accounts.FailedSignIns>());
         services.AddSingleton<SessionCache>();
+        services.AddSingleton<Features.TwoFactor.TwoFactorCodes>();
         services.AddAuthentication(Scheme).AddScheme<AuthenticationSchemeOptions, SessionTokenHandler>(Scheme, null);
         services.AddAuthorizationBuilder()
             .AddPolicy("operator", p => p.RequireClaim(ParleyClaims.Operator, "true"));
@@ -89,6 +90,8 @@ internal sealed class SessionTokenHandler(
         ];
         if (session.IsOperator)
             claims.Add(new(ParleyClaims.Operator, "true"));
+        if (session.MustEnrol)
+            claims.Add(new(ParleyClaims.MustEnrol, "true"));
         var principal = new ClaimsPrincipal(new ClaimsIdentity(claims, AuthSetup.Scheme));
         return AuthenticateResult.Success(new AuthenticationTicket(principal, AuthSetup.Scheme));
     }
@@ -149,12 +152,13 @@ internal sealed class SessionTokenHandler(
                 x.User.Role,
                 x.User.IsOperator,
                 o.SuspendedAt,
+                MustEnrol = o.TwoFactorRequired && !db.TwoFactorSecrets.Any(t => t.UserId == x.User.Id && t.ConfirmedAt != null),
             })
             .AsNoTracking()
             .SingleOrDefaultAsync(Context.RequestAborted);
         if (row is null || row.SuspendedAt is not null)
             return null;
-        var session = new CachedSession(row.Id, row.UserId, row.OrganizationId, row.Role, row.IsOperator, row.CreatedAt, row.LastSeenAt);
+        var session = new CachedSession(row.Id, row.UserId, row.OrganizationId, row.Role, row.IsOperator, row.CreatedAt, row.LastSeenAt, row.MustEnrol);
         cache.Store(hash, session, generation);
         return session;
     }

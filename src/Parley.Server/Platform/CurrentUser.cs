@@ -32,4 +32,5 @@ public static class ParleyClaims
     public const string Organization = "parley:org";
     public const string Session = "parley:session";
     public const string Operator = "parley:operator";
+    public const string MustEnrol = "parley:must-enrol";
 }

@@ -8,8 +8,9 @@ namespace Parley.Server.Platform;
 /// It keeps the session's creation and last use, so that a cached session expires like a stored one: the handler
 /// checks <see cref="SessionLifetimeOptions.IsExpired"/> on every request, whether the answer came from here or the database.
 /// </remarks>
+/// <param name="MustEnrol">The organization requires two-factor and the user has not enrolled (see <see cref="EnrolmentGate"/>).</param>
 public sealed record CachedSession(Guid SessionId, Guid UserId, Guid OrganizationId, OrgRole Role, bool IsOperator,
-    DateTimeOffset CreatedAt, DateTimeOffset LastSeenAt)
+    DateTimeOffset CreatedAt, DateTimeOffset LastSeenAt, bool MustEnrol = false)
 {
     public DateTimeOffset CachedAt { get; init; }
 }

@@ -3,7 +3,11 @@
 export interface Me {
   id: string; organizationId: string; organizationName: string; displayName: string; handle: string;
   email: string; role: "owner" | "admin" | "member" | "guest"; isOperator: boolean; sessionId: string;
+  /** The organization requires two-factor and this person has not set it up: the session reaches only the enrolment. */
+  twoFactorEnrolmentRequired?: boolean;
 }
+export interface TwoFactorStatus { enabled: boolean; pending: boolean; recoveryCodesLeft: number; requiredByOrganization: boolean; }
+export interface TwoFactorEnrolment { secret: string; otpAuthUri: string; digits: number; period: number; algorithm: string; }
 export interface User { id: string; displayName: string; handle: string; email: string; role: string; active: boolean; createdAt: string; }
 export interface Conversation {
   id: number; kind: "public" | "private" | "direct" | "group"; name: string | null; topic: string | null; archived: boolean;
@@ -36,6 +40,9 @@ export interface OrganizationChoice { id: string; name: string; }
 
 let token: string | null = null;
 let onUnauthorized: (code: string) => void = () => {};
+let onEnrolmentRequired: () => void = () => {};
+/** Called when the organization's policy keeps this session to the two-factor enrolment. */
+export function whenEnrolmentRequired(handler: () => void) { onEnrolmentRequired = handler; }
 
 export function setToken(value: string | null) { token = value; }
 /** Called when the server no longer accepts the session's token, with the problem's code (e.g. `session-expired`). */
@@ -60,6 +67,7 @@ export async function call<T>(method: string, path: string, body?: unknown): Pro
   if (!response.ok) {
     // Only a request that carried the current token says that this session has ended.
     if (response.status === 401 && sentToken && sentToken === token) onUnauthorized(json?.code ?? "unauthenticated");
+    if (response.status === 403 && json?.code === "two-factor-enrolment-required" && sentToken === token) onEnrolmentRequired();
     throw new ApiError(response.status, json?.code ?? "error", json?.title ?? response.statusText,
       response.status >= 500 || response.status === 429 || response.status === 408, json ?? {});
   }
@@ -72,6 +80,13 @@ export const api = {
   /** Newer servers sign the person in (a token, like a login); older ones answer the new user only. */
   acceptInvite: (token: string, displayName: string, password: string, deviceName: string) =>
     call<Partial<SignedIn> & Partial<User>>("POST", "/invites/accept", { token, displayName, password, deviceName }),
+  /** The second step of a sign-in with two-factor on: the challenge of the first step and a code. */
+  secondFactor: (challenge: string, code: string) => call<SignedIn>("POST", "/auth/login/second-factor", { challenge, code }),
+  twoFactor: () => call<TwoFactorStatus>("GET", "/auth/two-factor"),
+  startTwoFactor: () => call<TwoFactorEnrolment>("POST", "/auth/two-factor/enrolment"),
+  confirmTwoFactor: (code: string) => call<{ recoveryCodes: string[] }>("POST", "/auth/two-factor/enrolment/confirm", { code }),
+  regenerateRecoveryCodes: (code: string) => call<{ recoveryCodes: string[] }>("POST", "/auth/two-factor/recovery-codes", { code }),
+  disableTwoFactor: (code: string) => call<void>("POST", "/auth/two-factor/disable", { code }),
   me: () => call<Me>("GET", "/users/me"),
   users: () => call<User[]>("GET", "/users"),
   presence: () => call<string[]>("GET", "/users/presence"),

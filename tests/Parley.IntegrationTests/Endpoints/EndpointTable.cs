@@ -137,6 +137,17 @@ public static class EndpointTable
         new("PUT /api/v1/users/{userId}/role", Access.Ids, _ => new { role = "guest" }),
         new("POST /api/v1/users/{userId}/deactivate", Access.Ids),
 
+        // Two-factor sign-in
+        new("POST /api/v1/auth/login/second-factor", Access.Anonymous, _ => new { challenge = Guid.NewGuid().ToString("N"), code = "123456" }),
+        new("GET /api/v1/auth/two-factor", Access.Own),
+        new("POST /api/v1/auth/two-factor/enrolment", Access.Own, _ => new { }),
+        new("POST /api/v1/auth/two-factor/enrolment/confirm", Access.Own, _ => new { code = "123456" }),
+        new("POST /api/v1/auth/two-factor/recovery-codes", Access.Own, _ => new { code = "123456" }),
+        new("POST /api/v1/auth/two-factor/disable", Access.Own, _ => new { code = "123456" }),
+        new("POST /api/v1/users/{userId}/two-factor/reset", Access.Ids),
+        new("GET /api/v1/organization/two-factor", Access.Own),
+        new("PUT /api/v1/organization/two-factor", Access.Own, _ => new { required = false }),
+
         // Conversations and membership
         new("GET /api/v1/conversations", Access.Own),
         new("GET /api/v1/conversations/browse", Access.Own),

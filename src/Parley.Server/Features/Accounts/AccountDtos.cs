@@ -2,8 +2,12 @@ namespace Parley.Server.Features.Accounts;
 
 public sealed record UserDto(Guid Id, string DisplayName, string Handle, string Email, string Role, bool Active, DateTimeOffset CreatedAt);
 
+/// <param name="TwoFactorEnrolmentRequired">
+/// The organization requires two-factor and this person has not enrolled: until they do, the session reaches only the
+/// two-factor enrolment (<c>/api/v1/auth/two-factor</c>), this endpoint and signing out.
+/// </param>
 public sealed record MeDto(Guid Id, Guid OrganizationId, string OrganizationName, string DisplayName, string Handle, string Email,
-    string Role, bool IsOperator, Guid SessionId);
+    string Role, bool IsOperator, Guid SessionId, bool TwoFactorEnrolmentRequired = false);
 
 public sealed record SessionDto(Guid Id, string DeviceName, DateTimeOffset CreatedAt, DateTimeOffset LastSeenAt, bool Current);
 

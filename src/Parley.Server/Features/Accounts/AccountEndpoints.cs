@@ -11,11 +11,12 @@ public static class AccountEndpoints
             .WithSummary("Sign in")
             .WithDescription("Opens a session on a named device and returns its bearer token, shown once. Wrong email, wrong password " +
                 "and deactivated account get the same 401. When the email and password open accounts in several organizations, " +
-                "the answer is 409 `organization-choice-required` listing them: sign in again with one `organizationId`.")
+                "the answer is 409 `organization-choice-required` listing them: sign in again with one `organizationId`. When the person has two-factor on, the password opens no session: the answer " +
+                "is 401 `second-factor-required` with a single-use `challenge` (valid 5 minutes) for POST /api/v1/auth/login/second-factor.")
             .WithProblems(401, 409);
         auth.MapGet("/sessions", ListSessions.HandleAsync)
             .WithSummary("List your signed-in devices");
-        auth.MapDelete("/sessions/{sessionId}", RevokeSession.HandleAsync)
+        auth.MapDelete("/sessions/{sessionId}", RevokeSession.HandleAsync).AllowBeforeEnrolment()
             .WithSummary("Sign a device out")
             .WithDescription("`current` signs out the session making the request. Its live connections close at once.");
 
@@ -26,7 +27,7 @@ public static class AccountEndpoints
             .WithProblems(404, 410);
 
         var users = api.MapGroup("/users").WithTags("People");
-        users.MapGet("/me", GetMe.HandleAsync)
+        users.MapGet("/me", GetMe.HandleAsync).AllowBeforeEnrolment()
             .WithSummary("Get the signed-in user");
         users.MapGet("/", ListUsers.HandleAsync)
             .WithSummary("List the people of your organization");

@@ -4,6 +4,7 @@ using Microsoft.EntityFrameworkCore;
 using Parley.Server.Data;
 using Parley.Server.Features.AuditLog;
 using Parley.Server.Features.Organizations;
+using Parley.Server.Features.TwoFactor;
 using Parley.Server.Platform;
 
 namespace Parley.Server.Features.Accounts;
@@ -85,6 +86,16 @@ public static class Login
         if (passwords.NeedsRehash(user.PasswordHash))
             user.SetPasswordHash(passwords.Hash(request.Password));
         await using var tx = await db.BeginWriteAsync(ct);
+        if (await db.TwoFactorSecrets.AnyAsync(t => t.UserId == user.Id && t.ConfirmedAt != null, ct))
+        {
+            // The password was right, but it opens no session: the challenge does, with a code (CompleteSignIn).
+            var challenge = await db.StartSecondFactorAsync(user, request.DeviceName, now, ct);
+            await db.SaveChangesAsync(ct);
+            await tx.CommitAsync(ct);
+            return Problems.Of(401, "second-factor-required",
+                "Enter the code from your authenticator app, or a recovery code.",
+                new() { ["challenge"] = challenge.Token, ["expiresAt"] = challenge.ExpiresAt });
+        }
         var result = await db.OpenSessionAsync(user, org, request.DeviceName, source, now, ct);
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
@@ -108,8 +119,9 @@ public static class SessionOpening
         db.Sessions.Add(session);
         await db.AuditAsync(user.OrganizationId, AuditAction.LoginSucceeded, user.Id, "session", session.Id.ToString(),
             new { device = session.DeviceName }, address, now, ct);
+        var mustEnrol = org.TwoFactorRequired && !await db.TwoFactorSecrets.AnyAsync(t => t.UserId == user.Id && t.ConfirmedAt != null, ct);
         var me = new MeDto(user.Id, org.Id, org.Name, user.DisplayName, user.Handle, user.Email, AccountDtos.RoleName(user.Role),
-            user.IsOperator, session.Id);
+            user.IsOperator, session.Id, mustEnrol);
         return new LoginResultDto(token, session.Id, me);
     }
 }

@@ -13,11 +13,15 @@ public static class GetMe
     public static async Task<Ok<MeDto>> HandleAsync(CurrentUser me, ParleyDb db, CancellationToken ct)
     {
         var row = await db.Users.Where(u => u.Id == me.Id)
-            .Join(db.Organizations, u => u.OrganizationId, o => o.Id, (u, o) => new { User = u, OrgName = o.Name })
+            .Join(db.Organizations, u => u.OrganizationId, o => o.Id, (u, o) => new
+            {
+                User = u, OrgName = o.Name,
+                MustEnrol = o.TwoFactorRequired && !db.TwoFactorSecrets.Any(t => t.UserId == u.Id && t.ConfirmedAt != null),
+            })
             .SingleAsync(ct);
         var u = row.User;
         return TypedResults.Ok(new MeDto(u.Id, u.OrganizationId, row.OrgName, u.DisplayName, u.Handle, u.Email,
-            AccountDtos.RoleName(u.Role), u.IsOperator, me.SessionId));
+            AccountDtos.RoleName(u.Role), u.IsOperator, me.SessionId, row.MustEnrol));
     }
 }
 

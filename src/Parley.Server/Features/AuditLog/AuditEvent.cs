@@ -13,6 +13,8 @@ namespace Parley.Server.Features.AuditLog;
 public enum AuditAction
 {
     LoginSucceeded = 100, LoginFailed = 101, SessionRevoked = 102, PasswordSet = 103,
+    TwoFactorEnabled = 110, TwoFactorDisabled = 111, TwoFactorReset = 112, RecoveryCodeUsed = 113, SecondFactorFailed = 114,
+    RecoveryCodesRegenerated = 115,
     UserInvited = 200, UserJoined = 201, UserRoleChanged = 202, UserDeactivated = 203,
     ConversationCreated = 300, ConversationChanged = 301, ConversationArchived = 302, ConversationUnarchived = 303,
     MemberAdded = 310, MemberRemoved = 311, MemberRoleChanged = 312,
@@ -29,6 +31,9 @@ public static class AuditActions
     {
         [AuditAction.LoginSucceeded] = "login-succeeded", [AuditAction.LoginFailed] = "login-failed",
         [AuditAction.SessionRevoked] = "session-revoked", [AuditAction.PasswordSet] = "password-set",
+        [AuditAction.TwoFactorEnabled] = "two-factor-enabled", [AuditAction.TwoFactorDisabled] = "two-factor-disabled",
+        [AuditAction.TwoFactorReset] = "two-factor-reset", [AuditAction.RecoveryCodeUsed] = "recovery-code-used",
+        [AuditAction.SecondFactorFailed] = "second-factor-failed", [AuditAction.RecoveryCodesRegenerated] = "recovery-codes-regenerated",
         [AuditAction.UserInvited] = "user-invited", [AuditAction.UserJoined] = "user-joined",
         [AuditAction.UserRoleChanged] = "user-role-changed", [AuditAction.UserDeactivated] = "user-deactivated",
         [AuditAction.ConversationCreated] = "conversation-created", [AuditAction.ConversationChanged] = "conversation-changed",

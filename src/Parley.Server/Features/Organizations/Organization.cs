@@ -27,6 +27,11 @@ public sealed class Organization
     public long AuditCount { get; private set; }
     public string AuditHead { get; private set; } = "";
 
+    /// <summary>Everyone must sign in with a second factor: until they enrol, their sessions reach only the enrolment.</summary>
+    public bool TwoFactorRequired { get; private set; }
+
+    public void RequireTwoFactor(bool required) => TwoFactorRequired = required;
+
     public void Rename(string name) => Name = ValidName(name);
 
     public static string ValidName(string name) =>

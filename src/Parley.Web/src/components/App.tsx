@@ -1,24 +1,31 @@
-import { useEffect } from "preact/hooks";
-import { whenUnauthorized } from "../api";
+import { useEffect, useRef } from "preact/hooks";
+import { api, Me, whenEnrolmentRequired, whenUnauthorized } from "../api";
 import { t } from "../i18n";
 import { connect, disconnect } from "../realtime";
-import { connection, refreshConversations, refreshUsers, route, session, signOut } from "../state";
+import { connection, refreshConversations, refreshUsers, route, session, signIn, signOut } from "../state";
 import { AcceptInvite } from "./AcceptInvite";
 import { BrowseChannels } from "./BrowseChannels";
 import { ConversationView } from "./ConversationView";
 import { People } from "./People";
-import { Settings } from "./Settings";
+import { LanguagePicker, Settings } from "./Settings";
+import { TwoFactorSettings } from "./Security";
 import { Setup } from "./Setup";
 import { Sidebar } from "./Sidebar";
 import { SignIn } from "./SignIn";
 
 // The server no longer takes this session: back to the sign-in, saying why. Unsent messages wait for the same person.
 whenUnauthorized(code => { void disconnect(); signOut(code === "session-expired" ? "expired" : "ended"); });
+// The organization came to require two-factor (or an admin reset ours): only the enrolment is open until it is set up.
+whenEnrolmentRequired(() => {
+  const current = session.value;
+  if (current && !current.me.twoFactorEnrolmentRequired) signIn({ ...current, me: { ...current.me, twoFactorEnrolmentRequired: true } });
+});
 
 export function App() {
   if (route.value.startsWith("/invite")) return <AcceptInvite />;
   if (route.value.startsWith("/setup")) return <Setup />;
   if (!session.value) return <SignIn />;
+  if (session.value.me.twoFactorEnrolmentRequired) return <EnrolmentRequired />;
   return <Shell key={session.value.me.sessionId} />;
 }
 
@@ -53,5 +60,28 @@ function Shell() {
         </main>
       </div>
     </div>
+  );
+}
+
+/** What a session kept to the enrolment by the organization's policy shows: the setup, and a way out. */
+function EnrolmentRequired() {
+  // Once on, the page stays until the recovery codes were seen; then the app opens with who the server says we are.
+  const enabledMe = useRef<Me | null>(null);
+  async function signOutHere() {
+    await api.revokeSession("current").catch(() => {});
+    signOut();
+  }
+  function proceed() {
+    const current = session.value;
+    if (current && enabledMe.current) signIn({ ...current, me: enabledMe.current });
+  }
+  return (
+    <main class="page enrolment-page" id="main">
+      <TwoFactorSettings onEnabled={() => void api.me().then(me => { enabledMe.current = me; }).catch(() => {})} onDone={proceed} />
+      <div class="stack">
+        <LanguagePicker />
+        <button type="button" class="secondary" onClick={() => void signOutHere()}>{t("twoFactor.signOut")}</button>
+      </div>
+    </main>
   );
 }

@@ -31,6 +31,10 @@ export function problemText(error: ApiError): string {
     "storage-full": "error.storageFull",
     "setup-unavailable": "setup.unavailable",
     "session-expired": "error.sessionExpired",
+    "second-factor-invalid": "error.secondFactorInvalid",
+    "second-factor-code-reused": "error.secondFactorReused",
+    "second-factor-challenge-invalid": "error.secondFactorChallenge",
+    "two-factor-enrolment-required": "error.enrolmentRequired",
   };
   return known[error.code] ? t(known[error.code]) : error.message;
 }
