@@ -1,5 +1,6 @@
 using Parley.Server.Data;
 using Parley.Server.Features.Accounts;
+using Parley.Server.Features.Compliance;
 using Parley.Server.Features.Conversations;
 using Parley.Server.Features.Files;
 using Parley.Server.Features.Messages;
@@ -25,6 +26,7 @@ builder.Services.AddParleyNetwork();
 builder.Services.AddRealtime();
 builder.Services.AddParleyFeatures();
 builder.Services.AddParleyRecord();
+builder.Services.AddParleyCompliance();
 
 var app = builder.Build();
 
@@ -43,6 +45,7 @@ api.MapConversationEndpoints();
 api.MapMessageEndpoints();
 api.MapFileEndpoints();
 api.MapRecordEndpoints();
+api.MapComplianceEndpoints();
 app.MapHub<ParleyHub>("/hubs/events");
 app.MapParleyHealth();
 app.MapOpenApi();

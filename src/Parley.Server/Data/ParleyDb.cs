@@ -32,6 +32,9 @@ public abstract class ParleyDb(DbContextOptions options) : DbContext(options)
     public DbSet<SigningKey> SigningKeys => Set<SigningKey>();
     public DbSet<SignedCheckpoint> Checkpoints => Set<SignedCheckpoint>();
     public DbSet<CheckpointPublication> CheckpointPublications => Set<CheckpointPublication>();
+    public DbSet<Features.Compliance.RetentionPolicy> RetentionPolicies => Set<Features.Compliance.RetentionPolicy>();
+    public DbSet<Features.Compliance.LegalHold> LegalHolds => Set<Features.Compliance.LegalHold>();
+    public DbSet<Features.Compliance.ComplianceSettings> ComplianceSettings => Set<Features.Compliance.ComplianceSettings>();
 
     /// <summary>Begins a transaction that writes. Use this, not Database.BeginTransactionAsync: SQLite queues writers.</summary>
     public virtual Task<IDbContextTransaction> BeginWriteAsync(CancellationToken ct) => Database.BeginTransactionAsync(ct);
