@@ -12,6 +12,9 @@ public sealed record CurrentUser(Guid Id, Guid OrganizationId, OrgRole Role, Gui
     /// <summary>Reads the record and manages retention and holds; no conversations, no posting, no admin powers.</summary>
     public bool IsComplianceOfficer => Role == OrgRole.Compliance;
 
+    /// <summary>May read the record (verify it, export it, read the log's checkpoints, keys and proofs): admins, owners, compliance officers.</summary>
+    public bool CanReadRecord => IsAdmin || IsComplianceOfficer;
+
     /// <summary>May manage retention policies and legal holds: admins, owners and compliance officers.</summary>
     public bool CanManageCompliance => IsAdmin || IsComplianceOfficer;
 

@@ -108,6 +108,8 @@ public static class EndpointTable
         ["fileId"] = new(Slot.File),
         ["sessionId"] = new(Slot.Session),
         ["emoji"] = new(null, Uri.EscapeDataString(":thumbsup:")),
+        ["kind"] = new(null, "public"),
+        ["holdId"] = new(null, "0193e0a0-0000-7000-8000-000000000001"),
     };
 
     private static string Fresh(string prefix) => $"{prefix}-{Guid.NewGuid():N}"[..(prefix.Length + 13)];
@@ -182,6 +184,25 @@ public static class EndpointTable
         new("GET /api/v1/admin/record/proofs/inclusion", Access.Own, Query: "leaf=0&size=1"),
         new("GET /api/v1/admin/record/proofs/consistency", Access.Own, Query: "from=1&to=1"),
         new("GET /api/v1/admin/record/export", Access.Own),
+
+        // Compliance: retention and legal holds
+        new("GET /api/v1/compliance/retention/policies", Access.Own),
+        new("PUT /api/v1/compliance/retention/policies/organization", Access.Own, _ => new { maximumDays = 36500 }),
+        new("DELETE /api/v1/compliance/retention/policies/organization", Access.Own),
+        new("PUT /api/v1/compliance/retention/policies/kinds/{kind}", Access.Own, _ => new { maximumDays = 36500 }),
+        new("DELETE /api/v1/compliance/retention/policies/kinds/{kind}", Access.Own),
+        new("PUT /api/v1/compliance/retention/policies/conversations/{conversationId}", Access.Ids, _ => new { maximumDays = 36500 }),
+        new("DELETE /api/v1/compliance/retention/policies/conversations/{conversationId}", Access.Ids),
+        new("GET /api/v1/compliance/retention/dry-run", Access.Own),
+        new("POST /api/v1/compliance/retention/purge", Access.Own, _ => new { }),
+        new("GET /api/v1/compliance/holds", Access.Own),
+        new("POST /api/v1/compliance/holds", Access.Ids, t => new { name = "probe", custodianIds = new[] { t.User }, conversationIds = new[] { t.Conversation } },
+            BodySlots: [Slot.User, Slot.Conversation]),
+        new("GET /api/v1/compliance/holds/{holdId}", Access.Own),
+        new("POST /api/v1/compliance/holds/{holdId}/release", Access.Own, _ => new { }),
+        new("POST /api/v1/compliance/holds/{holdId}/approve-release", Access.Own, _ => new { }),
+        new("GET /api/v1/compliance/settings", Access.Own),
+        new("PUT /api/v1/compliance/settings", Access.Own, _ => new { holdReleaseNeedsApproval = false }),
 
         // Live events: negotiate, then the connection itself
         new("* /hubs/events/negotiate", Access.Own, Query: "negotiateVersion=1", Send: "POST"),

@@ -72,11 +72,11 @@ public static class ReadLegalHolds
 
     public static async Task<Results<Ok<LegalHoldDto>, ProblemHttpResult>> GetAsync(Guid holdId, CurrentUser me, ParleyDb db, CancellationToken ct)
     {
+        if (!me.CanManageCompliance)
+            return ComplianceAccess.Refused();
         var hold = await db.LegalHolds.AsNoTracking().SingleOrDefaultAsync(h => h.Id == holdId && h.OrganizationId == me.OrganizationId, ct);
         if (hold is null)
             return Problems.NotFound("legal hold");
-        if (!me.CanManageCompliance)
-            return ComplianceAccess.Refused();
         return TypedResults.Ok(hold.ToDto());
     }
 }
@@ -98,13 +98,13 @@ public static class ReleaseLegalHold
     private static async Task<Results<Ok<LegalHoldDto>, ProblemHttpResult>> ChangeAsync(
         Guid holdId, CurrentUser me, ParleyDb db, TimeProvider clock, HttpContext http, bool approve, CancellationToken ct)
     {
+        if (!me.CanManageCompliance)
+            return ComplianceAccess.Refused();
         var now = clock.GetUtcNow();
         await using var tx = await db.BeginWriteAsync(ct);
         var hold = await db.LegalHolds.SingleOrDefaultAsync(h => h.Id == holdId && h.OrganizationId == me.OrganizationId, ct);
         if (hold is null)
             return Problems.NotFound("legal hold");
-        if (!me.CanManageCompliance)
-            return ComplianceAccess.Refused();
         if (approve)
             hold.ApproveRelease(me.Id, now);
         else

@@ -82,10 +82,11 @@ public static class SetRetentionPolicy
     private static async Task<Results<Ok<RetentionPolicyDto>, ProblemHttpResult>> SetAsync(RetentionScope scope, ConversationKind? kind,
         long? conversationId, Request request, CurrentUser me, ParleyDb db, TimeProvider clock, HttpContext http, CancellationToken ct)
     {
-        if (conversationId is { } id && !await db.Conversations.AnyAsync(c => c.Id == id && c.OrganizationId == me.OrganizationId, ct))
-            return Problems.NotFound("conversation");
+        // The role first: it is the same for every id, so a member learns nothing of which conversations exist.
         if (!me.CanManageCompliance)
             return ComplianceAccess.Refused();
+        if (conversationId is { } id && !await db.Conversations.AnyAsync(c => c.Id == id && c.OrganizationId == me.OrganizationId, ct))
+            return Problems.NotFound("conversation");
 
         var now = clock.GetUtcNow();
         var key = RetentionPolicy.KeyOf(scope, kind, conversationId);
@@ -105,10 +106,11 @@ public static class SetRetentionPolicy
     private static async Task<Results<NoContent, ProblemHttpResult>> RemoveAsync(RetentionScope scope, ConversationKind? kind, long? conversationId,
         CurrentUser me, ParleyDb db, TimeProvider clock, HttpContext http, CancellationToken ct)
     {
-        if (conversationId is { } id && !await db.Conversations.AnyAsync(c => c.Id == id && c.OrganizationId == me.OrganizationId, ct))
-            return Problems.NotFound("conversation");
+        // The role first: it is the same for every id, so a member learns nothing of which conversations exist.
         if (!me.CanManageCompliance)
             return ComplianceAccess.Refused();
+        if (conversationId is { } id && !await db.Conversations.AnyAsync(c => c.Id == id && c.OrganizationId == me.OrganizationId, ct))
+            return Problems.NotFound("conversation");
 
         var now = clock.GetUtcNow();
         var key = RetentionPolicy.KeyOf(scope, kind, conversationId);

@@ -31,8 +31,8 @@ public static class VerifyIntegrity
     public static async Task<Results<Ok<IntegrityReportDto>, ProblemHttpResult>> HandleAsync(CurrentUser me, ParleyDb db,
         RecordSequencer sequencer, MarkdownRenderer markdown, FileStore files, CancellationToken ct)
     {
-        if (!me.IsAdmin)
-            return Problems.Forbidden("admin-only", "Only admins can verify the record.");
+        if (!me.CanReadRecord)
+            return Problems.Forbidden("admin-only", "Only admins and compliance officers can verify the record.");
         await sequencer.SequenceAsync(me.OrganizationId, ct);
         db.ChangeTracker.QueryTrackingBehavior = QueryTrackingBehavior.NoTracking;
         return TypedResults.Ok(await new IntegrityCheck(db, me.OrganizationId, markdown, files).RunAsync(ct));
