@@ -70,6 +70,13 @@ public sealed record Row(string Key, Access Access, Func<Target, object?>? Body 
     public string MethodFor(MappedEndpoint endpoint) => endpoint.Method == "*" ? Send ?? "GET" : endpoint.Method;
 
     public Slot[] BodySlots { get; init; } = BodySlots ?? [];
+
+    /// <summary>
+    /// Acts on any conversation of the caller's organization by an organization-wide power (compliance officers, admins:
+    /// retention and holds), not by membership: another organization's ids must still look missing, but being outside a
+    /// private or direct conversation plays no part. Members and guests get the same refusal for every id.
+    /// </summary>
+    public bool OrganizationWide { get; init; }
 }
 
 /// <summary>
@@ -191,13 +198,13 @@ public static class EndpointTable
         new("DELETE /api/v1/compliance/retention/policies/organization", Access.Own),
         new("PUT /api/v1/compliance/retention/policies/kinds/{kind}", Access.Own, _ => new { maximumDays = 36500 }),
         new("DELETE /api/v1/compliance/retention/policies/kinds/{kind}", Access.Own),
-        new("PUT /api/v1/compliance/retention/policies/conversations/{conversationId}", Access.Ids, _ => new { maximumDays = 36500 }),
-        new("DELETE /api/v1/compliance/retention/policies/conversations/{conversationId}", Access.Ids),
+        new("PUT /api/v1/compliance/retention/policies/conversations/{conversationId}", Access.Ids, _ => new { maximumDays = 36500 }) { OrganizationWide = true },
+        new("DELETE /api/v1/compliance/retention/policies/conversations/{conversationId}", Access.Ids) { OrganizationWide = true },
         new("GET /api/v1/compliance/retention/dry-run", Access.Own),
         new("POST /api/v1/compliance/retention/purge", Access.Own, _ => new { }),
         new("GET /api/v1/compliance/holds", Access.Own),
         new("POST /api/v1/compliance/holds", Access.Ids, t => new { name = "probe", custodianIds = new[] { t.User }, conversationIds = new[] { t.Conversation } },
-            BodySlots: [Slot.User, Slot.Conversation]),
+            BodySlots: [Slot.User, Slot.Conversation]) { OrganizationWide = true },
         new("GET /api/v1/compliance/holds/{holdId}", Access.Own),
         new("POST /api/v1/compliance/holds/{holdId}/release", Access.Own, _ => new { }),
         new("POST /api/v1/compliance/holds/{holdId}/approve-release", Access.Own, _ => new { }),
