@@ -1,5 +1,6 @@
 using Parley.Server.Data;
 using Parley.Server.Features.Accounts;
+using Parley.Server.Features.Compliance;
 using Parley.Server.Features.Conversations;
 using Parley.Server.Features.Files;
 using Parley.Server.Features.Messages;
@@ -26,6 +27,7 @@ builder.Services.AddParleyNetwork();
 builder.Services.AddRealtime();
 builder.Services.AddParleyFeatures();
 builder.Services.AddParleyRecord();
+builder.Services.AddParleyCompliance();
 
 var app = builder.Build();
 
@@ -46,6 +48,7 @@ api.MapConversationEndpoints();
 api.MapMessageEndpoints();
 api.MapFileEndpoints();
 api.MapRecordEndpoints();
+api.MapComplianceEndpoints();
 app.MapHub<ParleyHub>("/hubs/events");
 app.MapParleyHealth();
 app.MapOpenApi();

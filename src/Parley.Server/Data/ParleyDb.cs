@@ -35,6 +35,9 @@ public abstract class ParleyDb(DbContextOptions options) : DbContext(options)
     public DbSet<Features.TwoFactor.TwoFactorSecret> TwoFactorSecrets => Set<Features.TwoFactor.TwoFactorSecret>();
     public DbSet<Features.TwoFactor.RecoveryCode> RecoveryCodes => Set<Features.TwoFactor.RecoveryCode>();
     public DbSet<Features.TwoFactor.SignInChallenge> SignInChallenges => Set<Features.TwoFactor.SignInChallenge>();
+    public DbSet<Features.Compliance.RetentionPolicy> RetentionPolicies => Set<Features.Compliance.RetentionPolicy>();
+    public DbSet<Features.Compliance.LegalHold> LegalHolds => Set<Features.Compliance.LegalHold>();
+    public DbSet<Features.Compliance.ComplianceSettings> ComplianceSettings => Set<Features.Compliance.ComplianceSettings>();
 
     /// <summary>Begins a transaction that writes. Use this, not Database.BeginTransactionAsync: SQLite queues writers.</summary>
     public virtual Task<IDbContextTransaction> BeginWriteAsync(CancellationToken ct) => Database.BeginTransactionAsync(ct);

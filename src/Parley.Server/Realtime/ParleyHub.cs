@@ -13,7 +13,9 @@ public sealed class ParleyHub(ParleyDb db, ConnectionRegistry connections, LiveE
     public override async Task OnConnectedAsync()
     {
         var me = CurrentUser.From(Context.User!);
-        await Groups.AddToGroupAsync(Context.ConnectionId, LiveEvents.UserGroup(me.Id), Context.ConnectionAborted);
+        // A compliance officer hears nothing of conversations, even those they were a member of before the role.
+        if (!me.IsComplianceOfficer)
+            await Groups.AddToGroupAsync(Context.ConnectionId, LiveEvents.UserGroup(me.Id), Context.ConnectionAborted);
         if (connections.Add(me.Id, me.SessionId, Context))
             await events.PresenceChangedAsync(me, online: true, Context.ConnectionAborted);
     }

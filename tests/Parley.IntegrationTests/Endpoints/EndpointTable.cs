@@ -70,6 +70,13 @@ public sealed record Row(string Key, Access Access, Func<Target, object?>? Body 
     public string MethodFor(MappedEndpoint endpoint) => endpoint.Method == "*" ? Send ?? "GET" : endpoint.Method;
 
     public Slot[] BodySlots { get; init; } = BodySlots ?? [];
+
+    /// <summary>
+    /// Acts on any conversation of the caller's organization by an organization-wide power (compliance officers, admins:
+    /// retention and holds), not by membership: another organization's ids must still look missing, but being outside a
+    /// private or direct conversation plays no part. Members and guests get the same refusal for every id.
+    /// </summary>
+    public bool OrganizationWide { get; init; }
 }
 
 /// <summary>
@@ -108,6 +115,8 @@ public static class EndpointTable
         ["fileId"] = new(Slot.File),
         ["sessionId"] = new(Slot.Session),
         ["emoji"] = new(null, Uri.EscapeDataString(":thumbsup:")),
+        ["kind"] = new(null, "public"),
+        ["holdId"] = new(null, "0193e0a0-0000-7000-8000-000000000001"),
     };
 
     private static string Fresh(string prefix) => $"{prefix}-{Guid.NewGuid():N}"[..(prefix.Length + 13)];
@@ -193,6 +202,25 @@ public static class EndpointTable
         new("GET /api/v1/admin/record/proofs/inclusion", Access.Own, Query: "leaf=0&size=1"),
         new("GET /api/v1/admin/record/proofs/consistency", Access.Own, Query: "from=1&to=1"),
         new("GET /api/v1/admin/record/export", Access.Own),
+
+        // Compliance: retention and legal holds
+        new("GET /api/v1/compliance/retention/policies", Access.Own),
+        new("PUT /api/v1/compliance/retention/policies/organization", Access.Own, _ => new { maximumDays = 36500 }),
+        new("DELETE /api/v1/compliance/retention/policies/organization", Access.Own),
+        new("PUT /api/v1/compliance/retention/policies/kinds/{kind}", Access.Own, _ => new { maximumDays = 36500 }),
+        new("DELETE /api/v1/compliance/retention/policies/kinds/{kind}", Access.Own),
+        new("PUT /api/v1/compliance/retention/policies/conversations/{conversationId}", Access.Ids, _ => new { maximumDays = 36500 }) { OrganizationWide = true },
+        new("DELETE /api/v1/compliance/retention/policies/conversations/{conversationId}", Access.Ids) { OrganizationWide = true },
+        new("GET /api/v1/compliance/retention/dry-run", Access.Own),
+        new("POST /api/v1/compliance/retention/purge", Access.Own, _ => new { }),
+        new("GET /api/v1/compliance/holds", Access.Own),
+        new("POST /api/v1/compliance/holds", Access.Ids, t => new { name = "probe", custodianIds = new[] { t.User }, conversationIds = new[] { t.Conversation } },
+            BodySlots: [Slot.User, Slot.Conversation]) { OrganizationWide = true },
+        new("GET /api/v1/compliance/holds/{holdId}", Access.Own),
+        new("POST /api/v1/compliance/holds/{holdId}/release", Access.Own, _ => new { }),
+        new("POST /api/v1/compliance/holds/{holdId}/approve-release", Access.Own, _ => new { }),
+        new("GET /api/v1/compliance/settings", Access.Own),
+        new("PUT /api/v1/compliance/settings", Access.Own, _ => new { holdReleaseNeedsApproval = false }),
 
         // Live events: negotiate, then the connection itself
         new("* /hubs/events/negotiate", Access.Own, Query: "negotiateVersion=1", Send: "POST"),

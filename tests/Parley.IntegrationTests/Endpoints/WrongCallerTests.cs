@@ -83,7 +83,7 @@ public abstract partial class WrongCallerTests(ParleyApp app) : IDisposable
         [
             .. from insider in world.Insiders
                from theirs in insider.Outside
-               from r in Rows().Where(r => r.Row.Access == Access.Ids)
+               from r in Rows().Where(r => r.Row.Access == Access.Ids && !r.Row.OrganizationWide)
                select (Func<Task<IEnumerable<string>>>)(async () =>
                    (await ProbeAsync(r.Endpoint, r.Row, insider.Caller.Token, insider.Own, theirs, world.ConversationSecrets[theirs], outsideSlots))
                    .Select(f => $"{insider.Caller.Name} ({insider.Role}): {f}")),

@@ -26,9 +26,11 @@ public static class InviteUser
             return Problems.Forbidden("admin-only", "Only admins can invite people.");
         var role = OrgRole.Member;
         if (request.Role is not null && !AccountDtos.TryParseRole(request.Role, out role))
-            return Problems.BadRequest("role-invalid", "Role must be owner, admin, member or guest.");
+            return Problems.BadRequest("role-invalid", "Role must be owner, admin, compliance, member or guest.");
         if (role == OrgRole.Owner && me.Role != OrgRole.Owner)
             return Problems.Forbidden("owner-only", "Only owners can invite another owner.");
+        if (role == OrgRole.Compliance && me.Role != OrgRole.Owner)
+            return Problems.Forbidden("owner-only", "Only owners can invite a compliance officer.");
 
         var email = User.ValidEmail(request.Email);
         var now = clock.GetUtcNow();

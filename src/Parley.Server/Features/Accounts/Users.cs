@@ -43,8 +43,8 @@ public static class ChangeUserRole
     }
 
     public static async Task<Results<Ok<UserDto>, ProblemHttpResult>> HandleAsync(
-        Guid userId, Request request, CurrentUser me, ParleyDb db, SessionCache sessions, TimeProvider clock, HttpContext http,
-        CancellationToken ct)
+        Guid userId, Request request, CurrentUser me, ParleyDb db, SessionCache sessions, ConnectionRegistry connections,
+        TimeProvider clock, HttpContext http, CancellationToken ct)
     {
         var user = await db.Users.SingleOrDefaultAsync(u => u.Id == userId && u.OrganizationId == me.OrganizationId, ct);
         if (user is null)
@@ -52,9 +52,11 @@ public static class ChangeUserRole
         if (!me.IsAdmin)
             return Problems.Forbidden("admin-only", "Only admins can change roles.");
         if (!AccountDtos.TryParseRole(request.Role, out var role))
-            return Problems.BadRequest("role-invalid", "Role must be owner, admin, member or guest.");
+            return Problems.BadRequest("role-invalid", "Role must be owner, admin, compliance, member or guest.");
         if ((role == OrgRole.Owner || user.Role == OrgRole.Owner) && me.Role != OrgRole.Owner)
             return Problems.Forbidden("owner-only", "Only owners can make or unmake an owner.");
+        if ((role == OrgRole.Compliance || user.Role == OrgRole.Compliance) && me.Role != OrgRole.Owner)
+            return Problems.Forbidden("owner-only", "Only owners can make or unmake a compliance officer.");
 
         var before = user.Role;
         var now = clock.GetUtcNow();
@@ -68,6 +70,8 @@ public static class ChangeUserRole
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
         sessions.Invalidate();   // the user's next request carries the new role
+        if ((before == OrgRole.Compliance) != (role == OrgRole.Compliance))
+            connections.AbortUser(user.Id);   // live connections were joined to the user's events under the old role
         return TypedResults.Ok(user.ToDto());
     }
 }

@@ -22,6 +22,8 @@ public enum AuditAction
     FileUploaded = 500, FileDownloaded = 501,
     OrganizationCreated = 600, OrganizationSettingsChanged = 601,
     RecordInconsistent = 700, SigningKeyCreated = 701, RecordExported = 702,
+    RetentionPolicyChanged = 800, RetentionPolicyRemoved = 801, RetentionPurged = 802, ComplianceSettingsChanged = 803,
+    LegalHoldCreated = 810, LegalHoldReleaseRequested = 811, LegalHoldReleased = 812,
 }
 
 /// <summary>The name of each action in the record format (docs/record-format.md): never rename.</summary>
@@ -44,6 +46,10 @@ public static class AuditActions
         [AuditAction.OrganizationCreated] = "organization-created", [AuditAction.OrganizationSettingsChanged] = "organization-settings-changed",
         [AuditAction.RecordInconsistent] = "record-inconsistent", [AuditAction.SigningKeyCreated] = "signing-key-created",
         [AuditAction.RecordExported] = "record-exported",
+        [AuditAction.RetentionPolicyChanged] = "retention-policy-changed", [AuditAction.RetentionPolicyRemoved] = "retention-policy-removed",
+        [AuditAction.RetentionPurged] = "retention-purged", [AuditAction.ComplianceSettingsChanged] = "compliance-settings-changed",
+        [AuditAction.LegalHoldCreated] = "legal-hold-created", [AuditAction.LegalHoldReleaseRequested] = "legal-hold-release-requested",
+        [AuditAction.LegalHoldReleased] = "legal-hold-released",
     };
 
     public static string Name(AuditAction action) => Names.TryGetValue(action, out var name) ? name : $"unknown-{(int)action}";

@@ -15,8 +15,8 @@ public static class ListAuditEvents
     public static async Task<Results<Ok<List<AuditEventDto>>, ProblemHttpResult>> HandleAsync(
         long? before, int? limit, string? action, CurrentUser me, ParleyDb db, CancellationToken ct)
     {
-        if (!me.IsAdmin)
-            return Problems.Forbidden("admin-only", "Only admins can read the audit log.");
+        if (!me.CanReadRecord)
+            return Problems.Forbidden("admin-only", "Only admins and compliance officers can read the audit log.");
         var take = limit ?? 100;
         if (take is < 1 or > 500)
             return Problems.BadRequest("limit-invalid", "limit is 1 to 500.");

@@ -9,8 +9,11 @@ public sealed record ConversationAccess(Conversation Conversation, ConversationM
 {
     public bool IsMember => Membership is not null;
 
-    /// <summary>Members read; so does any non-guest of the organization in a public channel.</summary>
-    public bool CanRead => IsMember || (Conversation.Kind == ConversationKind.PublicChannel && !Me.IsGuest);
+    /// <summary>
+    /// Members read; so does any non-guest of the organization in a public channel. A compliance officer reads no
+    /// conversation here, even one they were a member of: they read the record, through the compliance API.
+    /// </summary>
+    public bool CanRead => !Me.IsComplianceOfficer && (IsMember || (Conversation.Kind == ConversationKind.PublicChannel && !Me.IsGuest));
 
     public bool CanPost => IsMember && !Conversation.IsArchived;
 
@@ -20,7 +23,8 @@ public sealed record ConversationAccess(Conversation Conversation, ConversationM
     /// <summary>Rename, set the topic, archive, add and remove people, change their roles.</summary>
     public bool CanManage => Conversation.IsChannel && CanModerate;
 
-    public bool CanJoin => !IsMember && Conversation.Kind == ConversationKind.PublicChannel && !Me.IsGuest && !Conversation.IsArchived;
+    public bool CanJoin => !IsMember && Conversation.Kind == ConversationKind.PublicChannel && !Me.IsGuest && !Me.IsComplianceOfficer
+        && !Conversation.IsArchived;
 }
 
 public static class ConversationAccessQueries

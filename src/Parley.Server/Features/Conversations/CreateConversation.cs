@@ -38,6 +38,8 @@ public static class CreateChannel
             return Problems.BadRequest("visibility-invalid", "Visibility must be public or private.");
         if (me.IsGuest)
             return Problems.Forbidden("guests-cannot-create", "Guests cannot create channels.");
+        if (me.IsComplianceOfficer)
+            return Problems.Forbidden("compliance-cannot-converse", "Compliance officers do not take part in conversations.");
 
         var now = clock.GetUtcNow();
         var channel = new Conversation(me.OrganizationId, kind, request.Name, request.Topic, me.Id, now);
@@ -94,6 +96,8 @@ public static class OpenDirectConversation
     public static async Task<Results<Created<ConversationDto>, Ok<ConversationDto>, ProblemHttpResult>> HandleAsync(
         Request request, CurrentUser me, ParleyDb db, LiveEvents events, TimeProvider clock, HttpContext http, CancellationToken ct)
     {
+        if (me.IsComplianceOfficer)
+            return Problems.Forbidden("compliance-cannot-converse", "Compliance officers do not take part in conversations.");
         var ids = request.UserIds.Append(me.Id).Distinct().ToList();
         if (ids.Count < 2)
             return Problems.BadRequest("member-unknown", "Name at least one other person.");

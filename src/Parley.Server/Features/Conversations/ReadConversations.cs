@@ -9,7 +9,7 @@ public static class ListConversations
 {
     /// <summary>The caller's conversations, most recently active first: by their last message, or their creation when they have none.</summary>
     public static async Task<Ok<List<ConversationDto>>> HandleAsync(CurrentUser me, ParleyDb db, CancellationToken ct) =>
-        TypedResults.Ok(await db.MyConversationsAsync(me, null, ct));
+        TypedResults.Ok(me.IsComplianceOfficer ? [] : await db.MyConversationsAsync(me, null, ct));
 }
 
 public static class BrowseChannels
@@ -17,7 +17,7 @@ public static class BrowseChannels
     /// <summary>Public channels of the organization, joined or not. Guests see none.</summary>
     public static async Task<Ok<List<ConversationDto>>> HandleAsync(CurrentUser me, ParleyDb db, CancellationToken ct)
     {
-        if (me.IsGuest)
+        if (me.IsGuest || me.IsComplianceOfficer)
             return TypedResults.Ok(new List<ConversationDto>());
         var rows = await db.Conversations
             .Where(c => c.OrganizationId == me.OrganizationId && c.Kind == ConversationKind.PublicChannel)

@@ -24,6 +24,8 @@ public static class DownloadFile
         var file = await db.Files.SingleOrDefaultAsync(f => f.Id == fileId && f.OrganizationId == me.OrganizationId, ct);
         if (file is null || await db.ConversationAccessAsync(me, file.ConversationId, ct) is null)   // null: may not read it
             return Problems.NotFound("file");
+        if (file.ErasedAt is not null)
+            return Problems.Of(StatusCodes.Status410Gone, "file-erased", "This file was erased under the organization's retention policy or a legal request.");
         var visible = file.MessageId is { } messageId
             ? await db.Messages.AnyAsync(m => m.Id == messageId && m.DeletedAt == null, ct)
             : file.UploaderId == me.Id;                                  // not sent yet: only its uploader sees it

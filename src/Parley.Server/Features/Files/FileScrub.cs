@@ -95,7 +95,7 @@ public sealed partial class FileScrub(
     private async Task<List<Row>> NextBatchAsync(Guid? after, CancellationToken ct)
     {
         await using var scope = scopes.CreateAsyncScope();
-        var files = scope.ServiceProvider.GetRequiredService<ParleyDb>().Files.AsNoTracking();
+        var files = scope.ServiceProvider.GetRequiredService<ParleyDb>().Files.AsNoTracking().Where(f => f.ErasedAt == null);   // erased: no bytes to keep
         if (after is { } last)
             files = files.Where(f => f.Id > last);
         return await files.OrderBy(f => f.Id).Take(BatchSize)

@@ -131,6 +131,9 @@ public sealed class FileStore(IOptions<StorageOptions> storage, IOptions<FileOpt
         }
     }
 
+    /// <summary>Deletes an organization's bytes with this content, once no row that is not erased names them.</summary>
+    public void Delete(Guid organizationId, string sha256) => File.Delete(PathOf(organizationId, sha256));
+
     /// <summary>Where a file of this organization with this content lives.</summary>
     internal string PathOf(Guid organizationId, string sha256) =>
         Path.Combine(Root, organizationId.ToString("D"), CheckedDigest(sha256)[..2], sha256[2..4], sha256);

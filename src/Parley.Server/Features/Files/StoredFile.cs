@@ -40,6 +40,9 @@ public sealed class StoredFile
     /// <summary>The message this file was sent with; null until then.</summary>
     public long? MessageId { get; private set; }
 
+    /// <summary>When its name and bytes were erased with its message (retention, a legal request); the row and its hash stay.</summary>
+    public DateTimeOffset? ErasedAt { get; private set; }
+
     public void AttachTo(long messageId) => MessageId = messageId;
 }
 

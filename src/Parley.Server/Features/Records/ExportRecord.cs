@@ -23,8 +23,8 @@ public static class ExportRecord
     public static async Task<Results<FileStreamHttpResult, ProblemHttpResult>> HandleAsync(CurrentUser me, ParleyDb db,
         RecordSequencer sequencer, FileStore files, TimeProvider clock, HttpContext http, CancellationToken ct)
     {
-        if (!me.IsAdmin)
-            return Problems.Forbidden("admin-only", "Only admins can export the record.");
+        if (!me.CanReadRecord)
+            return Problems.Forbidden("admin-only", "Only admins and compliance officers can export the record.");
         db.ChangeTracker.QueryTrackingBehavior = QueryTrackingBehavior.NoTracking;
         var temp = files.NewTempPath();
         try

@@ -1,6 +1,8 @@
 using Microsoft.EntityFrameworkCore;
 using Parley.Server.Data;
+using Parley.Server.Features.Compliance;
 using Parley.Server.Features.Conversations;
+using Parley.Server.Platform;
 
 namespace Parley.Server.Features.Records;
 
@@ -22,8 +24,10 @@ public static class RecordErasure
     };
 
     /// <summary>
-    /// Erases every version of one message's text and HTML, and empties what users see of it. Returns the erasure entry's
-    /// index, or null when there was nothing left to erase.
+    /// Erases every version of one message's text and HTML and the names of the files sent with it, and empties what users
+    /// see of it. Returns the erasure entry's index, or null when there was nothing left to erase. Refuses (409
+    /// <c>legal-hold</c> or <c>retention-minimum</c>) what a legal hold or the retention policy's minimum keeps. The files'
+    /// bytes are for the caller to delete after commit (<see cref="Compliance.RetentionPurge"/> does).
     /// </summary>
     public static async Task<long?> EraseMessageAsync(this ParleyDb db, Guid organizationId, long conversationId, long seq,
         ErasureReason reason, string? reference, Guid by, DateTimeOffset now, CancellationToken ct)
@@ -33,17 +37,31 @@ public static class RecordErasure
         if (conversation is null)
             return null;
         var position = await db.AdvanceAsync(conversationId, newMessage: false, ct);
+        // Under the conversation's lock: a retention minimum or a legal hold keeps the message, whatever the reason.
+        if (await db.KeptByAsync(organizationId, conversationId, seq, now, ct) is { } kept)
+            throw new DomainException(kept, kept == "legal-hold"
+                ? "A legal hold covers this message: it cannot be erased until the hold is released."
+                : "The retention policy's minimum keeps this message: it cannot be erased yet.", StatusCodes.Status409Conflict);
         var entries = await db.RecordEntries
             .Where(r => r.ConversationId == conversationId && r.MessageSeq == seq && r.Content != null && r.Commitment != "")
             .OrderBy(r => r.Index).ToListAsync(ct);
         if (entries.Count == 0)
             return null;                              // the transaction rolls back: nothing to record
+        // The files sent with the message go with it: their names from the record, their rows marked so that their bytes may go.
+        var messageId = await db.Messages.Where(m => m.ConversationId == conversationId && m.Seq == seq).Select(m => m.Id).SingleAsync(ct);
+        var fileIds = await db.Files.Where(f => f.MessageId == messageId && f.ErasedAt == null).Select(f => f.Id).ToListAsync(ct);
+        foreach (var fileId in fileIds.Select(id => id.ToString()))
+            entries.AddRange(await db.RecordEntries
+                .Where(r => r.ConversationId == conversationId && r.Kind == RecordKind.FileUploaded && r.Content != null && r.Data!.Contains(fileId))
+                .ToListAsync(ct));
         foreach (var entry in entries)
             entry.Erase();
         await db.Messages.Where(m => m.ConversationId == conversationId && m.Seq == seq)
             .ExecuteUpdateAsync(s => s.SetProperty(m => m.Content, "").SetProperty(m => m.Html, ""), ct);
+        await db.Files.Where(f => fileIds.Contains(f.Id))
+            .ExecuteUpdateAsync(s => s.SetProperty(f => f.FileName, "").SetProperty(f => f.ErasedAt, now), ct);
         await db.AppendAsync(conversation, position, RecordKind.ContentErased, 0, by, now,
-            RecordFacts.Erased(entries.Select(e => e.Index), Name(reason), reference), null, ct);
+            RecordFacts.Erased(entries.Select(e => e.Index).Order(), Name(reason), reference), null, ct);
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
         return position.EntryIndex;

@@ -35,7 +35,7 @@ public static class RecordLogEndpoints
 
     public static async Task<Results<Ok<CheckpointDto>, ProblemHttpResult>> LatestCheckpointAsync(CurrentUser me, ParleyDb db, CancellationToken ct)
     {
-        if (!me.IsAdmin)
+        if (!me.CanReadRecord)
             return AdminOnly();
         var checkpoint = await db.Checkpoints.AsNoTracking().Where(c => c.OrganizationId == me.OrganizationId)
             .OrderByDescending(c => c.Id).FirstOrDefaultAsync(ct);
@@ -46,7 +46,7 @@ public static class RecordLogEndpoints
 
     public static async Task<Results<Ok<List<SigningKeyDto>>, ProblemHttpResult>> KeysAsync(CurrentUser me, ParleyDb db, CancellationToken ct)
     {
-        if (!me.IsAdmin)
+        if (!me.CanReadRecord)
             return AdminOnly();
         var keys = await db.SigningKeys.AsNoTracking().Where(k => k.OrganizationId == me.OrganizationId).OrderBy(k => k.Id).ToListAsync(ct);
         return TypedResults.Ok(keys.Select(k => new SigningKeyDto(((uint)k.KeyId).ToString("x8"), k.VerifierKey, k.CreatedAt, k.RetiredAt)).ToList());
@@ -69,7 +69,7 @@ public static class RecordLogEndpoints
     public static async Task<Results<Ok<InclusionProofDto>, ProblemHttpResult>> InclusionAsync(long leaf, long size, CurrentUser me, ParleyDb db,
         CancellationToken ct)
     {
-        if (!me.IsAdmin)
+        if (!me.CanReadRecord)
             return AdminOnly();
         if (await SizeAsync(db, me.OrganizationId, ct) is var logSize && (size < 1 || size > logSize || leaf < 0 || leaf >= size))
             return Problems.BadRequest("proof-range-invalid", $"Ask for a leaf below the size, and a size from 1 to the log's {logSize}.");
@@ -82,7 +82,7 @@ public static class RecordLogEndpoints
     public static async Task<Results<Ok<ConsistencyProofDto>, ProblemHttpResult>> ConsistencyAsync(long from, long to, CurrentUser me, ParleyDb db,
         CancellationToken ct)
     {
-        if (!me.IsAdmin)
+        if (!me.CanReadRecord)
             return AdminOnly();
         if (await SizeAsync(db, me.OrganizationId, ct) is var logSize && (from < 1 || from > to || to > logSize))
             return Problems.BadRequest("proof-range-invalid", $"Ask for sizes with 1 ≤ from ≤ to ≤ {logSize}, the log's size.");
@@ -92,7 +92,7 @@ public static class RecordLogEndpoints
             proof.Select(Hex).ToList()));
     }
 
-    private static ProblemHttpResult AdminOnly() => Problems.Forbidden("admin-only", "Only admins can read the organization's log.");
+    private static ProblemHttpResult AdminOnly() => Problems.Forbidden("admin-only", "Only admins and compliance officers can read the organization's log.");
 
     private static TiledTree Tree(ParleyDb db, Guid organizationId) => new(new DatabaseTileStore(db, organizationId));
 

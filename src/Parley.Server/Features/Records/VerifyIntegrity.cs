@@ -31,8 +31,8 @@ public static class VerifyIntegrity
     public static async Task<Results<Ok<IntegrityReportDto>, ProblemHttpResult>> HandleAsync(CurrentUser me, ParleyDb db,
         RecordSequencer sequencer, MarkdownRenderer markdown, FileStore files, CancellationToken ct)
     {
-        if (!me.IsAdmin)
-            return Problems.Forbidden("admin-only", "Only admins can verify the record.");
+        if (!me.CanReadRecord)
+            return Problems.Forbidden("admin-only", "Only admins and compliance officers can verify the record.");
         await sequencer.SequenceAsync(me.OrganizationId, ct);
         db.ChangeTracker.QueryTrackingBehavior = QueryTrackingBehavior.NoTracking;
         return TypedResults.Ok(await new IntegrityCheck(db, me.OrganizationId, markdown, files).RunAsync(ct));
@@ -273,6 +273,7 @@ internal sealed class IntegrityCheck(ParleyDb db, Guid organizationId, MarkdownR
                 : f.Sha256 != s.Sha256 ? "its hash" : f.Size != s.Size ? "its size" : f.ContentType != s.Type ? "its type"
                 : f.UploaderId != s.Uploader ? "who uploaded it" : f.CreatedAt.ToUnixTimeMilliseconds() != s.At ? "when it was uploaded" : !s.Erased && f.FileName != s.Name ? "its name"
                 : (f.MessageId is { } id ? seqOfId.GetValueOrDefault(id) : (long?)null) != s.MessageSeq ? "the message that carries it"
+                : (f.ErasedAt is not null) != s.Erased ? "whether it was erased"
                 : null;
             if (what is not null)
                 return new("file", state.Id, s.UploadIndex, $"file {f.Id} differs from the record: {what}");
