@@ -2,7 +2,7 @@
 
 export interface Me {
   id: string; organizationId: string; organizationName: string; displayName: string; handle: string;
-  email: string; role: "owner" | "admin" | "member" | "guest"; isOperator: boolean; sessionId: string;
+  email: string; role: "owner" | "admin" | "member" | "guest" | "compliance"; isOperator: boolean; sessionId: string;
   /** The organization requires two-factor and this person has not set it up: the session reaches only the enrolment. */
   twoFactorEnrolmentRequired?: boolean;
 }

@@ -5,7 +5,9 @@ import { refreshUsers, session, users } from "../state";
 import { problemText } from "./AuthCard";
 import { PageHeader } from "./PageHeader";
 
-const roles = ["owner", "admin", "member", "guest"] as const;
+const roles = ["owner", "admin", "member", "guest", "compliance"] as const;
+/** Only an owner makes owners and compliance officers. */
+const ownersOnly: readonly string[] = ["owner", "compliance"];
 
 /** Admins: invite people, change their role, deactivate them. */
 export function People() {
@@ -29,7 +31,7 @@ export function People() {
         <label>{t("people.email")}<input type="email" required value={email} onInput={e => setEmail(e.currentTarget.value)} /></label>
         <label>{t("people.role")}
           <select value={role} onChange={e => setRole(e.currentTarget.value)}>
-            {roles.filter(r => r !== "owner" || me.role === "owner").map(r => <option key={r} value={r}>{t(`role.${r}`)}</option>)}
+            {roles.filter(r => !ownersOnly.includes(r) || me.role === "owner").map(r => <option key={r} value={r}>{t(`role.${r}`)}</option>)}
           </select>
         </label>
         <button type="submit" class="primary">{t("people.sendInvite")}</button>

@@ -101,6 +101,7 @@ export const en = {
   "role.admin": "Admin",
   "role.member": "Member",
   "role.guest": "Guest",
+  "role.compliance": "Compliance officer",
   "role.moderator": "Moderator",
   "newChannel.title": "Create a channel",
   "newChannel.name": "Name",

@@ -103,6 +103,7 @@ export const fr: Record<keyof typeof en, string> = {
   "role.admin": "Administrateur",
   "role.member": "Membre",
   "role.guest": "Invité",
+  "role.compliance": "Responsable de la conformité",
   "role.moderator": "Modérateur",
   "newChannel.title": "Créer un canal",
   "newChannel.name": "Nom",
