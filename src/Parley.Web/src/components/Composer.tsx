@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from "preact/hooks";
+import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
 import { api, Conversation, Member } from "../api";
 import { attach, clearUploads, draftPlace, loadDraft, removeUpload, saveDraft, uploadsAt } from "../drafts";
 import { formatSize, t } from "../i18n";
@@ -28,7 +28,9 @@ export function Composer(props: { conversation: Conversation; threadRootId: numb
 
   useEffect(() => { api.members(c.id).then(setMembers).catch(() => setMembers([])); }, [c.id]);
 
-  useEffect(() => {                                   // the whole conversation accepts dropped files
+  // The whole conversation accepts dropped files, from the moment it shows: a layout effect runs before the first paint,
+  // where an effect would leave a frame or more (on a busy machine) in which a drop opens the file in the browser.
+  useLayoutEffect(() => {
     const zone = form.current?.closest(".conversation-main, .side-panel") as HTMLElement | null;
     if (!zone) return;
     const over = (e: DragEvent) => { if (e.dataTransfer?.types.includes("Files")) { e.preventDefault(); setDragging(true); } };
