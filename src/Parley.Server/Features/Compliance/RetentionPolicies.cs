@@ -82,11 +82,8 @@ public static class SetRetentionPolicy
     private static async Task<Results<Ok<RetentionPolicyDto>, ProblemHttpResult>> SetAsync(RetentionScope scope, ConversationKind? kind,
         long? conversationId, Request request, CurrentUser me, ParleyDb db, TimeProvider clock, HttpContext http, CancellationToken ct)
     {
-        // The role first: it is the same for every id, so a member learns nothing of which conversations exist.
-        if (!me.CanManageCompliance)
-            return ComplianceAccess.Refused();
-        if (conversationId is { } id && !await db.Conversations.AnyAsync(c => c.Id == id && c.OrganizationId == me.OrganizationId, ct))
-            return Problems.NotFound("conversation");
+        if (await RefusalAsync(conversationId, me, db, ct) is { } refused)
+            return refused;
 
         var now = clock.GetUtcNow();
         var key = RetentionPolicy.KeyOf(scope, kind, conversationId);
@@ -103,14 +100,22 @@ public static class SetRetentionPolicy
         return TypedResults.Ok(policy.ToDto());
     }
 
-    private static async Task<Results<NoContent, ProblemHttpResult>> RemoveAsync(RetentionScope scope, ConversationKind? kind, long? conversationId,
-        CurrentUser me, ParleyDb db, TimeProvider clock, HttpContext http, CancellationToken ct)
+    /// <summary>Why the caller may not change this scope's policy; null when they may.</summary>
+    private static async Task<ProblemHttpResult?> RefusalAsync(long? conversationId, CurrentUser me, ParleyDb db, CancellationToken ct)
     {
         // The role first: it is the same for every id, so a member learns nothing of which conversations exist.
         if (!me.CanManageCompliance)
             return ComplianceAccess.Refused();
         if (conversationId is { } id && !await db.Conversations.AnyAsync(c => c.Id == id && c.OrganizationId == me.OrganizationId, ct))
             return Problems.NotFound("conversation");
+        return null;
+    }
+
+    private static async Task<Results<NoContent, ProblemHttpResult>> RemoveAsync(RetentionScope scope, ConversationKind? kind, long? conversationId,
+        CurrentUser me, ParleyDb db, TimeProvider clock, HttpContext http, CancellationToken ct)
+    {
+        if (await RefusalAsync(conversationId, me, db, ct) is { } refused)
+            return refused;
 
         var now = clock.GetUtcNow();
         var key = RetentionPolicy.KeyOf(scope, kind, conversationId);
