@@ -37,14 +37,23 @@ public sealed class LoopbackServer : IAsyncDisposable
         return new LoopbackServer(app, root, new Uri(address.TrimEnd('/') + "/"));
     }
 
-    /// <summary>A loopback URL where nothing listens: a port just taken from the system and given back.</summary>
-    public static Uri UnreachableUrl()
+    /// <summary>
+    /// A loopback URL where nothing listens, for as long as the result lives: its port stays bound without listening, so
+    /// connections are refused and no other server can take the port meanwhile.
+    /// </summary>
+    public static Unreachable UnreachableUrl()
     {
-        using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return new Uri($"http://127.0.0.1:{port}/checkpoints");
+        var socket = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork,
+            System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+        socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        return new Unreachable(socket, new Uri($"http://127.0.0.1:{((IPEndPoint)socket.LocalEndPoint!).Port}/checkpoints"));
+    }
+
+    public sealed class Unreachable(System.Net.Sockets.Socket socket, Uri url) : IDisposable
+    {
+        public Uri Url { get; } = url;
+
+        public void Dispose() => socket.Dispose();
     }
 
     public async ValueTask DisposeAsync()

@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
-using System.Net.Sockets;
 using Parley.IntegrationTests.Infrastructure;
 using Parley.Server.Data;
 using Parley.Server.Features.Conversations;
@@ -40,8 +39,12 @@ public abstract class CrashTests(ParleyApp app)
                 token ??= await server.SignInAsync();
                 server.Authorize(token);
                 if (channel == 0)
-                    channel = (await (await server.Http.PostAsJsonAsync("/api/v1/conversations", new { name = "crash", visibility = "public" }, Ct))
-                        .Content.ReadFromJsonAsync<ConversationDto>(Ct))!.Id;
+                {
+                    var created = await server.Http.PostAsJsonAsync("/api/v1/conversations", new { name = "crash", visibility = "public" }, Ct);
+                    Assert.True(created.StatusCode == HttpStatusCode.Created,
+                        $"creating the channel: {(int)created.StatusCode} {await created.Content.ReadAsStringAsync(Ct)}\n{server.LogTail()}");
+                    channel = (await created.Content.ReadFromJsonAsync<ConversationDto>(Ct))!.Id;
+                }
                 await AssertEverythingAcknowledgedIsThereAsync(server, channel, acknowledged);
 
                 // Senders keep sending; the server is killed mid-way, between and inside commits, signatures and publications.
@@ -135,7 +138,10 @@ public abstract class CrashTests(ParleyApp app)
         long after = 0;
         while (true)
         {
-            var page = (await server.Http.GetFromJsonAsync<ChangesDto>($"/api/v1/conversations/{channel}/changes?after={after}", Ct))!;
+            var response = await server.Http.GetAsync($"/api/v1/conversations/{channel}/changes?after={after}", Ct);
+            Assert.True(response.IsSuccessStatusCode,
+                $"catching up: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync(Ct)}\n{server.LogTail()}");
+            var page = (await response.Content.ReadFromJsonAsync<ChangesDto>(Ct))!;
             seen.UnionWith(page.Messages.Select(m => m.Content ?? ""));
             after = page.Position;
             if (page.Complete)
@@ -151,22 +157,32 @@ public abstract class CrashTests(ParleyApp app)
         private const string Email = "owner@crash.example", Password = "correct horse battery staple";
         private readonly Process _process;
 
-        private ServerProcess(Process process, Uri url)
+        private readonly Queue<string> _log = new();
+
+        private ServerProcess(Process process)
         {
             _process = process;
-            Http = new HttpClient { BaseAddress = url, Timeout = TimeSpan.FromSeconds(30) };
+            Http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
         }
 
         public HttpClient Http { get; }
 
+        /// <summary>The server's last lines of output, to say what it did when a step fails.</summary>
+        public string LogTail()
+        {
+            lock (_log)
+                return string.Join("\n", _log);
+        }
+
         public static async Task<ServerProcess> StartAsync(DatabaseProvider engine, string database, string data, string witness)
         {
-            var port = FreePort();
             var dll = Path.Combine(Repository.Root(), "src", "Parley.Server", "bin", Configuration(), "net10.0", "Parley.Server.dll");
             var start = new ProcessStartInfo("dotnet", ["exec", dll]) { WorkingDirectory = Path.GetDirectoryName(dll)!, RedirectStandardOutput = true, RedirectStandardError = true };
             foreach (var (key, value) in new Dictionary<string, string>
             {
-                ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}",
+                // Port 0: the server binds a free port itself and says which. A port picked here and bound later could
+                // meanwhile be taken by another test's server, which would then answer this test's requests.
+                ["ASPNETCORE_URLS"] = "http://127.0.0.1:0",
                 ["Parley__DataDirectory"] = data,
                 ["Parley__Database__Provider"] = engine.ToString(),
                 ["Parley__Database__ConnectionString"] = database,
@@ -184,15 +200,36 @@ public abstract class CrashTests(ParleyApp app)
             })
                 start.Environment[key] = value;
             var process = Process.Start(start)!;
-            process.OutputDataReceived += (_, _) => { };
-            process.ErrorDataReceived += (_, _) => { };
+            var server = new ServerProcess(process);
+            var listening = new TaskCompletionSource<Uri>(TaskCreationOptions.RunContinuationsAsynchronously);
+            var exited = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            process.OutputDataReceived += (_, line) =>
+            {
+                if (line.Data is null)
+                {
+                    exited.TrySetResult();
+                    return;
+                }
+                server.Keep(line.Data);
+                const string Marker = "Now listening on: ";
+                if (line.Data.IndexOf(Marker, StringComparison.Ordinal) is >= 0 and var at)
+                    listening.TrySetResult(new Uri(line.Data[(at + Marker.Length)..].Trim()));
+            };
+            process.ErrorDataReceived += (_, line) =>
+            {
+                if (line.Data is not null)
+                    server.Keep(line.Data);
+            };
             process.BeginOutputReadLine();
             process.BeginErrorReadLine();
-            var server = new ServerProcess(process, new Uri($"http://127.0.0.1:{port}"));
+
+            var first = await Task.WhenAny(listening.Task, exited.Task).WaitAsync(TimeSpan.FromSeconds(60), Ct);
+            Assert.True(first == listening.Task, $"the server stopped before it listened:\n{server.LogTail()}");
+            server.Http.BaseAddress = await listening.Task;
             var deadline = DateTime.UtcNow.AddSeconds(60);
             while (true)
             {
-                Assert.False(process.HasExited, $"the server exited with {(process.HasExited ? process.ExitCode : 0)} before it was ready");
+                Assert.False(process.HasExited, $"the server exited before it was ready:\n{server.LogTail()}");
                 try
                 {
                     if ((await server.Http.GetAsync("/readyz", Ct)).IsSuccessStatusCode)
@@ -201,14 +238,25 @@ public abstract class CrashTests(ParleyApp app)
                 catch (HttpRequestException) when (DateTime.UtcNow < deadline)
                 {
                 }
-                Assert.True(DateTime.UtcNow < deadline, "the server did not become ready within 60 s");
-                await Task.Delay(100, Ct);      // a process starting: nothing to await but its port
+                Assert.True(DateTime.UtcNow < deadline, $"the server was not ready within 60 s:\n{server.LogTail()}");
+                await Task.Delay(100, Ct);      // the first round of the record: nothing to await from outside but /readyz
+            }
+        }
+
+        private void Keep(string line)
+        {
+            lock (_log)
+            {
+                _log.Enqueue(line);
+                if (_log.Count > 200)
+                    _log.Dequeue();
             }
         }
 
         public async Task<string> SignInAsync()
         {
             var response = await Http.PostAsJsonAsync("/api/v1/auth/login", new { email = Email, password = Password, deviceName = "crash test" }, Ct);
+            Assert.True(response.IsSuccessStatusCode, $"sign-in: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync(Ct)}\n{LogTail()}");
             return (await response.Content.ReadFromJsonAsync<Dictionary<string, System.Text.Json.JsonElement>>(Ct))!["token"].GetString()!;
         }
 
@@ -227,13 +275,6 @@ public abstract class CrashTests(ParleyApp app)
             _process.Dispose();
             Http.Dispose();
             return ValueTask.CompletedTask;
-        }
-
-        private static int FreePort()
-        {
-            using var listener = new TcpListener(IPAddress.Loopback, 0);
-            listener.Start();
-            return ((IPEndPoint)listener.LocalEndpoint).Port;
         }
 
         private static string Configuration() =>

@@ -63,7 +63,8 @@ public sealed class HttpWitnessTests
     [Fact]
     public async Task An_unreachable_receiver_is_an_error_that_names_the_url()
     {
-        var url = LoopbackServer.UnreachableUrl();
+        using var unreachable = LoopbackServer.UnreachableUrl();
+        var url = unreachable.Url;
 
         var error = await Assert.ThrowsAsync<WitnessException>(() =>
             Witness(url).PublishAsync(Guid.NewGuid(), 5, WitnessFixtures.Note(Guid.NewGuid(), 5), Ct));
