@@ -333,6 +333,29 @@ public abstract class RetentionTests(RetentionApp app)
     }
 
     [Fact]
+    public async Task The_officer_lists_every_conversation_of_the_organization_with_its_members_and_nothing_of_another()
+    {
+        var (org, officer) = await OrganizationWithOfficerAsync();
+        var bob = await org.MemberAsync("Bob");
+        var board = await org.Owner.CreateChannelAsync("board", "private", bob);
+        var direct = await org.Owner.OpenDirectAsync(bob);
+        await bob.SendAsync(board.Id, "not for the list");
+        var (other, stranger) = await OrganizationWithOfficerAsync();
+        await other.Owner.CreateChannelAsync("theirs", "public");
+
+        var listed = await officer.GetOkAsync<List<ComplianceConversationDto>>("/api/v1/compliance/conversations");
+        Assert.Equal([board.Id, direct.Id], listed.Select(c => c.Id).Order());
+        var privateOne = listed.Single(c => c.Id == board.Id);
+        Assert.Equal(("private", "board"), (privateOne.Kind, privateOne.Name));
+        Assert.Equal(new[] { bob.Id, org.Owner.Id }.Order(), privateOne.MemberIds.Order());
+        Assert.Equal("direct", listed.Single(c => c.Id == direct.Id).Kind);
+        Assert.Equal(2, (await org.Owner.GetOkAsync<List<ComplianceConversationDto>>("/api/v1/compliance/conversations")).Count);
+        Assert.DoesNotContain(await stranger.GetOkAsync<List<ComplianceConversationDto>>("/api/v1/compliance/conversations"),
+            c => c.Id == board.Id || c.Id == direct.Id);
+        await (await bob.GetAsync("/api/v1/compliance/conversations")).ShouldBeProblem(HttpStatusCode.Forbidden, "compliance-only");
+    }
+
+    [Fact]
     public async Task Another_organizations_holds_policies_and_conversations_look_like_missing_ones()
     {
         var (org, officer) = await OrganizationWithOfficerAsync();

@@ -219,6 +219,7 @@ public static class EndpointTable
         new("GET /api/v1/compliance/holds/{holdId}", Access.Own),
         new("POST /api/v1/compliance/holds/{holdId}/release", Access.Own, _ => new { }),
         new("POST /api/v1/compliance/holds/{holdId}/approve-release", Access.Own, _ => new { }),
+        new("GET /api/v1/compliance/conversations", Access.Own),
         new("GET /api/v1/compliance/settings", Access.Own),
         new("PUT /api/v1/compliance/settings", Access.Own, _ => new { holdReleaseNeedsApproval = false }),
 

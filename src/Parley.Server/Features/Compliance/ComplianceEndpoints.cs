@@ -45,6 +45,10 @@ public static class ComplianceEndpoints
         holds.MapPost("/{holdId:guid}/approve-release", ReleaseLegalHold.ApproveAsync)
             .WithSummary("Approve a release another compliance officer or admin asked for")
             .WithProblems(403, 404, 409);
+        compliance.MapGet("/conversations", ListComplianceConversations.HandleAsync)
+            .WithSummary("Every conversation of the organization, by name and members, to scope policies and holds")
+            .WithDescription("Compliance officers, admins and owners. No content: that is read through the record.")
+            .WithProblems(403);
         compliance.MapGet("/settings", ComplianceSettingsOperations.GetAsync).WithSummary("The organization's compliance settings").WithProblems(403);
         compliance.MapPut("/settings", ComplianceSettingsOperations.SetAsync)
             .WithSummary("Change the organization's compliance settings (admins and owners)").WithProblems(403);
