@@ -40,7 +40,8 @@ public sealed class AccessibilityTests
     [InlineData("/settings", "Settings")]
     [InlineData("/people", "People")]
     [InlineData("/browse", "Channels")]
-    public async Task Settings_people_and_browse_have_no_serious_violation(string path, string heading)
+    [InlineData("/compliance", "Compliance")]
+    public async Task Settings_people_browse_and_compliance_have_no_serious_violation(string path, string heading)
     {
         var (org, _) = await BusyChannelAsync();
         var page = await _f.PageAsync(org.Owner, path, bypassCsp: true);

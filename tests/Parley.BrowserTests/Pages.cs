@@ -26,3 +26,20 @@ public static class Pages
         })
         """, $"parley.outbox.{user.Id}", new() { PollingInterval = 100 });
 }
+
+/// <summary>Screenshots: to a temporary folder, or to docs/screenshots when PARLEY_SCREENSHOTS=docs (how the docs' pictures are made).</summary>
+public static class Screens
+{
+    private static readonly Lazy<string> Where = new(() =>
+    {
+        var folder = Environment.GetEnvironmentVariable("PARLEY_SCREENSHOTS") == "docs"
+            ? Path.GetFullPath(Path.Combine(Pages.WebRoot, "../../docs/screenshots"))
+            : Directory.CreateTempSubdirectory("parley-screens").FullName;
+        Directory.CreateDirectory(folder);
+        return folder;
+    });
+
+    public static string Folder => Where.Value;
+
+    public static Task SaveAsync(IPage page, string name) => page.ScreenshotAsync(new() { Path = Path.Combine(Folder, name) });
+}

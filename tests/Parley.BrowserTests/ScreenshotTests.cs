@@ -21,10 +21,7 @@ public sealed class ScreenshotTests
     [Fact]
     public async Task The_main_screens_render_on_desktop_and_phone()
     {
-        var folder = Environment.GetEnvironmentVariable("PARLEY_SCREENSHOTS") == "docs"
-            ? Path.GetFullPath(Path.Combine(Pages.WebRoot, "../../docs/screenshots"))
-            : Directory.CreateTempSubdirectory("parley-screens").FullName;
-        Directory.CreateDirectory(folder);
+        var folder = Screens.Folder;
 
         var org = await _f.App.OrganizationAsync();
         await (await org.Owner.PatchAsync("/api/v1/organization", new { name = "Acme Corp" })).ShouldBe(System.Net.HttpStatusCode.OK);

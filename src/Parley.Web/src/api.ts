@@ -28,6 +28,24 @@ export interface Member { userId: string; displayName: string; handle: string; r
 export interface Session { id: string; deviceName: string; createdAt: string; lastSeenAt: string; current: boolean; }
 export interface Invite { id: string; email: string; role: string; expiresAt: string; token: string; link: string; }
 
+export interface RetentionPolicy {
+  scope: "organization" | "kind" | "conversation"; kind: string | null; conversationId: number | null;
+  minimumDays: number | null; maximumDays: number | null; updatedBy: string; updatedAt: string;
+}
+export interface DryRun { at: string; total: number; conversations: { conversationId: number; policy: string; count: number }[]; }
+export interface LegalHold {
+  id: string; name: string; custodianIds: string[]; conversationIds: number[]; from: string | null; to: string | null; words: string[];
+  status: "active" | "release-pending" | "released"; createdBy: string; createdAt: string;
+  releaseRequestedBy: string | null; releaseRequestedAt: string | null; releasedBy: string | null; releasedAt: string | null;
+}
+export interface NewLegalHold { name: string; custodianIds: string[]; conversationIds: number[]; from: string | null; to: string | null; words: string[]; }
+export interface ComplianceConversation { id: number; kind: Conversation["kind"]; name: string | null; archived: boolean; createdAt: string; memberIds: string[]; }
+export interface Checkpoint { size: number; root: string; keyId: string; createdAt: string; publishedTo: { witness: string; at: string; hasToken: boolean }[]; }
+export interface IntegrityReport {
+  intact: boolean; conversationsChecked: number; entriesChecked: number; auditEventsChecked: number; logSize: number; filesChecked: number;
+  firstBroken: { chain: string; conversationId: number | null; index: number; problem: string } | null;
+}
+
 export class ApiError extends Error {
   /** `problem` is the whole problem document, with any extensions (such as `organizations`). */
   constructor(public status: number, public code: string, message: string, public retryable: boolean,
@@ -115,6 +133,22 @@ export const api = {
     call<Message>("POST", `/conversations/${id}/messages`, { content, clientMessageId, threadRootId, attachmentIds }),
   edit: (id: number, messageId: number, content: string) => call<Message>("PATCH", `/conversations/${id}/messages/${messageId}`, { content }),
   remove: (id: number, messageId: number) => call<Message>("DELETE", `/conversations/${id}/messages/${messageId}`),
+  retentionPolicies: () => call<RetentionPolicy[]>("GET", "/compliance/retention/policies"),
+  /** scope: "organization", "kinds/{kind}" or "conversations/{id}". */
+  setRetentionPolicy: (scope: string, minimumDays: number | null, maximumDays: number | null) =>
+    call<RetentionPolicy>("PUT", `/compliance/retention/policies/${scope}`, { minimumDays, maximumDays }),
+  removeRetentionPolicy: (scope: string) => call<void>("DELETE", `/compliance/retention/policies/${scope}`),
+  retentionDryRun: () => call<DryRun>("GET", "/compliance/retention/dry-run?limit=1"),
+  legalHolds: () => call<LegalHold[]>("GET", "/compliance/holds"),
+  createLegalHold: (hold: NewLegalHold) => call<LegalHold>("POST", "/compliance/holds", hold),
+  releaseLegalHold: (id: string) => call<LegalHold>("POST", `/compliance/holds/${id}/release`),
+  approveRelease: (id: string) => call<LegalHold>("POST", `/compliance/holds/${id}/approve-release`),
+  complianceSettings: () => call<{ holdReleaseNeedsApproval: boolean }>("GET", "/compliance/settings"),
+  setComplianceSettings: (holdReleaseNeedsApproval: boolean) =>
+    call<{ holdReleaseNeedsApproval: boolean }>("PUT", "/compliance/settings", { holdReleaseNeedsApproval }),
+  complianceConversations: () => call<ComplianceConversation[]>("GET", "/compliance/conversations"),
+  latestCheckpoint: () => call<Checkpoint>("GET", "/admin/record/checkpoints/latest"),
+  integrity: () => call<IntegrityReport>("GET", "/admin/integrity"),
   react: (id: number, messageId: number, emoji: string, add: boolean) =>
     call<Message>(add ? "PUT" : "DELETE", `/conversations/${id}/messages/${messageId}/reactions/${encodeURIComponent(emoji)}`),
 };

@@ -5,6 +5,7 @@ import { connect, disconnect } from "../realtime";
 import { connection, refreshConversations, refreshUsers, route, session, signIn, signOut } from "../state";
 import { AcceptInvite } from "./AcceptInvite";
 import { BrowseChannels } from "./BrowseChannels";
+import { Compliance } from "./Compliance";
 import { ConversationView } from "./ConversationView";
 import { People } from "./People";
 import { LanguagePicker, Settings } from "./Settings";
@@ -40,6 +41,8 @@ function Shell() {
   const path = route.value;
   const inConversation = path.startsWith("/c/");
   const home = path === "/" || path === "";
+  // A compliance officer takes part in no conversation: the console is their home.
+  const officer = session.value!.me.role === "compliance";
   // The banner takes its own row above the app, so it never covers a header.
   return (
     <div class="frame">
@@ -56,6 +59,7 @@ function Shell() {
             path === "/settings" ? <Settings /> :
             path === "/people" ? <People /> :
             path === "/browse" ? <BrowseChannels /> :
+            path === "/compliance" || (home && officer) ? <Compliance /> :
             <div class="empty-state"><h1>{t("app.welcomeTitle")}</h1><p>{t("app.welcomeText")}</p></div>}
         </main>
       </div>

@@ -11,6 +11,7 @@ export function Sidebar() {
   const channels = conversations.value.filter(c => c.kind === "public" || c.kind === "private");
   const directs = conversations.value.filter(c => c.kind === "direct" || c.kind === "group");
   const isAdmin = me.role === "admin" || me.role === "owner";
+  const officer = me.role === "compliance";
 
   return (
     <nav class="sidebar" aria-label={t("nav.label")}>
@@ -18,12 +19,17 @@ export function Sidebar() {
         <strong>{me.organizationName}</strong>
         <span class="muted">{me.displayName}</span>
       </header>
-      <Section title={t("nav.channels")} items={channels} addLabel={me.role === "guest" ? null : t("nav.newChannel")} onAdd={() => setDialog("channel")} />
-      {me.role !== "guest" && (
-        <a class={`nav-link ${route.value === "/browse" ? "active" : ""}`} href="/browse" onClick={go("/browse")}>{t("nav.browse")}</a>
-      )}
-      <Section title={t("nav.direct")} items={directs} addLabel={t("nav.newDirect")} onAdd={() => setDialog("direct")} />
+      {!officer && <>
+        <Section title={t("nav.channels")} items={channels} addLabel={me.role === "guest" ? null : t("nav.newChannel")} onAdd={() => setDialog("channel")} />
+        {me.role !== "guest" && (
+          <a class={`nav-link ${route.value === "/browse" ? "active" : ""}`} href="/browse" onClick={go("/browse")}>{t("nav.browse")}</a>
+        )}
+        <Section title={t("nav.direct")} items={directs} addLabel={t("nav.newDirect")} onAdd={() => setDialog("direct")} />
+      </>}
       <div class="sidebar-footer">
+        {(isAdmin || officer) && (
+          <a class={`nav-link ${route.value === "/compliance" ? "active" : ""}`} href="/compliance" onClick={go("/compliance")}>{t("nav.compliance")}</a>
+        )}
         {isAdmin && <a class={`nav-link ${route.value === "/people" ? "active" : ""}`} href="/people" onClick={go("/people")}>{t("nav.people")}</a>}
         <a class={`nav-link ${route.value === "/settings" ? "active" : ""}`} href="/settings" onClick={go("/settings")}>{t("nav.settings")}</a>
       </div>

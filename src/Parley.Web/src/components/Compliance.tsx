@@ -1,0 +1,275 @@
+import { useEffect, useState } from "preact/hooks";
+import { api, ApiError, Checkpoint, ComplianceConversation, DryRun, IntegrityReport, LegalHold, RetentionPolicy } from "../api";
+import { formatDateTime, Key, plural, t } from "../i18n";
+import { session, userName, users } from "../state";
+import { problemText } from "./AuthCard";
+import { PageHeader } from "./PageHeader";
+
+const kinds = ["public", "private", "direct", "group"] as const;
+
+/** What the console shows when a call fails: the problem's own words, or a generic line. */
+function failure(e: unknown): string {
+  return e instanceof ApiError ? problemText(e) : t("error.generic");
+}
+
+/** The compliance console: the record's state, retention with its dry run, legal holds, and the organization's setting. */
+export function Compliance() {
+  const [conversations, setConversations] = useState<ComplianceConversation[]>([]);
+  useEffect(() => { void api.complianceConversations().then(setConversations).catch(() => {}); }, []);
+  const name = (id: number) => {
+    const c = conversations.find(x => x.id === id);
+    if (!c) return `#${id}`;
+    return c.name ?? c.memberIds.map(userName).join(", ");
+  };
+  return (
+    <div class="page compliance">
+      <PageHeader title={t("compliance.title")} />
+      <p class="muted">{t("compliance.intro")}</p>
+      <RecordStatus />
+      <Retention conversations={conversations} name={name} />
+      <Holds conversations={conversations} name={name} />
+      <Settings />
+    </div>
+  );
+}
+
+function RecordStatus() {
+  const [checkpoint, setCheckpoint] = useState<Checkpoint | null | undefined>(undefined);
+  const [report, setReport] = useState<IntegrityReport | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => {
+    api.latestCheckpoint().then(setCheckpoint).catch(e => e instanceof ApiError && e.status === 404 ? setCheckpoint(null) : setError(failure(e)));
+  }, []);
+
+  async function check() {
+    setBusy(true); setError(null); setReport(null);
+    try { setReport(await api.integrity()); } catch (e) { setError(failure(e)); } finally { setBusy(false); }
+  }
+
+  return (
+    <section class="card stack" aria-labelledby="record-status">
+      <h2 id="record-status">{t("compliance.record")}</h2>
+      {checkpoint === null && <p>{t("compliance.noCheckpoint")}</p>}
+      {checkpoint && (
+        <dl class="facts">
+          <dt>{t("compliance.checkpointSize")}</dt><dd>{checkpoint.size}</dd>
+          <dt>{t("compliance.checkpointAt")}</dt><dd>{formatDateTime(checkpoint.createdAt)}</dd>
+          <dt>{t("compliance.checkpointKey")}</dt><dd><code>{checkpoint.keyId}</code></dd>
+          <dt>{t("compliance.witnesses")}</dt>
+          <dd>{checkpoint.publishedTo.length === 0 ? t("compliance.noWitness") : checkpoint.publishedTo.map(p => p.witness).join(", ")}</dd>
+        </dl>
+      )}
+      <div><button type="button" class="secondary" disabled={busy} onClick={() => void check()}>
+        {busy ? t("compliance.checking") : t("compliance.checkIntegrity")}
+      </button></div>
+      <div role="status">
+        {report && (report.intact
+          ? <p class="notice">{t("compliance.intact", { entries: report.entriesChecked + report.auditEventsChecked, conversations: report.conversationsChecked, files: report.filesChecked })}</p>
+          : <p class="error">{t("compliance.broken", { chain: report.firstBroken?.chain ?? "", index: report.firstBroken?.index ?? 0, problem: report.firstBroken?.problem ?? "" })}</p>)}
+      </div>
+      {error && <p class="error" role="alert">{error}</p>}
+    </section>
+  );
+}
+
+function scopeOf(p: RetentionPolicy): string {
+  return p.scope === "organization" ? "organization" : p.scope === "kind" ? `kinds/${p.kind}` : `conversations/${p.conversationId}`;
+}
+
+function days(value: string): number | null {
+  return value.trim() === "" ? null : Number(value);
+}
+
+function Retention(props: { conversations: ComplianceConversation[]; name: (id: number) => string }) {
+  const [policies, setPolicies] = useState<RetentionPolicy[]>([]);
+  const [scope, setScope] = useState("organization");
+  const [conversation, setConversation] = useState("");
+  const [minimum, setMinimum] = useState("");
+  const [maximum, setMaximum] = useState("");
+  const [dryRun, setDryRun] = useState<DryRun | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const load = () => api.retentionPolicies().then(setPolicies).catch(e => setError(failure(e)));
+  useEffect(() => { void load(); }, []);
+
+  async function attempt(work: () => Promise<unknown>) {
+    setError(null);
+    try { await work(); await load(); } catch (e) { setError(failure(e)); }
+  }
+  const label = (p: RetentionPolicy) => p.scope === "organization" ? t("compliance.scopeOrganization")
+    : p.scope === "kind" ? t(`compliance.kind.${p.kind}` as Key) : props.name(p.conversationId!);
+  const target = scope === "conversation" ? `conversations/${conversation}` : scope;
+
+  return (
+    <section class="card stack" aria-labelledby="retention">
+      <h2 id="retention">{t("compliance.retention")}</h2>
+      <p class="muted">{t("compliance.retentionHelp")}</p>
+      {policies.length === 0 ? <p>{t("compliance.noPolicy")}</p> : (
+        <table class="compliance-table">
+          <caption class="visually-hidden">{t("compliance.retention")}</caption>
+          <thead><tr><th scope="col">{t("compliance.scope")}</th><th scope="col">{t("compliance.minimum")}</th>
+            <th scope="col">{t("compliance.maximum")}</th><th scope="col"><span class="visually-hidden">{t("people.actions")}</span></th></tr></thead>
+          <tbody>
+            {policies.map(p => (
+              <tr key={scopeOf(p)}>
+                <td>{label(p)}</td>
+                <td>{p.minimumDays === null ? "—" : plural("compliance.days", p.minimumDays)}</td>
+                <td>{p.maximumDays === null ? t("compliance.forever") : plural("compliance.days", p.maximumDays)}</td>
+                <td><button type="button" class="secondary" aria-label={t("compliance.removePolicyOf", { scope: label(p) })}
+                  onClick={() => void attempt(() => api.removeRetentionPolicy(scopeOf(p)))}>{t("compliance.remove")}</button></td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      <form class="stack" onSubmit={e => { e.preventDefault(); void attempt(() => api.setRetentionPolicy(target, days(minimum), days(maximum))); }}>
+        <h3>{t("compliance.setPolicy")}</h3>
+        <label>{t("compliance.scope")}
+          <select aria-label={t("compliance.scope")} value={scope} onChange={e => setScope(e.currentTarget.value)}>
+            <option value="organization">{t("compliance.scopeOrganization")}</option>
+            {kinds.map(k => <option key={k} value={`kinds/${k}`}>{t(`compliance.kind.${k}`)}</option>)}
+            <option value="conversation">{t("compliance.scopeConversation")}</option>
+          </select>
+        </label>
+        {scope === "conversation" && (
+          <label>{t("compliance.conversation")}
+            <select aria-label={t("compliance.conversation")} required value={conversation} onChange={e => setConversation(e.currentTarget.value)}>
+              <option value="">{t("compliance.choose")}</option>
+              {props.conversations.map(c => <option key={c.id} value={String(c.id)}>{props.name(c.id)}</option>)}
+            </select>
+          </label>
+        )}
+        <div class="row">
+          <label>{t("compliance.minimumDays")}<input type="number" min={0} inputMode="numeric" value={minimum} onInput={e => setMinimum(e.currentTarget.value)} /></label>
+          <label>{t("compliance.maximumDays")}<input type="number" min={1} inputMode="numeric" value={maximum} onInput={e => setMaximum(e.currentTarget.value)} /></label>
+        </div>
+        <div><button type="submit" class="primary">{t("compliance.savePolicy")}</button></div>
+      </form>
+      <div>
+        <button type="button" class="secondary" onClick={() => void attempt(async () => setDryRun(await api.retentionDryRun()))}>{t("compliance.dryRun")}</button>
+      </div>
+      <div role="status">
+        {dryRun && (
+          <div class="notice">
+            <p>{t("compliance.dryRunTotal", { count: dryRun.total })}</p>
+            {dryRun.conversations.length > 0 && (
+              <ul>{dryRun.conversations.map(c => <li key={c.conversationId}>{props.name(c.conversationId)}: {c.count}</li>)}</ul>
+            )}
+          </div>
+        )}
+      </div>
+      {error && <p class="error" role="alert">{error}</p>}
+    </section>
+  );
+}
+
+function Holds(props: { conversations: ComplianceConversation[]; name: (id: number) => string }) {
+  const me = session.value!.me;
+  const [holds, setHolds] = useState<LegalHold[]>([]);
+  const [holdName, setHoldName] = useState("");
+  const [custodians, setCustodians] = useState<string[]>([]);
+  const [scoped, setScoped] = useState<number[]>([]);
+  const [from, setFrom] = useState("");
+  const [to, setTo] = useState("");
+  const [words, setWords] = useState("");
+  const [error, setError] = useState<string | null>(null);
+  const load = () => api.legalHolds().then(setHolds).catch(e => setError(failure(e)));
+  useEffect(() => { void load(); }, []);
+  const people = [...users.value.values()].sort((a, b) => a.displayName.localeCompare(b.displayName));
+
+  async function attempt(work: () => Promise<unknown>) {
+    setError(null);
+    try { await work(); await load(); return true; } catch (e) { setError(failure(e)); return false; }
+  }
+  async function create() {
+    const done = await attempt(() => api.createLegalHold({
+      name: holdName, custodianIds: custodians, conversationIds: scoped,
+      from: from ? new Date(from).toISOString() : null, to: to ? new Date(to).toISOString() : null,
+      words: words.split(",").map(w => w.trim()).filter(w => w.length > 0),
+    }));
+    if (done) { setHoldName(""); setCustodians([]); setScoped([]); setFrom(""); setTo(""); setWords(""); }
+  }
+  const selected = (e: Event) => [...(e.currentTarget as HTMLSelectElement).selectedOptions].map(o => o.value);
+
+  return (
+    <section class="card stack" aria-labelledby="holds">
+      <h2 id="holds">{t("compliance.holds")}</h2>
+      <p class="muted">{t("compliance.holdsHelp")}</p>
+      {holds.length === 0 ? <p>{t("compliance.noHold")}</p> : (
+        <ul class="hold-list">
+          {holds.map(h => (
+            <li key={h.id}>
+              <div>
+                <strong>{h.name}</strong> <span class={`tag hold-${h.status}`}>{t(`compliance.status.${h.status}`)}</span>
+                <p class="muted">{[
+                  h.custodianIds.length > 0 && t("compliance.holdPeople", { names: h.custodianIds.map(userName).join(", ") }),
+                  h.conversationIds.length > 0 && t("compliance.holdConversations", { names: h.conversationIds.map(props.name).join(", ") }),
+                  h.words.length > 0 && t("compliance.holdWords", { words: h.words.join(", ") }),
+                  (h.from || h.to) && t("compliance.holdRange", { from: h.from ? formatDateTime(h.from) : "…", to: h.to ? formatDateTime(h.to) : "…" }),
+                  t("compliance.holdCreated", { name: userName(h.createdBy), when: formatDateTime(h.createdAt) }),
+                ].filter(Boolean).join(" · ")}</p>
+              </div>
+              {h.status === "active" && (
+                <button type="button" class="secondary" aria-label={t("compliance.releaseHold", { name: h.name })}
+                  onClick={() => { if (confirm(t("compliance.confirmRelease", { name: h.name }))) void attempt(() => api.releaseLegalHold(h.id)); }}>
+                  {t("compliance.release")}</button>
+              )}
+              {h.status === "release-pending" && h.releaseRequestedBy !== me.id && (
+                <button type="button" class="secondary" aria-label={t("compliance.approveReleaseOf", { name: h.name })}
+                  onClick={() => void attempt(() => api.approveRelease(h.id))}>{t("compliance.approveRelease")}</button>
+              )}
+            </li>
+          ))}
+        </ul>
+      )}
+      <form class="stack" onSubmit={e => { e.preventDefault(); void create(); }}>
+        <h3>{t("compliance.newHold")}</h3>
+        <label>{t("compliance.holdName")}<input required maxLength={200} value={holdName} onInput={e => setHoldName(e.currentTarget.value)} /></label>
+        <label>{t("compliance.custodians")}
+          <select aria-label={t("compliance.custodians")} multiple size={Math.min(6, Math.max(2, people.length))} onChange={e => setCustodians(selected(e))}>
+            {people.map(u => <option key={u.id} value={u.id} selected={custodians.includes(u.id)}>{u.displayName} ({u.email})</option>)}
+          </select>
+        </label>
+        <label>{t("compliance.conversations")}
+          <select aria-label={t("compliance.conversations")} multiple size={Math.min(6, Math.max(2, props.conversations.length))}
+            onChange={e => setScoped(selected(e).map(Number))}>
+            {props.conversations.map(c => <option key={c.id} value={String(c.id)} selected={scoped.includes(c.id)}>{props.name(c.id)}</option>)}
+          </select>
+        </label>
+        <div class="row">
+          <label>{t("compliance.from")}<input type="date" value={from} onInput={e => setFrom(e.currentTarget.value)} /></label>
+          <label>{t("compliance.to")}<input type="date" value={to} onInput={e => setTo(e.currentTarget.value)} /></label>
+        </div>
+        <label>{t("compliance.words")}<input value={words} placeholder={t("compliance.wordsHint")} onInput={e => setWords(e.currentTarget.value)} /></label>
+        <p class="muted">{t("compliance.holdMatch")}</p>
+        <div><button type="submit" class="primary">{t("compliance.placeHold")}</button></div>
+      </form>
+      {error && <p class="error" role="alert">{error}</p>}
+    </section>
+  );
+}
+
+function Settings() {
+  const me = session.value!.me;
+  const isAdmin = me.role === "admin" || me.role === "owner";
+  const [needsApproval, setNeedsApproval] = useState<boolean | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => { void api.complianceSettings().then(s => setNeedsApproval(s.holdReleaseNeedsApproval)).catch(e => setError(failure(e))); }, []);
+  if (needsApproval === null) return error ? <p class="error" role="alert">{error}</p> : null;
+
+  async function change(value: boolean) {
+    setError(null);
+    try { setNeedsApproval((await api.setComplianceSettings(value)).holdReleaseNeedsApproval); } catch (e) { setError(failure(e)); }
+  }
+  return (
+    <section class="card stack" aria-labelledby="compliance-settings">
+      <h2 id="compliance-settings">{t("compliance.settings")}</h2>
+      <label class="inline check">
+        <input type="checkbox" checked={needsApproval} disabled={!isAdmin} onChange={e => void change(e.currentTarget.checked)} />
+        {t("compliance.needsApproval")}
+      </label>
+      {!isAdmin && <p class="muted">{t("compliance.settingsAdminOnly")}</p>}
+      {error && <p class="error" role="alert">{error}</p>}
+    </section>
+  );
+}
