@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using Parley.Server.Features.Compliance.Discovery;
 using Parley.Server.Platform;
 
 namespace Parley.Server.Features.Compliance;
@@ -48,6 +49,7 @@ public static class ComplianceEndpoints
         compliance.MapGet("/settings", ComplianceSettingsOperations.GetAsync).WithSummary("The organization's compliance settings").WithProblems(403);
         compliance.MapPut("/settings", ComplianceSettingsOperations.SetAsync)
             .WithSummary("Change the organization's compliance settings (admins and owners)").WithProblems(403);
+        compliance.MapDiscoveryEndpoints();
     }
 
     /// <summary>Retention's options and its background purge (<c>Parley:Retention</c>).</summary>
@@ -56,6 +58,7 @@ public static class ComplianceEndpoints
         services.AddOptions<RetentionOptions>().BindConfiguration(RetentionOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<RetentionPurge>();
         services.AddHostedService(sp => sp.GetRequiredService<RetentionPurge>());
+        services.AddDiscovery();
         return services;
     }
 }
