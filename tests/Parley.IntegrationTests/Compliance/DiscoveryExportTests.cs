@@ -106,6 +106,14 @@ public abstract class DiscoveryExportTests(DiscoveryApp app) : IDisposable
         Assert.False(caught.Ok);
         Assert.StartsWith("FAIL item items/messages.jsonl: ", caught.Text);
 
+        // The independent verifier agrees on both.
+        var (goodExit, goodOutput) = await VerifyRecordPyAsync(zip, key);
+        var (badExit, badOutput) = await VerifyRecordPyAsync(tampered, key);
+        Assert.True(goodExit == 0, goodOutput);
+        Assert.Contains($"export {asked.Id}: manifest signed by ", goodOutput);
+        Assert.Equal(1, badExit);
+        Assert.StartsWith("FAIL item items/messages.jsonl: ", badOutput.Trim());
+
         var audit = await org.Owner.GetOkAsync<List<AuditEventDto>>($"/api/v1/admin/audit?action={nameof(AuditAction.DiscoveryExportCreated)}");
         Assert.Equal(asked.Id.ToString(), Assert.Single(audit, a => a.ActorId == officer.Id).TargetId);
         var downloads = await org.Owner.GetOkAsync<List<AuditEventDto>>($"/api/v1/admin/audit?action={nameof(AuditAction.DiscoveryExportDownloaded)}");
@@ -263,6 +271,20 @@ public abstract class DiscoveryExportTests(DiscoveryApp app) : IDisposable
         Assert.Equal(5, Entry(zip, "items/messages.jsonl").Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
         Assert.False(File.Exists(app.ArchiveOf(export.Id) + ".partial"));
         Assert.True(BundleVerifier.Verify(zip, [await app.KeyOfAsync(org.Id)]).Ok);
+    }
+
+    private static async Task<(int ExitCode, string Output)> VerifyRecordPyAsync(string bundle, string key)
+    {
+        var start = new ProcessStartInfo("python3", [Path.Combine(Repository.Root(), "tools", "verify-record.py"), bundle, "--key", key])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        using var python = Process.Start(start)!;
+        var output = python.StandardOutput.ReadToEndAsync(Ct);
+        var errors = await python.StandardError.ReadToEndAsync(Ct);
+        await python.WaitForExitAsync(Ct);
+        return (python.ExitCode, await output + errors);
     }
 
     /// <summary>What Python's standard email package reads in each file: sender, threading headers, attachment or text.</summary>
