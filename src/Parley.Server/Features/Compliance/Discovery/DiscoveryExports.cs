@@ -61,7 +61,8 @@ public static class CreateDiscoveryExport
             if (problem is not null)
                 return problem;
         }
-        if (await DiscoveryReader.CountAsync(db, me.OrganizationId, criteria!, ct) == 0)
+        // One match is enough to know the export is not empty; the builder counts them all.
+        if ((await DiscoveryReader.PageAsync(db, me.OrganizationId, criteria!, 0, 1, int.MaxValue, ct)).Matches.Count == 0)
             return Problems.Unprocessable("export-empty", "No message matches: there is nothing to export.");
 
         var now = clock.GetUtcNow();
