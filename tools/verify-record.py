@@ -392,6 +392,28 @@ class Checkpoint:
                 self.signer = key
 
 
+def open_note(note, keys):
+    """The text of a signed note and the first trusted key that signed it (None when no trusted key did).
+    Raise ValueError for a malformed note or a trusted key's signature that does not verify."""
+    if "\n\n" not in note or not note.endswith("\n"):
+        raise ValueError("not a signed note (no blank line, or no final newline)")
+    text, signatures = note.split("\n\n", 1)
+    text += "\n"
+    signer = None
+    for line in signatures[:-1].split("\n"):
+        match = re.fullmatch(r"\u2014 (\S+) (\S+)", line)
+        if not match:
+            raise ValueError(f"malformed signature line {line!r}")
+        name, blob = match.group(1), base64.b64decode(match.group(2), validate=True)
+        key = next((k for k in keys if k.name == name and k.id == blob[:4]), None)
+        if key is None:
+            continue
+        if len(blob) != 68 or not ed25519_verify(key.public, text.encode(), blob[4:]):
+            raise ValueError(f"the signature by {name} does not verify")
+        signer = signer or key
+    return text, signer
+
+
 # ---------------------------------------------------------------------------------------------------------
 # The export bundle (spec: "The export bundle"): a folder or a ZIP of one
 # ---------------------------------------------------------------------------------------------------------
@@ -812,7 +834,54 @@ class Verifier:
         self.read_leaves()
         self.check_files()
         self.check_earlier_checkpoints()
-        return self.summary()
+        manifest = self.check_manifest()
+        return self.summary() + (f"\n{manifest}" if manifest else "")
+
+    # point 9 (spec: "A discovery export") ----------------------------------------------------------
+    def check_manifest(self):
+        """A discovery export's signed manifest and every item it lists; None when there is no manifest."""
+        stream = self.bundle.open("manifest.json")
+        if stream is None:
+            return None
+        with stream:
+            manifest = stream.read()
+        if not self.bundle.exists("manifest.sig"):
+            raise Failure("manifest", "manifest.json is not signed: manifest.sig is missing")
+        try:
+            body, signer = open_note(self.bundle.read_text("manifest.sig"), self.keys)
+        except ValueError as e:
+            raise Failure("manifest", f"manifest.sig: {e}")
+        if signer is None:
+            raise Failure("manifest", "manifest.sig: no signature by a known key")
+        lines = body.split("\n")[:-1]
+        if len(lines) != 4 or lines[0] != "parley-discovery-export/1":
+            raise Failure("manifest", "manifest.sig does not sign a parley-discovery-export/1 manifest")
+        if lines[1] != self.checkpoint.origin:
+            raise Failure("manifest", f"manifest.sig names the log {lines[1]}, the bundle is {self.checkpoint.origin}")
+        if lines[3] != sha256(manifest).hex():
+            raise Failure("manifest", f"manifest.json hashes to {sha256(manifest).hex()}, manifest.sig signed {lines[3]}")
+        try:
+            data = json.loads(manifest)
+            items = [(i["path"], i["sha256"], i["size"]) for i in data["items"]]
+            if data["format"] != lines[0] or data["export"] != lines[2]:
+                raise Failure("manifest", "manifest.json is not the manifest manifest.sig names")
+        except (ValueError, KeyError, TypeError) as e:
+            raise Failure("manifest", f"manifest.json does not parse ({e})")
+        for path, digest, size in items:
+            if not isinstance(path, str) or not path.startswith("items/") or ".." in path:
+                raise Failure(f"item {path}", "not under items/")
+            item = self.bundle.open(path)
+            if item is None:
+                raise Failure(f"item {path}", "missing from the export")
+            h, length = hashlib.sha256(), 0
+            with item:
+                for chunk in iter(lambda: item.read(65536), b""):
+                    h.update(chunk)
+                    length += len(chunk)
+            if length != size or h.hexdigest() != digest:
+                raise Failure(f"item {path}", f"{length} bytes hashing to {h.hexdigest()}; the manifest says "
+                                              f"{size} bytes hashing to {digest}")
+        return f"export {lines[2]}: manifest signed by {signer.name}+{signer.id.hex()}, {len(items)} items checked"
 
     def summary(self):
         s, cp = self.stats, self.checkpoint

@@ -59,7 +59,10 @@ public sealed class BundleVerifier
         ReadLeaves();
         CheckFiles();
         CheckEarlierCheckpoints();
-        return new Verdict(true, Summary());
+        var (item, manifest) = ExportManifest.Check(_bundle, _keys, _checkpoint.Origin);
+        if (item is not null)
+            throw new Failure(item, manifest);
+        return new Verdict(true, manifest.Length > 0 ? $"{Summary()}\n{manifest}" : Summary());
     }
 
     /// <summary>Point 1: the checkpoint verifies with a trusted key and is the one bundle.json names.</summary>

@@ -24,6 +24,7 @@ public enum AuditAction
     RecordInconsistent = 700, SigningKeyCreated = 701, RecordExported = 702,
     RetentionPolicyChanged = 800, RetentionPolicyRemoved = 801, RetentionPurged = 802, ComplianceSettingsChanged = 803,
     LegalHoldCreated = 810, LegalHoldReleaseRequested = 811, LegalHoldReleased = 812,
+    DiscoverySearched = 820, DiscoveryExportCreated = 821, DiscoveryExportDownloaded = 822,
 }
 
 /// <summary>The name of each action in the record format (docs/record-format.md): never rename.</summary>
@@ -50,6 +51,8 @@ public static class AuditActions
         [AuditAction.RetentionPurged] = "retention-purged", [AuditAction.ComplianceSettingsChanged] = "compliance-settings-changed",
         [AuditAction.LegalHoldCreated] = "legal-hold-created", [AuditAction.LegalHoldReleaseRequested] = "legal-hold-release-requested",
         [AuditAction.LegalHoldReleased] = "legal-hold-released",
+        [AuditAction.DiscoverySearched] = "discovery-searched", [AuditAction.DiscoveryExportCreated] = "discovery-export-created",
+        [AuditAction.DiscoveryExportDownloaded] = "discovery-export-downloaded",
     };
 
     public static string Name(AuditAction action) => Names.TryGetValue(action, out var name) ? name : $"unknown-{(int)action}";

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using Parley.Server.Features.Compliance.Discovery;
 using Parley.Server.Platform;
 
 namespace Parley.Server.Features.Compliance;
@@ -52,6 +53,7 @@ public static class ComplianceEndpoints
         compliance.MapGet("/settings", ComplianceSettingsOperations.GetAsync).WithSummary("The organization's compliance settings").WithProblems(403);
         compliance.MapPut("/settings", ComplianceSettingsOperations.SetAsync)
             .WithSummary("Change the organization's compliance settings (admins and owners)").WithProblems(403);
+        compliance.MapDiscoveryEndpoints();
     }
 
     /// <summary>Retention's options and its background purge (<c>Parley:Retention</c>).</summary>
@@ -60,6 +62,7 @@ public static class ComplianceEndpoints
         services.AddOptions<RetentionOptions>().BindConfiguration(RetentionOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<RetentionPurge>();
         services.AddHostedService(sp => sp.GetRequiredService<RetentionPurge>());
+        services.AddDiscovery();
         return services;
     }
 }
