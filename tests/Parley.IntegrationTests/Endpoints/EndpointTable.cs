@@ -117,6 +117,7 @@ public static class EndpointTable
         ["emoji"] = new(null, Uri.EscapeDataString(":thumbsup:")),
         ["kind"] = new(null, "public"),
         ["holdId"] = new(null, "0193e0a0-0000-7000-8000-000000000001"),
+        ["exportId"] = new(null, "0193e0a0-0000-7000-8000-000000000002"),
     };
 
     private static string Fresh(string prefix) => $"{prefix}-{Guid.NewGuid():N}"[..(prefix.Length + 13)];
@@ -220,6 +221,16 @@ public static class EndpointTable
         new("POST /api/v1/compliance/holds/{holdId}/release", Access.Own, _ => new { }),
         new("POST /api/v1/compliance/holds/{holdId}/approve-release", Access.Own, _ => new { }),
         new("GET /api/v1/compliance/conversations", Access.Own),
+
+        // Compliance: eDiscovery search and exports
+        new("POST /api/v1/compliance/search", Access.Ids, t => new { senderIds = new[] { t.User }, conversationIds = new[] { t.Conversation } },
+            BodySlots: [Slot.User, Slot.Conversation]) { OrganizationWide = true },
+        new("GET /api/v1/compliance/exports", Access.Own),
+        new("POST /api/v1/compliance/exports", Access.Ids,
+            t => new { criteria = new { senderIds = new[] { t.User }, conversationIds = new[] { t.Conversation } }, format = "jsonl" },
+            BodySlots: [Slot.User, Slot.Conversation]) { OrganizationWide = true },
+        new("GET /api/v1/compliance/exports/{exportId}", Access.Own),
+        new("GET /api/v1/compliance/exports/{exportId}/download", Access.Own),
         new("GET /api/v1/compliance/settings", Access.Own),
         new("PUT /api/v1/compliance/settings", Access.Own, _ => new { holdReleaseNeedsApproval = false }),
 
