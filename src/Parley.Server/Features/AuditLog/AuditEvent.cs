@@ -24,6 +24,7 @@ public enum AuditAction
     RecordInconsistent = 700, SigningKeyCreated = 701, RecordExported = 702,
     RetentionPolicyChanged = 800, RetentionPolicyRemoved = 801, RetentionPurged = 802, ComplianceSettingsChanged = 803,
     LegalHoldCreated = 810, LegalHoldReleaseRequested = 811, LegalHoldReleased = 812,
+    PersonalDataExported = 850, PersonalDataErased = 851, ProcessingRecordRead = 852,
 }
 
 /// <summary>The name of each action in the record format (docs/record-format.md): never rename.</summary>
@@ -50,6 +51,8 @@ public static class AuditActions
         [AuditAction.RetentionPurged] = "retention-purged", [AuditAction.ComplianceSettingsChanged] = "compliance-settings-changed",
         [AuditAction.LegalHoldCreated] = "legal-hold-created", [AuditAction.LegalHoldReleaseRequested] = "legal-hold-release-requested",
         [AuditAction.LegalHoldReleased] = "legal-hold-released",
+        [AuditAction.PersonalDataExported] = "personal-data-exported", [AuditAction.PersonalDataErased] = "personal-data-erased",
+        [AuditAction.ProcessingRecordRead] = "processing-record-read",
     };
 
     public static string Name(AuditAction action) => Names.TryGetValue(action, out var name) ? name : $"unknown-{(int)action}";
@@ -122,6 +125,17 @@ public sealed class AuditEvent
 
     /// <summary>What the commitment covers: the personal data, as canonical JSON of two strings.</summary>
     public string CommittedContent() => CanonicalJson.Serialize(new JsonObject { ["address"] = Address, ["data"] = Data });
+
+    /// <summary>
+    /// Removes the personal data for good (a GDPR erasure); the commitment stays, so the chain still verifies. Only with a
+    /// later <c>personal-data-erased</c> event that lists this index (docs/record-format.md).
+    /// </summary>
+    internal void Erase()
+    {
+        Data = null;
+        Address = null;
+        Salt = null;
+    }
 
     public bool ContentMatchesCommitment() => Version == 1
         || (Salt is null ? Data is null && Address is null
