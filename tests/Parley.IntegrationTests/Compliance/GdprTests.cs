@@ -156,10 +156,12 @@ public abstract class GdprTests(ParleyApp app) : IDisposable
         await (await bob.PostMessageAsync(channel.Id, new { content = "attached", attachmentIds = new[] { file.Id }, clientMessageId = Guid.NewGuid() }))
             .ShouldBe(HttpStatusCode.Created);
         var reply = await carol.SendAsync(channel.Id, "noted");
+        var draft = await bob.UploadOkAsync(channel.Id, Encoding.UTF8.GetBytes("never sent"), "draft-notes.txt");
 
         var report = await EraseAsync(officer, bob);
 
-        Assert.Equal(("erased", 2, 1, 0), (report.Status, report.MessagesErased, report.FilesErased, report.KeptTotal));
+        Assert.Equal(("erased", 2, 2, 0), (report.Status, report.MessagesErased, report.FilesErased, report.KeptTotal));
+        Assert.Equal("", await app.WithDbAsync(db => db.Files.Where(f => f.Id == draft.Id && f.ErasedAt != null).Select(f => f.FileName).SingleAsync(Ct)));
         Assert.Equal(Pseudonym.Of(bob.Id).DisplayName, report.Pseudonym);
         Assert.StartsWith("Former member ", report.Pseudonym);
         Assert.True(report.AuditEntriesErased > 0);
@@ -182,6 +184,7 @@ public abstract class GdprTests(ParleyApp app) : IDisposable
         var leaves = await VerifiedExportAsync(org);
         Assert.DoesNotContain("secret plan", leaves);
         Assert.DoesNotContain("plan.txt", leaves);
+        Assert.DoesNotContain("draft-notes.txt", leaves);
         Assert.DoesNotContain(bob.Email, leaves);
 
         var again = await EraseAsync(org.Owner, bob);

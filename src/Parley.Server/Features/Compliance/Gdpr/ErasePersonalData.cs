@@ -14,10 +14,12 @@ namespace Parley.Server.Features.Compliance.Gdpr;
 
 /// <summary>What an erasure request did: <c>Status</c> is <c>erased</c> the first time, <c>already-erased</c> after.</summary>
 /// <param name="MessagesErased">Messages whose every version (and files) this request erased.</param>
+/// <param name="FilesErased">Files erased with those messages, and files they uploaded and never sent.</param>
 /// <param name="Kept">Messages a legal hold or a retention minimum keeps, per conversation and reason: hidden from members,
 /// readable by compliance through the record, erased by a later request once nothing keeps them.</param>
+/// <param name="FilesKept">Files they uploaded and never sent that a hold or a minimum keeps (seen by no one but compliance).</param>
 public sealed record ErasureReportDto(Guid UserId, string Status, string Pseudonym, DateTimeOffset ErasedAt, int MessagesErased,
-    int FilesErased, int AuditEntriesErased, int KeptTotal, IReadOnlyList<KeptMessagesDto> Kept);
+    int FilesErased, int AuditEntriesErased, int KeptTotal, IReadOnlyList<KeptMessagesDto> Kept, int FilesKept);
 
 /// <param name="Reason"><c>legal-hold</c> or <c>retention-minimum</c>.</param>
 public sealed record KeptMessagesDto(long ConversationId, string Reason, int Count);
@@ -82,7 +84,7 @@ public static class ErasePersonalData
         return TypedResults.Ok(new ErasureReportDto(person.Id, already ? "already-erased" : "erased", pseudonym.DisplayName, erasedAt,
             content.Erased, content.Files, auditErased, content.Kept.Values.Sum(),
             [.. content.Kept.OrderBy(k => k.Key.ConversationId).ThenBy(k => k.Key.Reason, StringComparer.Ordinal)
-                .Select(k => new KeptMessagesDto(k.Key.ConversationId, k.Key.Reason, k.Value))]));
+                .Select(k => new KeptMessagesDto(k.Key.ConversationId, k.Key.Reason, k.Value))], content.FilesKept));
     }
 
     /// <summary>
@@ -106,7 +108,7 @@ public static class ErasePersonalData
             await db.AuditAsync(me, AuditAction.PersonalDataErased, "audit", lists[i], i < lists.Count - 1 ? null : new
             {
                 user = personId, pseudonym = pseudonym.DisplayName, repeated = already, messagesErased = content.Erased, filesErased = content.Files,
-                messagesKept = content.Kept.Values.Sum(), auditEntriesErased = events.Count,
+                messagesKept = content.Kept.Values.Sum(), filesKept = content.FilesKept, auditEntriesErased = events.Count,
             }, http, now, ct);
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);

@@ -20,7 +20,7 @@ internal sealed class PersonErasure(ParleyDb db, FileStore files, LiveEvents eve
 {
     private const int Batch = 100;
 
-    public sealed record Outcome(int Erased, int Files, Dictionary<(long ConversationId, string Reason), int> Kept);
+    public sealed record Outcome(int Erased, int Files, Dictionary<(long ConversationId, string Reason), int> Kept, int FilesKept);
 
     public async Task<Outcome> EraseMessagesAsync(CancellationToken ct)
     {
@@ -33,7 +33,10 @@ internal sealed class PersonErasure(ParleyDb db, FileStore files, LiveEvents eve
                 .Where(m => db.RecordEntries.Any(r => r.ConversationId == m.ConversationId && r.MessageSeq == m.Seq && r.Content != null && r.Commitment != ""))
                 .OrderBy(m => m.Id).Take(Batch).Select(m => new { m.Id, m.ConversationId, m.Seq }).ToListAsync(ct);
             if (page.Count == 0)
-                return new Outcome(erased, filesErased, kept);
+            {
+                var (unsent, unsentKept) = await EraseUnsentFilesAsync(ct);
+                return new Outcome(erased, filesErased + unsent, kept, unsentKept);
+            }
             foreach (var m in page)
             {
                 var attached = await db.Files.AsNoTracking().Where(f => f.MessageId == m.Id && f.ErasedAt == null).Select(f => f.Sha256).ToListAsync(ct);
@@ -56,14 +59,48 @@ internal sealed class PersonErasure(ParleyDb db, FileStore files, LiveEvents eve
                 erased++;
                 foreach (var sha256 in attached.Distinct())
                 {
-                    // Bytes go once no row that is not erased names them: the same content may have been sent elsewhere.
-                    if (!await db.Files.AnyAsync(f => f.OrganizationId == organizationId && f.Sha256 == sha256 && f.ErasedAt == null, ct))
-                        files.Delete(organizationId, sha256);
+                    await DeleteBytesAsync(sha256, ct);
                     filesErased++;
                 }
             }
             after = page[^1].Id;
         }
+    }
+
+    /// <summary>The files they uploaded and never sent: their names from the record, and their bytes.</summary>
+    private async Task<(int Erased, int Kept)> EraseUnsentFilesAsync(CancellationToken ct)
+    {
+        int erased = 0, kept = 0;
+        var unsent = await db.Files.AsNoTracking()
+            .Where(f => f.OrganizationId == organizationId && f.UploaderId == personId && f.MessageId == null && f.ErasedAt == null)
+            .Select(f => new { f.Id, f.Sha256 }).ToListAsync(ct);
+        foreach (var file in unsent)
+        {
+            try
+            {
+                if (await db.EraseUnsentFileAsync(organizationId, file.Id, ErasureReason.LegalRequest, $"erasure:{personId}", by, now, ct) is null)
+                    continue;
+            }
+            catch (DomainException e) when (e.Code is "legal-hold" or "retention-minimum")
+            {
+                kept++;                 // seen by no one but its uploader, who can no longer sign in: nothing to hide
+                continue;
+            }
+            finally
+            {
+                db.ChangeTracker.Clear();
+            }
+            await DeleteBytesAsync(file.Sha256, ct);
+            erased++;
+        }
+        return (erased, kept);
+    }
+
+    /// <summary>Bytes go once no row that is not erased names them: the same content may have been sent elsewhere.</summary>
+    private async Task DeleteBytesAsync(string sha256, CancellationToken ct)
+    {
+        if (!await db.Files.AnyAsync(f => f.OrganizationId == organizationId && f.Sha256 == sha256 && f.ErasedAt == null, ct))
+            files.Delete(organizationId, sha256);
     }
 
     /// <summary>Deletes a kept message from members' view, as a moderator's deletion would, unless it already is.</summary>
