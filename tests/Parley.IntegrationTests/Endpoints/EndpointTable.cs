@@ -77,6 +77,12 @@ public sealed record Row(string Key, Access Access, Func<Target, object?>? Body 
     /// private or direct conversation plays no part. Members and guests get the same refusal for every id.
     /// </summary>
     public bool OrganizationWide { get; init; }
+
+    /// <summary>
+    /// Every successful call writes an audit entry in the caller's organization (a download of one's own personal data), so
+    /// it is left out where a caller of organization A must change nothing in it. Its own tests check what it shows.
+    /// </summary>
+    public bool AuditedForEveryone { get; init; }
 }
 
 /// <summary>
@@ -233,6 +239,12 @@ public static class EndpointTable
         new("GET /api/v1/compliance/exports/{exportId}/download", Access.Own),
         new("GET /api/v1/compliance/settings", Access.Own),
         new("PUT /api/v1/compliance/settings", Access.Own, _ => new { holdReleaseNeedsApproval = false }),
+
+        // Compliance: GDPR requests
+        new("GET /api/v1/me/personal-data", Access.Own) { AuditedForEveryone = true },
+        new("GET /api/v1/compliance/people/{userId}/personal-data", Access.Ids) { OrganizationWide = true },
+        new("POST /api/v1/compliance/people/{userId}/erasure", Access.Ids, _ => new { }) { OrganizationWide = true },
+        new("GET /api/v1/compliance/processing-record", Access.Own),
 
         // Live events: negotiate, then the connection itself
         new("* /hubs/events/negotiate", Access.Own, Query: "negotiateVersion=1", Send: "POST"),

@@ -59,6 +59,19 @@ public sealed partial class User
     public void SetPasswordHash(string hash) => PasswordHash = hash;
     public void Rename(string displayName) => DisplayName = ValidDisplayName(displayName);
 
+    /// <summary>
+    /// Replaces what identifies the person with a pseudonym (a GDPR erasure) and makes the password unusable. The id stays,
+    /// so the record still names one account, which no longer says whose it was.
+    /// </summary>
+    public void Pseudonymise(string displayName, string email, string handle)
+    {
+        DisplayName = displayName;
+        Email = email;
+        NormalizedEmail = Normalize(email);
+        Handle = handle;
+        PasswordHash = "";
+    }
+
     public void Deactivate(DateTimeOffset now)
     {
         if (DeactivatedAt is not null)

@@ -25,6 +25,7 @@ public enum AuditAction
     RetentionPolicyChanged = 800, RetentionPolicyRemoved = 801, RetentionPurged = 802, ComplianceSettingsChanged = 803,
     LegalHoldCreated = 810, LegalHoldReleaseRequested = 811, LegalHoldReleased = 812,
     DiscoverySearched = 820, DiscoveryExportCreated = 821, DiscoveryExportDownloaded = 822,
+    PersonalDataExported = 850, PersonalDataErased = 851, ProcessingRecordRead = 852,
 }
 
 /// <summary>The name of each action in the record format (docs/record-format.md): never rename.</summary>
@@ -53,6 +54,8 @@ public static class AuditActions
         [AuditAction.LegalHoldReleased] = "legal-hold-released",
         [AuditAction.DiscoverySearched] = "discovery-searched", [AuditAction.DiscoveryExportCreated] = "discovery-export-created",
         [AuditAction.DiscoveryExportDownloaded] = "discovery-export-downloaded",
+        [AuditAction.PersonalDataExported] = "personal-data-exported", [AuditAction.PersonalDataErased] = "personal-data-erased",
+        [AuditAction.ProcessingRecordRead] = "processing-record-read",
     };
 
     public static string Name(AuditAction action) => Names.TryGetValue(action, out var name) ? name : $"unknown-{(int)action}";
@@ -125,6 +128,17 @@ public sealed class AuditEvent
 
     /// <summary>What the commitment covers: the personal data, as canonical JSON of two strings.</summary>
     public string CommittedContent() => CanonicalJson.Serialize(new JsonObject { ["address"] = Address, ["data"] = Data });
+
+    /// <summary>
+    /// Removes the personal data for good (a GDPR erasure); the commitment stays, so the chain still verifies. Only with a
+    /// later <c>personal-data-erased</c> event that lists this index (docs/record-format.md).
+    /// </summary>
+    internal void Erase()
+    {
+        Data = null;
+        Address = null;
+        Salt = null;
+    }
 
     public bool ContentMatchesCommitment() => Version == 1
         || (Salt is null ? Data is null && Address is null

@@ -8,6 +8,7 @@ public static class ComplianceEndpoints
 {
     public static void MapComplianceEndpoints(this RouteGroupBuilder api)
     {
+        Gdpr.GdprEndpoints.MapGdprEndpoints(api);
         var compliance = api.MapGroup("/compliance").WithTags("Compliance");
         var policies = compliance.MapGroup("/retention/policies");
         policies.MapGet("/", ListRetentionPolicies.HandleAsync)

@@ -66,4 +66,43 @@ public static class RecordErasure
         await tx.CommitAsync(ct);
         return position.EntryIndex;
     }
+
+    /// <summary>
+    /// Erases the name of a file that was uploaded and never sent (its <c>file-uploaded</c> entry's content) and marks its
+    /// row so that its bytes may go, as <see cref="EraseMessageAsync"/> does for the files of a message. Returns the erasure
+    /// entry's index, or null when there was nothing to erase. Refuses what a legal hold or a retention minimum keeps, read
+    /// as for a message its uploader sent when they uploaded it.
+    /// </summary>
+    public static async Task<long?> EraseUnsentFileAsync(this ParleyDb db, Guid organizationId, Guid fileId, ErasureReason reason,
+        string? reference, Guid by, DateTimeOffset now, CancellationToken ct)
+    {
+        var conversationId = await db.Files.Where(f => f.Id == fileId && f.OrganizationId == organizationId).Select(f => (long?)f.ConversationId).SingleOrDefaultAsync(ct);
+        if (conversationId is null)
+            return null;
+        await using var tx = await db.BeginWriteAsync(ct);
+        var position = await db.AdvanceAsync(conversationId.Value, newMessage: false, ct);
+        var file = await db.Files.SingleAsync(f => f.Id == fileId, ct);                       // under the lock: not sent since
+        if (file.MessageId is not null || file.ErasedAt is not null)
+            return null;
+        var rules = await RetentionRules.LoadAsync(db, organizationId, now, ct, file.ConversationId);
+        if (await rules.ProtectionAsync(file.ConversationId, file.UploaderId, file.CreatedAt, () => Task.FromResult<IReadOnlyList<string>>([])) is { } kept)
+            throw new DomainException(kept, kept == "legal-hold"
+                ? "A legal hold covers this file: it cannot be erased until the hold is released."
+                : "The retention policy's minimum keeps this file: it cannot be erased yet.", StatusCodes.Status409Conflict);
+        var id = file.Id.ToString();
+        var entries = await db.RecordEntries
+            .Where(r => r.ConversationId == file.ConversationId && r.Kind == RecordKind.FileUploaded && r.Content != null && r.Data!.Contains(id))
+            .ToListAsync(ct);
+        if (entries.Count == 0)
+            return null;                              // the transaction rolls back: nothing to record
+        foreach (var entry in entries)
+            entry.Erase();
+        await db.Files.Where(f => f.Id == file.Id).ExecuteUpdateAsync(s => s.SetProperty(f => f.FileName, "").SetProperty(f => f.ErasedAt, now), ct);
+        var conversation = await db.Conversations.SingleAsync(c => c.Id == file.ConversationId, ct);
+        await db.AppendAsync(conversation, position, RecordKind.ContentErased, 0, by, now,
+            RecordFacts.Erased(entries.Select(e => e.Index).Order(), Name(reason), reference), null, ct);
+        await db.SaveChangesAsync(ct);
+        await tx.CommitAsync(ct);
+        return position.EntryIndex;
+    }
 }
