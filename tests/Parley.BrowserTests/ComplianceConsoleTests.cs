@@ -84,6 +84,46 @@ public sealed class ComplianceConsoleTests
     }
 
     [Fact]
+    public async Task An_officer_finds_every_version_exports_the_results_and_downloads_a_verifiable_archive()
+    {
+        var org = await _f.App.OrganizationAsync();
+        var bob = await org.MemberAsync("Bob");
+        var olga = await org.MemberAsync("Olga", "compliance");
+        var deals = await org.Owner.CreateChannelAsync("deals", "private", bob);
+        var price = await bob.SendAsync(deals.Id, "The Globex price is 40k");
+        await (await bob.PatchAsync($"/api/v1/conversations/{deals.Id}/messages/{price.Id}", new { content = "The Globex price is 45k" }))
+            .ShouldBe(HttpStatusCode.OK);
+        await bob.SendAsync(deals.Id, "Lunch at noon?");
+        var page = await _f.PageAsync(olga, "/compliance");
+
+        var search = page.GetByRole(AriaRole.Region, new() { Name = "Search" });
+        await search.GetByLabel("Words").FillAsync("GLOBEX");
+        await search.GetByRole(AriaRole.Button, new() { Name = "Search", Exact = true }).ClickAsync();
+        await Expect(search.GetByRole(AriaRole.Status)).ToContainTextAsync("Messages found: 1.");
+        var result = search.GetByRole(AriaRole.List, new() { Name = "Results" }).GetByRole(AriaRole.Listitem).First;
+        await Expect(result).ToContainTextAsync("The Globex price is 45k");
+        await Expect(result).ToContainTextAsync("Bob in deals");
+        await Expect(result).ToContainTextAsync("Members when sent:");
+        await result.GetByText("2 versions").ClickAsync();
+        await Expect(result).ToContainTextAsync("The Globex price is 40k");
+
+        await search.GetByLabel("Format").SelectOptionAsync("csv");
+        await search.GetByRole(AriaRole.Button, new() { Name = "Export these results" }).ClickAsync();
+        var exports = page.GetByRole(AriaRole.Region, new() { Name = "Exports" });
+        await Expect(exports).ToContainTextAsync("ready", new() { Timeout = 60_000 });
+        var download = await page.RunAndWaitForDownloadAsync(() => exports.GetByRole(AriaRole.Button, new() { Name = "Download" }).ClickAsync());
+        using var archive = System.IO.Compression.ZipFile.OpenRead(await download.PathAsync());
+        var names = archive.Entries.Select(e => e.FullName).ToList();
+        Assert.Contains("manifest.json", names);
+        Assert.Contains("manifest.sig", names);
+        var csv = archive.Entries.Single(e => e.FullName.StartsWith("items/", StringComparison.Ordinal) && e.FullName.EndsWith(".csv", StringComparison.Ordinal));
+        using var reader = new StreamReader(csv.Open());
+        var text = await reader.ReadToEndAsync(TestContext.Current.CancellationToken);
+        Assert.Contains("The Globex price is 40k", text);
+        Assert.DoesNotContain("Lunch at noon?", text);
+    }
+
+    [Fact]
     public async Task The_console_fits_a_phone_in_French()
     {
         var org = await _f.App.OrganizationAsync();

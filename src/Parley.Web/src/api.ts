@@ -46,6 +46,22 @@ export interface IntegrityReport {
   firstBroken: { chain: string; conversationId: number | null; index: number; problem: string } | null;
 }
 
+export interface DiscoveryCriteria {
+  senderIds: string[]; conversationIds: number[]; from: string | null; to: string | null; words: string[]; hasFile: boolean | null;
+}
+export interface DiscoveryPerson { id: string; name: string; email: string; }
+export interface DiscoveredMessage {
+  id: number; conversationId: number; conversationName: string | null; conversationKind: string; seq: number;
+  sender: DiscoveryPerson; sentAt: string; threadRootId: number | null;
+  versions: { entry: number; kind: string; at: string; text: string | null; erased: boolean }[];
+  deletedAt: string | null; deletedBy: string | null; files: { id: string; name: string; sha256: string; size: number }[];
+  membersAtTime: DiscoveryPerson[];
+}
+export interface DiscoveryExport {
+  id: string; format: string; state: "queued" | "running" | "ready" | "failed" | "expired"; itemsDone: number; itemsTotal: number | null;
+  holdId: string | null; createdAt: string; completedAt: string | null; expiresAt: string; size: number | null; error: string | null;
+}
+
 export class ApiError extends Error {
   /** `problem` is the whole problem document, with any extensions (such as `organizations`). */
   constructor(public status: number, public code: string, message: string, public retryable: boolean,
@@ -147,6 +163,11 @@ export const api = {
   setComplianceSettings: (holdReleaseNeedsApproval: boolean) =>
     call<{ holdReleaseNeedsApproval: boolean }>("PUT", "/compliance/settings", { holdReleaseNeedsApproval }),
   complianceConversations: () => call<ComplianceConversation[]>("GET", "/compliance/conversations"),
+  discoverySearch: (criteria: DiscoveryCriteria, after: number | null) =>
+    call<{ messages: DiscoveredMessage[]; next: number | null }>("POST", "/compliance/search", { ...criteria, after, pageSize: 50 }),
+  createExport: (source: { criteria: DiscoveryCriteria } | { holdId: string }, format: string) =>
+    call<DiscoveryExport>("POST", "/compliance/exports", { ...source, format }),
+  exports: () => call<DiscoveryExport[]>("GET", "/compliance/exports"),
   latestCheckpoint: () => call<Checkpoint>("GET", "/admin/record/checkpoints/latest"),
   integrity: () => call<IntegrityReport>("GET", "/admin/integrity"),
   react: (id: number, messageId: number, emoji: string, add: boolean) =>
@@ -172,6 +193,21 @@ export function upload(conversationId: number, file: File, progress: (fraction: 
     form.append("file", file, file.name);
     xhr.send(form);
   });
+}
+
+/** Downloads an archive the API serves (an export) with the session token, and hands it to the browser to save. */
+export async function saveDownload(path: string, fileName: string): Promise<void> {
+  const response = await fetch(`/api/v1${path}`, { headers: token ? { Authorization: `Bearer ${token}` } : {} });
+  if (!response.ok) {
+    const json = await response.json().catch(() => ({}));
+    throw new ApiError(response.status, json.code ?? "download-failed", json.title ?? response.statusText, response.status >= 500, json);
+  }
+  const url = URL.createObjectURL(await response.blob());
+  const link = Object.assign(document.createElement("a"), { href: url, download: fileName });
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 60_000);
 }
 
 /** Fetches a file with the session token; the caller turns it into an object URL. */

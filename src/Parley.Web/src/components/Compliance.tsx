@@ -1,5 +1,8 @@
-import { useEffect, useState } from "preact/hooks";
-import { api, ApiError, Checkpoint, ComplianceConversation, DryRun, IntegrityReport, LegalHold, RetentionPolicy } from "../api";
+import { useEffect, useRef, useState } from "preact/hooks";
+import {
+  api, ApiError, Checkpoint, ComplianceConversation, DiscoveredMessage, DiscoveryCriteria, DiscoveryExport, DryRun, IntegrityReport,
+  LegalHold, RetentionPolicy, saveDownload,
+} from "../api";
 import { formatDateTime, Key, plural, t } from "../i18n";
 import { session, userName, users } from "../state";
 import { problemText } from "./AuthCard";
@@ -15,6 +18,7 @@ function failure(e: unknown): string {
 /** The compliance console: the record's state, retention with its dry run, legal holds, and the organization's setting. */
 export function Compliance() {
   const [conversations, setConversations] = useState<ComplianceConversation[]>([]);
+  const [exportsChanged, setExportsChanged] = useState(0);
   useEffect(() => { void api.complianceConversations().then(setConversations).catch(() => {}); }, []);
   const name = (id: number) => {
     const c = conversations.find(x => x.id === id);
@@ -26,8 +30,10 @@ export function Compliance() {
       <PageHeader title={t("compliance.title")} />
       <p class="muted">{t("compliance.intro")}</p>
       <RecordStatus />
+      <Search conversations={conversations} name={name} onExported={() => setExportsChanged(n => n + 1)} />
+      <Exports changed={exportsChanged} />
       <Retention conversations={conversations} name={name} />
-      <Holds conversations={conversations} name={name} />
+      <Holds conversations={conversations} name={name} onExported={() => setExportsChanged(n => n + 1)} />
       <Settings />
     </div>
   );
@@ -68,6 +74,175 @@ function RecordStatus() {
           ? <p class="notice">{t("compliance.intact", { entries: report.entriesChecked + report.auditEventsChecked, conversations: report.conversationsChecked, files: report.filesChecked })}</p>
           : <p class="error">{t("compliance.broken", { chain: report.firstBroken?.chain ?? "", index: report.firstBroken?.index ?? 0, problem: report.firstBroken?.problem ?? "" })}</p>)}
       </div>
+      {error && <p class="error" role="alert">{error}</p>}
+    </section>
+  );
+}
+
+const formats = ["jsonl", "csv", "eml"] as const;
+
+function selectedOf(e: Event): string[] {
+  return [...(e.currentTarget as HTMLSelectElement).selectedOptions].map(o => o.value);
+}
+
+/** The text of a message as it now stands in the record: its last version, or a word that says it was erased. */
+function latestText(m: DiscoveredMessage): string {
+  const last = m.versions[m.versions.length - 1];
+  return !last ? "" : last.erased ? t("compliance.erased") : last.text ?? "";
+}
+
+function Search(props: { conversations: ComplianceConversation[]; name: (id: number) => string; onExported: () => void }) {
+  const people = [...users.value.values()].sort((a, b) => a.displayName.localeCompare(b.displayName));
+  const [senders, setSenders] = useState<string[]>([]);
+  const [scoped, setScoped] = useState<number[]>([]);
+  const [from, setFrom] = useState("");
+  const [to, setTo] = useState("");
+  const [words, setWords] = useState("");
+  const [withFiles, setWithFiles] = useState(false);
+  const [format, setFormat] = useState<string>("jsonl");
+  const [searched, setSearched] = useState<DiscoveryCriteria | null>(null);
+  const [results, setResults] = useState<DiscoveredMessage[]>([]);
+  const [next, setNext] = useState<number | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [notice, setNotice] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+
+  const criteria = (): DiscoveryCriteria => ({
+    senderIds: senders, conversationIds: scoped,
+    from: from ? new Date(from).toISOString() : null, to: to ? new Date(to).toISOString() : null,
+    words: words.split(",").map(w => w.trim()).filter(w => w.length > 0), hasFile: withFiles ? true : null,
+  });
+
+  async function search(more: boolean) {
+    const asked = more && searched ? searched : criteria();
+    setBusy(true); setError(null); setNotice(null);
+    try {
+      const page = await api.discoverySearch(asked, more ? next : null);
+      setSearched(asked);
+      setResults(more ? [...results, ...page.messages] : page.messages);
+      setNext(page.next);
+    } catch (e) { setError(failure(e)); } finally { setBusy(false); }
+  }
+
+  async function exportResults() {
+    if (!searched) return;
+    setError(null); setNotice(null);
+    try { await api.createExport({ criteria: searched }, format); setNotice(t("compliance.exportStarted")); props.onExported(); }
+    catch (e) { setError(failure(e)); }
+  }
+
+  return (
+    <section class="card stack" aria-labelledby="search">
+      <h2 id="search">{t("compliance.search")}</h2>
+      <p class="muted">{t("compliance.searchHelp")}</p>
+      <form class="stack" onSubmit={e => { e.preventDefault(); void search(false); }}>
+        <label>{t("compliance.senders")}
+          <select aria-label={t("compliance.senders")} multiple size={Math.min(6, Math.max(2, people.length))} onChange={e => setSenders(selectedOf(e))}>
+            {people.map(u => <option key={u.id} value={u.id} selected={senders.includes(u.id)}>{u.displayName} ({u.email})</option>)}
+          </select>
+        </label>
+        <label>{t("compliance.inConversations")}
+          <select aria-label={t("compliance.inConversations")} multiple size={Math.min(6, Math.max(2, props.conversations.length))}
+            onChange={e => setScoped(selectedOf(e).map(Number))}>
+            {props.conversations.map(c => <option key={c.id} value={String(c.id)} selected={scoped.includes(c.id)}>{props.name(c.id)}</option>)}
+          </select>
+        </label>
+        <div class="row">
+          <label>{t("compliance.from")}<input type="date" value={from} onInput={e => setFrom(e.currentTarget.value)} /></label>
+          <label>{t("compliance.to")}<input type="date" value={to} onInput={e => setTo(e.currentTarget.value)} /></label>
+        </div>
+        <label>{t("compliance.words")}<input value={words} placeholder={t("compliance.wordsHint")} onInput={e => setWords(e.currentTarget.value)} /></label>
+        <label class="inline check">
+          <input type="checkbox" checked={withFiles} onChange={e => setWithFiles(e.currentTarget.checked)} />{t("compliance.withFiles")}
+        </label>
+        <div><button type="submit" class="primary" disabled={busy}>{t("compliance.searchButton")}</button></div>
+      </form>
+      <div role="status">
+        {searched && <p>{next === null ? t("compliance.resultsAll", { count: results.length }) : t("compliance.resultsSoFar", { count: results.length })}</p>}
+        {notice && <p class="notice">{notice}</p>}
+      </div>
+      {results.length > 0 && (
+        <ol class="results" aria-label={t("compliance.results")}>
+          {results.map(m => (
+            <li key={m.id}>
+              <p class="muted">{t("compliance.resultHeading", {
+                sender: m.sender.name, conversation: m.conversationName ?? props.name(m.conversationId), when: formatDateTime(m.sentAt) })}</p>
+              <p class="result-text">{latestText(m)}</p>
+              {m.versions.length > 1 && (
+                <details><summary>{t("compliance.versions", { count: m.versions.length })}</summary>
+                  <ol>{m.versions.map(v => <li key={v.entry}>{formatDateTime(v.at)}: {v.erased ? t("compliance.erased") : v.text}</li>)}</ol>
+                </details>
+              )}
+              {m.deletedAt && <p class="muted">{t("compliance.deleted", { when: formatDateTime(m.deletedAt), name: m.deletedBy ? userName(m.deletedBy) : "" })}</p>}
+              {m.files.length > 0 && <p class="muted">{t("compliance.files", { names: m.files.map(f => f.name || t("compliance.erased")).join(", ") })}</p>}
+              <p class="muted">{t("compliance.membersAtTime", { names: m.membersAtTime.map(p => p.name).join(", ") })}</p>
+            </li>
+          ))}
+        </ol>
+      )}
+      {next !== null && <div><button type="button" class="secondary" disabled={busy} onClick={() => void search(true)}>{t("compliance.moreResults")}</button></div>}
+      {searched && results.length > 0 && (
+        <div class="row">
+          <label>{t("compliance.format")}
+            <select value={format} onChange={e => setFormat(e.currentTarget.value)}>
+              {formats.map(f => <option key={f} value={f}>{t(`compliance.format.${f}`)}</option>)}
+            </select>
+          </label>
+          <button type="button" class="secondary" onClick={() => void exportResults()}>{t("compliance.exportResults")}</button>
+        </div>
+      )}
+      {error && <p class="error" role="alert">{error}</p>}
+    </section>
+  );
+}
+
+/** The officer's own exports: progress while they are built, then a download until they expire. */
+function Exports(props: { changed: number }) {
+  const [exports, setExports] = useState<DiscoveryExport[]>([]);
+  const [error, setError] = useState<string | null>(null);
+  const timer = useRef<number | undefined>(undefined);
+  useEffect(() => {
+    let stopped = false;
+    async function load() {
+      try {
+        const list = await api.exports();
+        if (stopped) return;
+        setExports(list);
+        // Progress is polled while something is being built; nothing is polled otherwise.
+        if (list.some(x => x.state === "queued" || x.state === "running")) timer.current = window.setTimeout(() => void load(), 1500);
+      } catch (e) { if (!stopped) setError(failure(e)); }
+    }
+    void load();
+    return () => { stopped = true; window.clearTimeout(timer.current); };
+  }, [props.changed]);
+
+  async function download(x: DiscoveryExport) {
+    setError(null);
+    try { await saveDownload(`/compliance/exports/${x.id}/download`, `parley-export-${x.id}.zip`); } catch (e) { setError(failure(e)); }
+  }
+
+  if (exports.length === 0 && !error) return null;
+  return (
+    <section class="card stack" aria-labelledby="exports">
+      <h2 id="exports">{t("compliance.exports")}</h2>
+      <ul class="hold-list">
+        {exports.map(x => (
+          <li key={x.id}>
+            <div>
+              <strong>{t(`compliance.format.${x.format}` as Key)}</strong> <span class="tag">{t(`compliance.exportState.${x.state}` as Key)}</span>
+              <p class="muted">{[
+                t("compliance.exportCreated", { when: formatDateTime(x.createdAt) }),
+                x.itemsTotal !== null && t("compliance.exportProgress", { done: x.itemsDone, total: x.itemsTotal }),
+                x.state === "ready" && t("compliance.exportExpires", { when: formatDateTime(x.expiresAt) }),
+                x.error,
+              ].filter(Boolean).join(" · ")}</p>
+              {(x.state === "queued" || x.state === "running") && x.itemsTotal
+                ? <progress max={x.itemsTotal} value={x.itemsDone} aria-label={t("compliance.exportProgress", { done: x.itemsDone, total: x.itemsTotal })} /> : null}
+            </div>
+            {x.state === "ready" && <button type="button" class="secondary" onClick={() => void download(x)}>{t("compliance.download")}</button>}
+          </li>
+        ))}
+      </ul>
       {error && <p class="error" role="alert">{error}</p>}
     </section>
   );
@@ -163,7 +338,7 @@ function Retention(props: { conversations: ComplianceConversation[]; name: (id: 
   );
 }
 
-function Holds(props: { conversations: ComplianceConversation[]; name: (id: number) => string }) {
+function Holds(props: { conversations: ComplianceConversation[]; name: (id: number) => string; onExported: () => void }) {
   const me = session.value!.me;
   const [holds, setHolds] = useState<LegalHold[]>([]);
   const [holdName, setHoldName] = useState("");
@@ -189,7 +364,7 @@ function Holds(props: { conversations: ComplianceConversation[]; name: (id: numb
     }));
     if (done) { setHoldName(""); setCustodians([]); setScoped([]); setFrom(""); setTo(""); setWords(""); }
   }
-  const selected = (e: Event) => [...(e.currentTarget as HTMLSelectElement).selectedOptions].map(o => o.value);
+  const selected = selectedOf;
 
   return (
     <section class="card stack" aria-labelledby="holds">
@@ -209,6 +384,10 @@ function Holds(props: { conversations: ComplianceConversation[]; name: (id: numb
                   t("compliance.holdCreated", { name: userName(h.createdBy), when: formatDateTime(h.createdAt) }),
                 ].filter(Boolean).join(" · ")}</p>
               </div>
+              <div class="actions">
+              <button type="button" class="secondary" aria-label={t("compliance.exportHold", { name: h.name })}
+                onClick={() => void attempt(async () => { await api.createExport({ holdId: h.id }, "jsonl"); props.onExported(); })}>
+                {t("compliance.export")}</button>
               {h.status === "active" && (
                 <button type="button" class="secondary" aria-label={t("compliance.releaseHold", { name: h.name })}
                   onClick={() => { if (confirm(t("compliance.confirmRelease", { name: h.name }))) void attempt(() => api.releaseLegalHold(h.id)); }}>
@@ -218,6 +397,7 @@ function Holds(props: { conversations: ComplianceConversation[]; name: (id: numb
                 <button type="button" class="secondary" aria-label={t("compliance.approveReleaseOf", { name: h.name })}
                   onClick={() => void attempt(() => api.approveRelease(h.id))}>{t("compliance.approveRelease")}</button>
               )}
+              </div>
             </li>
           ))}
         </ul>
