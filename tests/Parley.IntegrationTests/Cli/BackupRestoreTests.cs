@@ -35,7 +35,7 @@ public abstract class BackupRestoreTests(ParleyApp app) : IDisposable
     }
 
     /// <summary>A deployment's settings: its data directory and database, and the shared witness folder.</summary>
-    private sealed record Deployment(string DataDirectory, string Database, string Witness)
+    internal sealed record Deployment(string DataDirectory, string Database, string Witness)
     {
         public KeyValuePair<string, string>[] Settings =>
             [new("Parley:DataDirectory", DataDirectory), new("Parley:Record:Witnesses:Folder", Witness)];
@@ -47,7 +47,7 @@ public abstract class BackupRestoreTests(ParleyApp app) : IDisposable
         await AdminAsync(deployment, app.Engine, args);
 
     /// <summary>Runs the server's binary with <c>admin ARGS</c> as an operator would, with the deployment's settings in its environment.</summary>
-    private static async Task<(int Code, string Output, string Error)> AdminAsync(Deployment deployment, DatabaseProvider engine, params string[] args)
+    internal static async Task<(int Code, string Output, string Error)> AdminAsync(Deployment deployment, DatabaseProvider engine, params string[] args)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         start.ArgumentList.Add(typeof(Program).Assembly.Location);

@@ -49,8 +49,6 @@ public static class RestoreDrill
     private static async Task<bool> OrganizationAsync(IServiceProvider services, Guid organizationId, BackedUpOrganization? backedUp,
         List<FolderWitness> folders, TextWriter output, CancellationToken ct)
     {
-        await using var scope = services.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<ParleyDb>();
         var intact = true;
 
         // Against what was published, before this run takes anything into the log: "the database holds N" is the restored log.
@@ -64,14 +62,18 @@ public static class RestoreDrill
             output.WriteLine("  published checkpoints: none to compare with");
         foreach (var (source, size, text) in published)
         {
-            var problem = await RecordSequencer.DisagreementAsync(db, organizationId, text, ct);
+            // A scope each: the tiles a comparison reads stay tracked, and must not stand in for the ones sequenced below.
+            await using var comparing = services.CreateAsyncScope();
+            var problem = await RecordSequencer.DisagreementAsync(comparing.ServiceProvider.GetRequiredService<ParleyDb>(), organizationId, text, ct);
             output.WriteLine(problem is null
                 ? $"  checkpoint of {size} leaves ({source}): the log holds it"
                 : $"  checkpoint of {size} leaves ({source}): {problem}");
             intact &= problem is null;
         }
 
-        await scope.ServiceProvider.GetRequiredService<RecordSequencer>().SequenceAsync(organizationId, ct);
+        await services.GetRequiredService<RecordSequencer>().SequenceAsync(organizationId, ct);
+        await using var scope = services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<ParleyDb>();
         db.ChangeTracker.QueryTrackingBehavior = QueryTrackingBehavior.NoTracking;
         var report = await new IntegrityCheck(db, organizationId, scope.ServiceProvider.GetRequiredService<MarkdownRenderer>(),
             scope.ServiceProvider.GetRequiredService<FileStore>()).RunAsync(ct);
