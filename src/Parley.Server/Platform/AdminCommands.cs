@@ -51,9 +51,15 @@ public static class AdminCommands
                 {
                     exitCode = await action(parsed);
                 }
-                catch (Exception e) when (e is BackupException or DomainException or IOException or UnauthorizedAccessException or Npgsql.NpgsqlException)
+                catch (Exception e) when (e is AdminInputException or DomainException or IOException or UnauthorizedAccessException or Npgsql.NpgsqlException)
                 {
                     error.WriteLine($"error: {e.Message}");
+                    exitCode = 2;
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    // A failure of the command itself (a database that cannot be opened, a bug): never exit 1, which is a verdict.
+                    error.WriteLine($"error: the command failed: {e}");
                     exitCode = 2;
                 }
             });
@@ -127,7 +133,7 @@ public static class AdminCommands
             {
                 var path = Path.GetFullPath(parsed.GetValue(file)!);
                 if (File.Exists(path) || Directory.Exists(path))
-                    throw new BackupException($"{path} exists: export into a new file.");
+                    throw new AdminInputException($"{path} exists: export into a new file.");
                 var organizationId = await OrganizationAsync(services, parsed.GetValue(organization)!, ct);
                 await using var scope = services.CreateAsyncScope();
                 var db = scope.ServiceProvider.GetRequiredService<ParleyDb>();
@@ -152,7 +158,7 @@ public static class AdminCommands
         {
             var first = parsed.GetValue(limit);
             if (first is < 1 or > RetentionDryRun.MaxLimit)
-                throw new BackupException($"--limit is 1 to {RetentionDryRun.MaxLimit}.");
+                throw new AdminInputException($"--limit is 1 to {RetentionDryRun.MaxLimit}.");
             var organizationId = await OrganizationAsync(services, parsed.GetValue(organization)!, ct);
             await using var scope = services.CreateAsyncScope();
             var run = await RetentionDryRun.ComputeAsync(scope.ServiceProvider.GetRequiredService<ParleyDb>(), organizationId, first,
@@ -199,7 +205,7 @@ public static class AdminCommands
         var db = scope.ServiceProvider.GetRequiredService<ParleyDb>();
         if (!create && db.Database.IsSqlite() &&
             new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder(db.Database.GetConnectionString()).DataSource is var file && !File.Exists(file))
-            throw new BackupException($"There is no database at {Path.GetFullPath(file)}: check Parley__DataDirectory and Parley__Database__ConnectionString.");
+            throw new AdminInputException($"There is no database at {Path.GetFullPath(file)}: check Parley__DataDirectory and Parley__Database__ConnectionString.");
         await db.Database.MigrateAsync(ct);
     }
 
@@ -214,8 +220,11 @@ public static class AdminCommands
         return found.Count switch
         {
             1 => found[0],
-            0 => throw new BackupException($"There is no organization '{idOrName}': `admin organizations` lists them."),
-            _ => throw new BackupException($"{found.Count} organizations are named '{idOrName}': give its id (`admin organizations` lists them)."),
+            0 => throw new AdminInputException($"There is no organization '{idOrName}': `admin organizations` lists them."),
+            _ => throw new AdminInputException($"{found.Count} organizations are named '{idOrName}': give its id (`admin organizations` lists them)."),
         };
     }
 }
+
+/// <summary>An admin command that cannot be done as asked (a missing folder, a non-empty target…): the message says why and what to do. Exit code 2.</summary>
+public sealed class AdminInputException(string message) : Exception(message);

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Parley.Server.Platform;
 
 namespace Parley.Server.Features.Backups;
 
@@ -33,14 +34,14 @@ public sealed record BackupManifest(
         File.Move(path + ".tmp", path);
     }
 
-    /// <summary>The manifest of the backup in <paramref name="folder"/>; a <see cref="BackupException"/> saying why when there is none to trust.</summary>
+    /// <summary>The manifest of the backup in <paramref name="folder"/>; a <see cref="AdminInputException"/> saying why when there is none to trust.</summary>
     public static async Task<BackupManifest> ReadAsync(string folder, CancellationToken ct)
     {
         if (!Directory.Exists(folder))
-            throw new BackupException($"There is no backup at {folder}: no such folder.");
+            throw new AdminInputException($"There is no backup at {folder}: no such folder.");
         var path = Path.Combine(folder, FileName);
         if (!File.Exists(path))
-            throw new BackupException($"{folder} is not a Parley backup: it has no {FileName} (a backup that was interrupted has none).");
+            throw new AdminInputException($"{folder} is not a Parley backup: it has no {FileName} (a backup that was interrupted has none).");
         BackupManifest? manifest;
         try
         {
@@ -49,10 +50,10 @@ public sealed record BackupManifest(
         }
         catch (JsonException e)
         {
-            throw new BackupException($"{path} cannot be read: {e.Message}");
+            throw new AdminInputException($"{path} cannot be read: {e.Message}");
         }
         if (manifest?.Format != CurrentFormat)
-            throw new BackupException($"{path} is of format '{manifest?.Format}', not {CurrentFormat}: restore it with the Parley that made it.");
+            throw new AdminInputException($"{path} is of format '{manifest?.Format}', not {CurrentFormat}: restore it with the Parley that made it.");
         return manifest;
     }
 
@@ -70,9 +71,6 @@ public sealed record BackedUpOrganization(Guid Id, string Name, long CheckpointS
 
 /// <param name="Path">Relative to the backup folder, with forward slashes.</param>
 public sealed record BackedUpFile(string Path, string Sha256, long Bytes);
-
-/// <summary>A backup or restore that cannot be done as asked: the message says why and what to do. Exit code 2.</summary>
-public sealed class BackupException(string message) : Exception(message);
 
 /// <summary>Prints what a long operation is doing: each step, and a percentage at most every 10%.</summary>
 public sealed class ProgressReport(TextWriter output)

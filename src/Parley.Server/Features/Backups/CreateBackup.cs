@@ -3,6 +3,7 @@ using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Parley.Server.Data;
+using Parley.Server.Platform;
 using SQLitePCL;
 
 namespace Parley.Server.Features.Backups;
@@ -25,10 +26,10 @@ public static class CreateBackup
     {
         folder = Path.GetFullPath(folder);
         if (File.Exists(folder) || (Directory.Exists(folder) && Directory.EnumerateFileSystemEntries(folder).Any()))
-            throw new BackupException($"{folder} is not empty: back up into a new folder, so that no backup is ever overwritten.");
+            throw new AdminInputException($"{folder} is not empty: back up into a new folder, so that no backup is ever overwritten.");
         var place = DataPlace.Of(services);
         if (place.Provider == DatabaseProvider.Sqlite && !File.Exists(place.SqliteFile))
-            throw new BackupException($"There is no database at {place.SqliteFile}: check Parley__DataDirectory and Parley__Database__ConnectionString.");
+            throw new AdminInputException($"There is no database at {place.SqliteFile}: check Parley__DataDirectory and Parley__Database__ConnectionString.");
 
         var startedAt = clock.GetUtcNow();
         var (migration, organizations) = await ReadHeadsAsync(services, ct);
@@ -181,7 +182,7 @@ internal static class SqliteCopy
     {
         var backup = raw.sqlite3_backup_init(target.Handle, "main", source.Handle, "main");
         if (backup is null || backup.IsInvalid)
-            throw new BackupException($"SQLite could not start the copy: {raw.sqlite3_errmsg(target.Handle).utf8_to_string()}");
+            throw new AdminInputException($"SQLite could not start the copy: {raw.sqlite3_errmsg(target.Handle).utf8_to_string()}");
         var busySince = DateTimeOffset.UtcNow;
         int rc;
         try
@@ -201,7 +202,7 @@ internal static class SqliteCopy
                 if (rc is raw.SQLITE_BUSY or raw.SQLITE_LOCKED)
                 {
                     if (DateTimeOffset.UtcNow - busySince > TimeSpan.FromSeconds(30))
-                        throw new BackupException("The database stayed locked for 30 s: is a server running on it? Stop it first.");
+                        throw new AdminInputException("The database stayed locked for 30 s: is a server running on it? Stop it first.");
                     Thread.Sleep(50);
                     continue;
                 }
@@ -214,6 +215,6 @@ internal static class SqliteCopy
             raw.sqlite3_backup_finish(backup);
         }
         if (rc != raw.SQLITE_DONE)
-            throw new BackupException($"SQLite stopped the copy: {raw.sqlite3_errstr(rc).utf8_to_string()} ({rc}).");
+            throw new AdminInputException($"SQLite stopped the copy: {raw.sqlite3_errstr(rc).utf8_to_string()} ({rc}).");
     }
 }

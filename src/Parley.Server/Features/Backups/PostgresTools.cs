@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Npgsql;
+using Parley.Server.Platform;
 
 namespace Parley.Server.Features.Backups;
 
@@ -42,7 +43,7 @@ internal static class PostgresTools
             SslMode.VerifyCA => "verify-ca", SslMode.VerifyFull => "verify-full", _ => "prefer",
         });
 
-        using var process = Process.Start(start) ?? throw new BackupException($"{tool} could not be started.");
+        using var process = Process.Start(start) ?? throw new AdminInputException($"{tool} could not be started.");
         var errors = new List<string>();
         var stderr = Task.Run(async () =>
         {
@@ -60,7 +61,7 @@ internal static class PostgresTools
         await stderr;
         await stdout;
         if (process.ExitCode != 0)
-            throw new BackupException($"{tool} failed (exit code {process.ExitCode}): {string.Join(" / ", errors.TakeLast(5))}");
+            throw new AdminInputException($"{tool} failed (exit code {process.ExitCode}): {string.Join(" / ", errors.TakeLast(5))}");
     }
 
     private static void Set(ProcessStartInfo start, string name, string? value)
@@ -69,7 +70,7 @@ internal static class PostgresTools
             start.Environment[name] = value;
     }
 
-    /// <summary>The tool's path; a <see cref="BackupException"/> that says what to install when it is nowhere.</summary>
+    /// <summary>The tool's path; a <see cref="AdminInputException"/> that says what to install when it is nowhere.</summary>
     private static string Find(string tool)
     {
         var onPath = (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
@@ -81,7 +82,7 @@ internal static class PostgresTools
                 .Select(dir => (Version: int.TryParse(Path.GetFileName(dir), out var v) ? v : 0, Path: Path.Combine(dir, "bin", tool)))
                 .Where(t => File.Exists(t.Path)).OrderByDescending(t => t.Version).Select(t => t.Path).FirstOrDefault()
             : null;
-        return debian ?? throw new BackupException(
+        return debian ?? throw new AdminInputException(
             $"{tool} is not on this machine's PATH: install PostgreSQL's client tools of the server's version (Debian: apt-get install postgresql-client).");
     }
 }

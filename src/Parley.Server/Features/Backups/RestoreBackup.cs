@@ -2,6 +2,7 @@ using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
 using Parley.Server.Data;
+using Parley.Server.Platform;
 
 namespace Parley.Server.Features.Backups;
 
@@ -20,13 +21,13 @@ public static class RestoreBackup
         var place = DataPlace.Of(services);
         var engine = place.Provider == DatabaseProvider.Sqlite ? BackupManifest.SqliteEngine : BackupManifest.PostgresEngine;
         if (manifest.Engine != engine)
-            throw new BackupException($"This backup is of a {Engine(manifest.Engine)} database; the configured database is {Engine(engine)} " +
+            throw new AdminInputException($"This backup is of a {Engine(manifest.Engine)} database; the configured database is {Engine(engine)} " +
                 "(Parley__Database__Provider). Restore it into the engine it was made from.");
         await using (var scope = services.CreateAsyncScope())
         {
             var known = scope.ServiceProvider.GetRequiredService<ParleyDb>().Database.GetMigrations().ToList();
             if (manifest.Migration is not null && !known.Contains(manifest.Migration))
-                throw new BackupException($"This backup was made by a newer Parley (its schema is at migration {manifest.Migration}, " +
+                throw new AdminInputException($"This backup was made by a newer Parley (its schema is at migration {manifest.Migration}, " +
                     "which this version does not know). Restore it with that version or a later one.");
         }
 
@@ -34,7 +35,7 @@ public static class RestoreBackup
         if (await WhatIsThereAsync(place, ct) is { } occupied)
         {
             if (!force)
-                throw new BackupException($"The target is not empty: {occupied}. Restore into an empty data directory and database, " +
+                throw new AdminInputException($"The target is not empty: {occupied}. Restore into an empty data directory and database, " +
                     "or pass --force to replace what is there (stop the server first).");
             progress.Line($"Replacing what is there (--force): {occupied}");
         }
@@ -96,10 +97,10 @@ public static class RestoreBackup
         {
             var path = Path.Combine(folder, expected.Path);
             if (!File.Exists(path))
-                throw new BackupException($"The backup is damaged: {expected.Path} is missing.");
+                throw new AdminInputException($"The backup is damaged: {expected.Path} is missing.");
             var found = await BackupManifest.MeasureAsync(folder, expected.Path, ct);
             if (found != expected)
-                throw new BackupException($"The backup is damaged: {expected.Path} does not match the SHA-256 in its manifest.");
+                throw new AdminInputException($"The backup is damaged: {expected.Path} does not match the SHA-256 in its manifest.");
             progress.Done(done += expected.Bytes, total, "bytes");
         }
     }
