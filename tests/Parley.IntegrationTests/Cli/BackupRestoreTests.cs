@@ -61,7 +61,15 @@ public abstract class BackupRestoreTests(ParleyApp app) : IDisposable
         using var process = Process.Start(start)!;
         var output = process.StandardOutput.ReadToEndAsync(Ct);
         var error = process.StandardError.ReadToEndAsync(Ct);
-        await process.WaitForExitAsync(Ct).WaitAsync(TimeSpan.FromMinutes(3), Ct);
+        try
+        {
+            await process.WaitForExitAsync(Ct).WaitAsync(TimeSpan.FromMinutes(5), Ct);
+        }
+        catch (TimeoutException)
+        {
+            process.Kill(entireProcessTree: true);
+            Assert.Fail($"admin {string.Join(' ', args)} did not end within 5 minutes:\n{await output}\n{await error}");
+        }
         return (process.ExitCode, await output, await error);
     }
 
