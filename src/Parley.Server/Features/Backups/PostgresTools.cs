@@ -39,8 +39,12 @@ internal static class PostgresTools
         Set(start, "PGDATABASE", settings.Database);
         Set(start, "PGSSLMODE", settings.SslMode switch
         {
-            SslMode.Disable => "disable", SslMode.Allow => "allow", SslMode.Require => "require",
-            SslMode.VerifyCA => "verify-ca", SslMode.VerifyFull => "verify-full", _ => "prefer",
+            SslMode.Disable => "disable",
+            SslMode.Allow => "allow",
+            SslMode.Require => "require",
+            SslMode.VerifyCA => "verify-ca",
+            SslMode.VerifyFull => "verify-full",
+            _ => "prefer",
         });
 
         using var process = Process.Start(start) ?? throw new AdminInputException($"{tool} could not be started.");

@@ -45,8 +45,8 @@ public static class RestoreBackup
             progress.Step($"Restoring the database into {place.SqliteFile}...");
             Directory.CreateDirectory(Path.GetDirectoryName(place.SqliteFile)!);
             SqliteConnection.ClearAllPools();
-            using var source = new SqliteConnection(new SqliteConnectionStringBuilder
-                { DataSource = Path.Combine(folder, manifest.Database), Mode = SqliteOpenMode.ReadOnly, Pooling = false }.ToString());
+            var backup = new SqliteConnectionStringBuilder { DataSource = Path.Combine(folder, manifest.Database), Mode = SqliteOpenMode.ReadOnly, Pooling = false };
+            using var source = new SqliteConnection(backup.ToString());
             using var target = new SqliteConnection(new SqliteConnectionStringBuilder(place.ConnectionString) { Pooling = false }.ToString());
             source.Open();
             target.Open();
