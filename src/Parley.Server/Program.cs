@@ -11,7 +11,11 @@ using Parley.Server.Platform;
 using Parley.Server.Realtime;
 using Scalar.AspNetCore;
 
-var builder = WebApplication.CreateBuilder(args);
+// `admin COMMAND …` runs an operator's command (backup, restore, …) on this same configuration and these services.
+var (hostArgs, adminCommand) = AdminCommands.Split(args);
+var builder = WebApplication.CreateBuilder(hostArgs);
+if (adminCommand is not null)
+    builder.Logging.SetMinimumLevel(LogLevel.Warning);
 if (builder.Configuration["urls"] is null && builder.Configuration["ASPNETCORE_URLS"] is null && builder.Configuration["Kestrel:Endpoints:Http:Url"] is null)
     builder.WebHost.UseUrls("http://localhost:5080");
 
@@ -30,6 +34,8 @@ builder.Services.AddParleyRecord();
 builder.Services.AddParleyCompliance();
 
 var app = builder.Build();
+if (adminCommand is not null)
+    return await AdminCommands.RunAsync(app.Services, adminCommand, Console.Out, Console.Error, CancellationToken.None);
 
 app.UseForwardedHeaders();
 app.UseExceptionHandler();
@@ -55,5 +61,6 @@ app.MapOpenApi();
 app.MapScalarApiReference("/docs");
 
 app.Run();
+return 0;
 
 public partial class Program;

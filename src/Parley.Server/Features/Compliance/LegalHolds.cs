@@ -66,9 +66,13 @@ public static class ReadLegalHolds
     {
         if (!me.CanManageCompliance)
             return ComplianceAccess.Refused();
-        var holds = await db.LegalHolds.AsNoTracking().Where(h => h.OrganizationId == me.OrganizationId).OrderBy(h => h.Id).ToListAsync(ct);
-        return TypedResults.Ok(holds.Select(h => h.ToDto()).ToList());
+        return TypedResults.Ok(await ForOrganizationAsync(db, me.OrganizationId, ct));
     }
+
+    /// <summary>Every hold of the organization, released ones included, oldest first.</summary>
+    public static async Task<List<LegalHoldDto>> ForOrganizationAsync(ParleyDb db, Guid organizationId, CancellationToken ct) =>
+        (await db.LegalHolds.AsNoTracking().Where(h => h.OrganizationId == organizationId).OrderBy(h => h.Id).ToListAsync(ct))
+            .Select(h => h.ToDto()).ToList();
 
     public static async Task<Results<Ok<LegalHoldDto>, ProblemHttpResult>> GetAsync(Guid holdId, CurrentUser me, ParleyDb db, CancellationToken ct)
     {

@@ -161,8 +161,13 @@ public static class RetentionDryRun
             return Problems.BadRequest("limit-invalid", $"The limit is 1 to {MaxLimit} messages per conversation.");
         var first = limit ?? DefaultLimit;
 
-        var now = clock.GetUtcNow();
-        var rules = await RetentionRules.LoadAsync(db, me.OrganizationId, now, ct);
+        return TypedResults.Ok(await ComputeAsync(db, me.OrganizationId, first, clock.GetUtcNow(), ct));
+    }
+
+    /// <summary>The dry run of one organization, with the first <paramref name="first"/> messages of each conversation (the API's and the command line's).</summary>
+    public static async Task<DryRunDto> ComputeAsync(ParleyDb db, Guid organizationId, int first, DateTimeOffset now, CancellationToken ct)
+    {
+        var rules = await RetentionRules.LoadAsync(db, organizationId, now, ct);
         var found = new Dictionary<long, DryRunConversation>();
         long after = 0;
         while (await rules.NextPageAsync(db, after, 500, ct) is ({ } scanned, var purgeable))
@@ -178,7 +183,7 @@ public static class RetentionDryRun
             after = scanned;
         }
         var conversations = found.Values.OrderBy(c => c.ConversationId).ToList();
-        return TypedResults.Ok(new DryRunDto(now, conversations.Sum(c => c.Count), conversations));
+        return new DryRunDto(now, conversations.Sum(c => c.Count), conversations);
     }
 }
 

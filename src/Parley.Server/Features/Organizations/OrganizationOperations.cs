@@ -50,9 +50,24 @@ public static class CreateOrganization
     public static async Task<Results<Created<CreatedOrganizationDto>, ProblemHttpResult>> HandleAsync(
         Request request, CurrentUser me, ParleyDb db, TimeProvider clock, HttpContext http, CancellationToken ct)
     {
-        var now = clock.GetUtcNow();
-        var org = new Organization(request.Name, now);
-        var email = User.ValidEmail(request.OwnerEmail);
+        var (org, invite, token) = await CreateAsync(db, request.Name, request.OwnerEmail, me.Id, me.OrganizationId, http.ClientAddress(),
+            clock.GetUtcNow(), ct);
+        var link = $"{http.Request.Scheme}://{http.Request.Host}/invite#{token}";
+        return TypedResults.Created($"/api/v1/organization",
+            new CreatedOrganizationDto(new OrganizationDto(org.Id, org.Name, org.CreatedAt),
+                new InviteDto(invite.Id, invite.Email, "owner", invite.ExpiresAt, token, link)));
+    }
+
+    /// <summary>
+    /// A new tenant and a single-use invite for its first owner, audited as done by <paramref name="by"/>, an operator of
+    /// <paramref name="byOperatorOf"/> (both null from the command line, run by whoever runs the deployment). Returns the
+    /// invite's token, shown once.
+    /// </summary>
+    public static async Task<(Organization Organization, Invite Invite, string Token)> CreateAsync(ParleyDb db, string name, string ownerEmail,
+        Guid? by, Guid? byOperatorOf, string? address, DateTimeOffset now, CancellationToken ct)
+    {
+        var org = new Organization(name, now);
+        var email = User.ValidEmail(ownerEmail);
         // No check against other organizations' people: the same email may hold an account in each (Slack's model).
 
         var token = Secrets.NewToken();
@@ -63,17 +78,13 @@ public static class CreateOrganization
         // One transaction: the organization row is saved first (its audit chain head lives on it), then its events.
         await using var tx = await db.BeginWriteAsync(ct);
         await db.SaveChangesAsync(ct);
-        await db.AuditAsync(org.Id, AuditAction.OrganizationCreated, me.Id, "organization", org.Id.ToString(),
-            new { name = org.Name, byOperatorOf = me.OrganizationId }, http.ClientAddress(), now, ct);
-        await db.AuditAsync(org.Id, AuditAction.UserInvited, me.Id, "invite", invite.Id.ToString(),
-            new { role = AccountDtos.RoleName(OrgRole.Owner) }, http.ClientAddress(), now, ct);
+        await db.AuditAsync(org.Id, AuditAction.OrganizationCreated, by, "organization", org.Id.ToString(),
+            by is null ? (object)new { name = org.Name, commandLine = true } : new { name = org.Name, byOperatorOf }, address, now, ct);
+        await db.AuditAsync(org.Id, AuditAction.UserInvited, by, "invite", invite.Id.ToString(),
+            new { role = AccountDtos.RoleName(OrgRole.Owner) }, address, now, ct);
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
-
-        var link = $"{http.Request.Scheme}://{http.Request.Host}/invite#{token}";
-        return TypedResults.Created($"/api/v1/organization",
-            new CreatedOrganizationDto(new OrganizationDto(org.Id, org.Name, org.CreatedAt),
-                new InviteDto(invite.Id, invite.Email, "owner", invite.ExpiresAt, token, link)));
+        return (org, invite, token);
     }
 }
 

@@ -29,19 +29,7 @@ public static class ExportRecord
         var temp = files.NewTempPath();
         try
         {
-            // Content erased after the checkpoint was signed, but before its leaves were read, has its erasure entry after
-            // the checkpoint: the bundle would fail to verify though nothing is wrong. A new checkpoint takes that entry in.
-            SignedCheckpoint checkpoint;
-            for (var attempt = 1; ; attempt++)
-            {
-                checkpoint = await sequencer.CheckpointAsync(me.OrganizationId, ct);
-                bool complete;
-                await using (var output = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 81920, useAsync: true))
-                await using (var zip = new ZipArchive(output, ZipArchiveMode.Create))
-                    complete = await new BundleWriter(db, files, me.OrganizationId, checkpoint, zip).WriteAsync(clock.GetUtcNow(), ct);
-                if (complete || attempt == 3)
-                    break;
-            }
+            var checkpoint = await WriteBundleAsync(db, sequencer, files, clock, me.OrganizationId, temp, ct);
 
             await using (var tx = await db.BeginWriteAsync(ct))
             {
@@ -59,6 +47,26 @@ public static class ExportRecord
             File.Delete(temp);
             throw;
         }
+    }
+
+    /// <summary>Signs a checkpoint and writes the organization's bundle, as a ZIP archive, at <paramref name="path"/>. Returns the checkpoint.</summary>
+    internal static async Task<SignedCheckpoint> WriteBundleAsync(ParleyDb db, RecordSequencer sequencer, FileStore files, TimeProvider clock,
+        Guid organizationId, string path, CancellationToken ct)
+    {
+        // Content erased after the checkpoint was signed, but before its leaves were read, has its erasure entry after
+        // the checkpoint: the bundle would fail to verify though nothing is wrong. A new checkpoint takes that entry in.
+        SignedCheckpoint checkpoint;
+        for (var attempt = 1; ; attempt++)
+        {
+            checkpoint = await sequencer.CheckpointAsync(organizationId, ct);
+            bool complete;
+            await using (var output = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 81920, useAsync: true))
+            await using (var zip = new ZipArchive(output, ZipArchiveMode.Create))
+                complete = await new BundleWriter(db, files, organizationId, checkpoint, zip).WriteAsync(clock.GetUtcNow(), ct);
+            if (complete || attempt == 3)
+                break;
+        }
+        return checkpoint;
     }
 }
 

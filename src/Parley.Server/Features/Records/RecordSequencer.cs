@@ -181,26 +181,7 @@ public sealed partial class RecordSequencer(
             return null;
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<ParleyDb>();
-        var keyList = await db.SigningKeys.Where(k => k.OrganizationId == organizationId).Select(k => k.VerifierKey).ToListAsync(ct);
-        var log = await db.RecordLogs.AsNoTracking().SingleOrDefaultAsync(l => l.OrganizationId == organizationId, ct);
-        var size = log?.Size ?? 0;
-
-        var check = NoteVerifier.Verify(note, keyList);
-        string? problem;
-        if (!check.Valid || !Checkpoint.TryParse(check.Body!, out var published) || published is null)
-            problem = $"the newest published checkpoint is not signed by any of the organization's keys ({check.Problem ?? "unreadable"})";
-        else if (published.Size > size)
-            problem = $"rolled back: a checkpoint of {published.Size} entries was published, the database holds {size}; leaves {size} to {published.Size - 1} are missing";
-        else
-        {
-            var tree = new TiledTree(new DatabaseTileStore(db, organizationId));
-            var current = size == 0 ? Rfc9162.EmptyRoot : Convert.FromHexString(log!.Root);
-            var proof = await tree.ConsistencyProofAsync(published.Size, size, ct);
-            problem = Rfc9162.VerifyConsistency(published.Size, size, published.Root, current, proof) &&
-                      (await tree.RootAsync(size, ct)).AsSpan().SequenceEqual(current)
-                ? null
-                : $"rewritten: the log's first {published.Size} entries differ from the published checkpoint of that size";
-        }
+        var problem = await DisagreementAsync(db, organizationId, note, ct);
 
         if (problem is null)
         {
@@ -217,6 +198,31 @@ public sealed partial class RecordSequencer(
             await tx.CommitAsync(ct);
         }
         return problem;
+    }
+
+    /// <summary>
+    /// How the organization's log stands against a published checkpoint (its signed note), changing nothing: null when the
+    /// log holds it (same key, no fewer leaves, the same root at its size); otherwise what is wrong, naming the missing
+    /// leaves of a log that was rolled back. The restore drill asks the same question of a restored database.
+    /// </summary>
+    internal static async Task<string?> DisagreementAsync(ParleyDb db, Guid organizationId, string note, CancellationToken ct)
+    {
+        var keyList = await db.SigningKeys.Where(k => k.OrganizationId == organizationId).Select(k => k.VerifierKey).ToListAsync(ct);
+        var log = await db.RecordLogs.AsNoTracking().SingleOrDefaultAsync(l => l.OrganizationId == organizationId, ct);
+        var size = log?.Size ?? 0;
+
+        var check = NoteVerifier.Verify(note, keyList);
+        if (!check.Valid || !Checkpoint.TryParse(check.Body!, out var published) || published is null)
+            return $"the newest published checkpoint is not signed by any of the organization's keys ({check.Problem ?? "unreadable"})";
+        if (published.Size > size)
+            return $"rolled back: a checkpoint of {published.Size} entries was published, the database holds {size}; leaves {size} to {published.Size - 1} are missing";
+        var tree = new TiledTree(new DatabaseTileStore(db, organizationId));
+        var current = size == 0 ? Rfc9162.EmptyRoot : Convert.FromHexString(log!.Root);
+        var proof = await tree.ConsistencyProofAsync(published.Size, size, ct);
+        return Rfc9162.VerifyConsistency(published.Size, size, published.Root, current, proof) &&
+               (await tree.RootAsync(size, ct)).AsSpan().SequenceEqual(current)
+            ? null
+            : $"rewritten: the log's first {published.Size} entries differ from the published checkpoint of that size";
     }
 
     /// <summary>
