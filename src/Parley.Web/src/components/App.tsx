@@ -7,6 +7,8 @@ import { AcceptInvite } from "./AcceptInvite";
 import { BrowseChannels } from "./BrowseChannels";
 import { ConversationView } from "./ConversationView";
 import { People } from "./People";
+import { ProfileCard } from "./Profile";
+import { Welcome } from "./Welcome";
 import { LanguagePicker, Settings } from "./Settings";
 import { TwoFactorSettings } from "./Security";
 import { Setup } from "./Setup";
@@ -56,9 +58,10 @@ function Shell() {
             path === "/settings" ? <Settings /> :
             path === "/people" ? <People /> :
             path === "/browse" ? <BrowseChannels /> :
-            <div class="empty-state"><h1>{t("app.welcomeTitle")}</h1><p>{t("app.welcomeText")}</p></div>}
+            <Welcome />}
         </main>
       </div>
+      <ProfileCard />
     </div>
   );
 }

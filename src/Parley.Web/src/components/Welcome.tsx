@@ -1,0 +1,30 @@
+// The home page: for someone new, what to do next; for everyone, the way back into their conversations.
+import { t } from "../i18n";
+import { conversations, conversationTitle, navigate, session, users } from "../state";
+
+export function Welcome() {
+  const me = session.value!.me;
+  const profile = users.value.get(me.id);
+  const channels = conversations.value.filter(c => c.kind === "public" || c.kind === "private");
+  const go = (path: string) => (e: MouseEvent) => { e.preventDefault(); navigate(path); };
+  const profileDone = Boolean(profile?.avatarUrl || profile?.title);
+  return (
+    <div class="empty-state welcome">
+      <h1>{t("app.welcomeTitle")}</h1>
+      <p>{conversations.value.length ? t("app.welcomeText") : t("welcome.newHere")}</p>
+      <h2>{t("welcome.next")}</h2>
+      <ol class="next-steps">
+        {!profileDone && <li><a href="/settings" onClick={go("/settings")}>{t("welcome.profile")}</a></li>}
+        {channels.length > 0 && (
+          <li>{t("welcome.sayHello")}{" "}
+            {channels.slice(0, 3).map((c, i) => (
+              <span key={c.id}>{i > 0 && ", "}<a href={`/c/${c.id}`} onClick={go(`/c/${c.id}`)}># {conversationTitle(c)}</a></span>
+            ))}
+          </li>
+        )}
+        <li><a href="/browse" onClick={go("/browse")}>{t("welcome.browse")}</a></li>
+        <li>{t("welcome.direct")}</li>
+      </ol>
+    </div>
+  );
+}
