@@ -1,6 +1,6 @@
 // The home page: for someone new, what to do next; for everyone, the way back into their conversations.
 import { t } from "../i18n";
-import { conversations, conversationTitle, navigate, session, users } from "../state";
+import { conversations, navigate, session, users } from "../state";
 
 export function Welcome() {
   return (
@@ -28,13 +28,7 @@ export function NextSteps() {
       <h2>{t("welcome.next")}</h2>
       <ol class="next-steps">
         {!profileDone && <li><a href="/settings" onClick={go("/settings")}>{t("welcome.profile")}</a></li>}
-        {channels.length > 0 && (
-          <li>{t("welcome.sayHello")}{" "}
-            {channels.slice(0, 3).map((c, i) => (
-              <span key={c.id}>{i > 0 && ", "}<a href={`/c/${c.id}`} onClick={go(`/c/${c.id}`)}># {conversationTitle(c)}</a></span>
-            ))}
-          </li>
-        )}
+        {channels.length > 0 && <li>{t("welcome.sayHello")}</li>}
         <li><a href="/browse" onClick={go("/browse")}>{t("welcome.browse")}</a></li>
         <li>{t("welcome.direct")}</li>
       </ol>

@@ -194,7 +194,7 @@ export const en = {
   "welcome.newHere": "You are all set up. Here is how to start.",
   "welcome.next": "What to do next",
   "welcome.profile": "Add your photo, job title and time zone, so colleagues know who you are",
-  "welcome.sayHello": "Say hello in your channels:",
+  "welcome.sayHello": "Say hello in your channels: they are in the list.",
   "welcome.browse": "Browse the channels of your organization and join the ones for your work",
   "welcome.direct": "To write to one person, select their name in any conversation, then choose Send a message.",
   "profile.title": "Profile",

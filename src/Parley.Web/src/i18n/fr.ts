@@ -196,7 +196,7 @@ export const fr: Record<keyof typeof en, string> = {
   "welcome.newHere": "Tout est prêt. Voici comment commencer.",
   "welcome.next": "Et maintenant ?",
   "welcome.profile": "Ajoutez votre photo, votre poste et votre fuseau horaire, pour que vos collègues sachent qui vous êtes",
-  "welcome.sayHello": "Dites bonjour dans vos canaux :",
+  "welcome.sayHello": "Dites bonjour dans vos canaux : ils sont dans la liste.",
   "welcome.browse": "Parcourez les canaux de votre organisation et rejoignez ceux de votre travail",
   "welcome.direct": "Pour écrire à une personne, sélectionnez son nom dans une conversation, puis choisissez Envoyer un message.",
   "profile.title": "Profil",
