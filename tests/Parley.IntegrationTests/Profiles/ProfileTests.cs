@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using Parley.IntegrationTests.Infrastructure;
 using Parley.Server.Features.Accounts;
+using Parley.Server.Features.Messages;
 using Parley.Server.Realtime;
 using SkiaSharp;
 
@@ -145,8 +146,10 @@ public abstract class ProfileTests(ParleyApp app)
     {
         var org = await app.OrganizationAsync();
         var bob = await org.MemberAsync("Bob");
-        await org.Owner.OpenDirectAsync(bob);
+        var direct = await org.Owner.OpenDirectAsync(bob);
         await using var aliceLive = await app.ConnectAsync(org.Owner);
+        await bob.SendAsync(direct.Id, "Back at 3");                          // heard: Alice's connection is in place
+        await aliceLive.NextAsync<MessageDto>(nameof(IParleyClient.MessageCreated));
         var until = DateTimeOffset.UtcNow.AddHours(1);
 
         var set = await (await bob.PutAsync("/api/v1/me/status", new { text = "In a meeting", emoji = "📅", expiresAt = until }))

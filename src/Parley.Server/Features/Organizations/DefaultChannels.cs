@@ -48,11 +48,15 @@ public static class SetDefaultChannels
         var now = clock.GetUtcNow();
         await using var tx = await db.BeginWriteAsync(ct);
         var before = await db.Conversations.Where(c => c.OrganizationId == me.OrganizationId && c.IsDefault).Select(c => c.Id).ToListAsync(ct);
+        // The conversations' rows before the organization's audit head, as the lock order says (docs/architecture.md);
+        // only the rows that change.
+        await db.Conversations.Where(c => c.OrganizationId == me.OrganizationId && c.IsDefault && !ids.Contains(c.Id))
+            .ExecuteUpdateAsync(s => s.SetProperty(c => c.IsDefault, false), ct);
+        await db.Conversations.Where(c => c.OrganizationId == me.OrganizationId && !c.IsDefault && ids.Contains(c.Id))
+            .ExecuteUpdateAsync(s => s.SetProperty(c => c.IsDefault, true), ct);
         await db.AuditAsync(me, AuditAction.OrganizationSettingsChanged, "organization", me.OrganizationId.ToString(),
             new { setting = "default-channels", before, after = ids }, http, now, ct);
         await db.SaveChangesAsync(ct);
-        await db.Conversations.Where(c => c.OrganizationId == me.OrganizationId)
-            .ExecuteUpdateAsync(s => s.SetProperty(c => c.IsDefault, c => ids.Contains(c.Id)), ct);
         await tx.CommitAsync(ct);
         return TypedResults.Ok((await GetDefaultChannels.HandleAsync(me, db, ct)).Value!);
     }
