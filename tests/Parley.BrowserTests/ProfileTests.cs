@@ -59,7 +59,9 @@ public sealed class ProfileTests
         await Expect(settings.GetByRole(AriaRole.Status).Filter(new() { HasText = text.StatusSet })).ToBeVisibleAsync();
         await settings.GetByLabel(text.Photo).SetInputFilesAsync(new FilePayload
         {
-            Name = "me.png", MimeType = "image/png", Buffer = TestImages.Encoded(640, 480),
+            Name = "me.png",
+            MimeType = "image/png",
+            Buffer = TestImages.Encoded(640, 480),
         });
         await settings.GetByRole(AriaRole.Button, new() { Name = text.UsePhoto }).ClickAsync();
         await Expect(settings.GetByRole(AriaRole.Status).Filter(new() { HasText = text.PhotoSaved })).ToBeVisibleAsync();
