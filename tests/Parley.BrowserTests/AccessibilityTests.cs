@@ -60,7 +60,7 @@ public sealed class AccessibilityTests
         return (org, channel.Id);
     }
 
-    private static async Task AssertAccessibleAsync(IPage page)
+    internal static async Task AssertAccessibleAsync(IPage page)
     {
         await page.EvaluateAsync(Axe.Value);
         var json = await page.EvaluateAsync<JsonElement>(

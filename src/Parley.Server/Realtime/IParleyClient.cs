@@ -1,3 +1,4 @@
+using Parley.Server.Features.Accounts;
 using Parley.Server.Features.Conversations;
 using Parley.Server.Features.Messages;
 
@@ -18,6 +19,12 @@ public interface IParleyClient
     Task ReadPositionChanged(ReadPositionDto position);
     Task Typing(TypingDto typing);
     Task PresenceChanged(PresenceDto presence);
+
+    /// <summary>
+    /// Someone's name, title, pronouns, time zone, avatar or custom status changed; sent to those who hear their presence,
+    /// and to their own other devices. A status that ends is not announced: clients hide it at its <c>expiresAt</c>.
+    /// </summary>
+    Task ProfileChanged(UserDto user);
 }
 
 /// <param name="Change">added, removed or role.</param>

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.SignalR;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Parley.Server.Data;
+using Parley.Server.Features.Accounts;
 using Parley.Server.Features.Conversations;
 using Parley.Server.Features.Messages;
 using Parley.Server.Platform;
@@ -69,13 +70,26 @@ public sealed partial class LiveEvents(
     /// </summary>
     public async Task PresenceChangedAsync(CurrentUser user, bool online, CancellationToken ct)
     {
-        var limit = options.Value.PresenceMaxMembers;
-        var mine = db.ConversationMembers.Where(m => m.UserId == user.Id).Select(m => m.ConversationId)
-            .Where(id => db.ConversationMembers.Count(m => m.ConversationId == id) <= limit);
-        var peers = await db.ConversationMembers
-            .Where(m => mine.Contains(m.ConversationId) && m.UserId != user.Id)
-            .Select(m => m.UserId).Distinct().ToListAsync(ct);
+        var peers = await PresencePeersAsync(user.Id, ct);
         await SafelyAsync(() => hub.Clients.Groups(UserGroups(peers)).PresenceChanged(new PresenceDto(user.Id, online)));
+    }
+
+    /// <summary>To the same people as presence, and to the user's own connections (their other devices).</summary>
+    public async Task ProfileChangedAsync(UserDto user, CancellationToken ct)
+    {
+        var recipients = await PresencePeersAsync(user.Id, ct);
+        recipients.Add(user.Id);
+        await SafelyAsync(() => hub.Clients.Groups(UserGroups(recipients)).ProfileChanged(user));
+    }
+
+    private Task<List<Guid>> PresencePeersAsync(Guid userId, CancellationToken ct)
+    {
+        var limit = options.Value.PresenceMaxMembers;
+        var mine = db.ConversationMembers.Where(m => m.UserId == userId).Select(m => m.ConversationId)
+            .Where(id => db.ConversationMembers.Count(m => m.ConversationId == id) <= limit);
+        return db.ConversationMembers
+            .Where(m => mine.Contains(m.ConversationId) && m.UserId != userId)
+            .Select(m => m.UserId).Distinct().ToListAsync(ct);
     }
 
     private async Task ToMembersAsync(long conversationId, Func<IParleyClient, Task> send, CancellationToken ct, Guid? alsoTo = null)

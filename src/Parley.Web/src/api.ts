@@ -8,7 +8,16 @@ export interface Me {
 }
 export interface TwoFactorStatus { enabled: boolean; pending: boolean; recoveryCodesLeft: number; requiredByOrganization: boolean; }
 export interface TwoFactorEnrolment { secret: string; otpAuthUri: string; digits: number; period: number; algorithm: string; }
-export interface User { id: string; displayName: string; handle: string; email: string; role: string; active: boolean; createdAt: string; }
+/** A custom status, shown beside presence until `expiresAt` (null: until cleared). */
+export interface Status { text: string | null; emoji: string | null; expiresAt: string | null; }
+export interface User {
+  id: string; displayName: string; handle: string; email: string; role: string; active: boolean; createdAt: string;
+  title?: string | null; pronouns?: string | null; timeZone?: string | null;
+  /** Null: no picture, the client draws initials. The URL carries a version, so a fetched picture is kept. */
+  avatarUrl?: string | null; status?: Status | null;
+}
+export interface ProfileChange { displayName?: string; title?: string; pronouns?: string; timeZone?: string; }
+export interface DefaultChannel { id: number; name: string; }
 export interface Conversation {
   id: number; kind: "public" | "private" | "direct" | "group"; name: string | null; topic: string | null; archived: boolean;
   createdAt: string; createdBy: string; lastMessageSeq: number; position: number; isMember: boolean; myRole: string | null;
@@ -127,6 +136,14 @@ export const api = {
   invite: (email: string, role: string) => call<Invite>("POST", "/users/invites", { email, role }),
   changeRole: (userId: string, role: string) => call<User>("PUT", `/users/${userId}/role`, { role }),
   deactivate: (userId: string) => call<User>("POST", `/users/${userId}/deactivate`),
+  profile: () => call<User>("GET", "/me/profile"),
+  editProfile: (change: ProfileChange) => call<User>("PATCH", "/me/profile", change),
+  setStatus: (text: string, emoji: string, expiresAt: string | null) =>
+    call<User>("PUT", "/me/status", { text: text || null, emoji: emoji || null, expiresAt }),
+  clearStatus: () => call<void>("DELETE", "/me/status"),
+  removeAvatar: () => call<void>("DELETE", "/me/avatar"),
+  defaultChannels: () => call<DefaultChannel[]>("GET", "/organization/default-channels"),
+  setDefaultChannels: (conversationIds: number[]) => call<DefaultChannel[]>("PUT", "/organization/default-channels", { conversationIds }),
   sessions: () => call<Session[]>("GET", "/auth/sessions"),
   revokeSession: (id: string) => call<void>("DELETE", `/auth/sessions/${id}`),
   conversations: () => call<Conversation[]>("GET", "/conversations"),
@@ -213,6 +230,30 @@ export async function saveDownload(path: string, fileName: string): Promise<void
 /** Fetches a file with the session token; the caller turns it into an object URL. */
 export async function fetchFile(fileId: string): Promise<Blob> {
   const response = await fetch(`/api/v1/files/${fileId}`, { headers: token ? { Authorization: `Bearer ${token}` } : {} });
+  if (!response.ok) throw new ApiError(response.status, "download-failed", response.statusText, false);
+  return await response.blob();
+}
+
+/** Sends a picture as the avatar, with the square to keep in the picture's own pixels. */
+export async function uploadAvatar(picture: Blob, crop: { x: number; y: number; size: number }): Promise<User> {
+  const query = `?x=${crop.x}&y=${crop.y}&size=${crop.size}`;
+  let response: Response;
+  try {
+    response = await fetch(`/api/v1/me/avatar${query}`, {
+      method: "PUT", body: picture,
+      headers: { ...(token ? { Authorization: `Bearer ${token}` } : {}), "Content-Type": picture.type || "application/octet-stream" },
+    });
+  } catch {
+    throw new ApiError(0, "offline", "offline", true);
+  }
+  const json = await response.json().catch(() => ({}));
+  if (!response.ok) throw new ApiError(response.status, json.code ?? "error", json.title ?? response.statusText, response.status >= 500, json);
+  return json as User;
+}
+
+/** An avatar with the session token (an <img> cannot send it): the caller makes an object URL of it. */
+export async function fetchAvatar(url: string): Promise<Blob> {
+  const response = await fetch(url, { headers: token ? { Authorization: `Bearer ${token}` } : {} });
   if (!response.ok) throw new ApiError(response.status, "download-failed", response.statusText, false);
   return await response.blob();
 }

@@ -1,9 +1,9 @@
 // The live connection: events are hints applied by id; after any reconnect the client catches up over HTTP.
 import * as signalR from "@microsoft/signalr";
-import { api, Conversation, Message } from "./api";
+import { api, Conversation, Message, User } from "./api";
 import { flush } from "./outbox";
 import {
-  applyLive, catchUp, connection, conversations, presence, refreshConversations, refreshUsers,
+  applyLive, applyUser, catchUp, connection, conversations, presence, refreshConversations, refreshUsers,
   session, timelines, typing, updateConversation,
 } from "./state";
 
@@ -50,6 +50,7 @@ export async function connect() {
     if (p.online) next.add(p.userId); else next.delete(p.userId);
     presence.value = next;
   });
+  hub.on("ProfileChanged", (u: User) => applyUser(u));
   hub.onreconnecting(() => { connection.value = "reconnecting"; });
   hub.onreconnected(() => { connection.value = "online"; void resync(); });
   hub.onclose(() => { connection.value = "offline"; hub = null; setTimeout(() => void connect(), 5000); });
@@ -77,6 +78,7 @@ async function resync() {
   try {
     await refreshConversations();
     presence.value = new Set(await api.presence());
+    await refreshUsers();                                   // names, avatars and statuses changed meanwhile
     await Promise.all([...timelines.value.keys()].map(id => catchUp(id)));
     await flush();
   } catch {

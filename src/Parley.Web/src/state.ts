@@ -88,6 +88,30 @@ export function goBack(to: string) {
 }
 addEventListener("popstate", () => { route.value = location.pathname; });
 
+/** The time, moved every 30 seconds: statuses whose end passed disappear without a reload. */
+export const now = signal(Date.now());
+setInterval(() => { now.value = Date.now(); }, 30_000);
+
+/** Someone's custom status, if they have one that has not ended. */
+export function activeStatus(user: User | undefined) {
+  const status = user?.status;
+  if (!status || (status.expiresAt && Date.parse(status.expiresAt) <= now.value)) return null;
+  return status;
+}
+
+/** The person whose profile card is open, if any. */
+export const profileCardUserId = signal<string | null>(null);
+
+/** Takes a changed profile (from the server's answer or a live event) into the people list, and into `me` for oneself. */
+export function applyUser(user: User) {
+  const next = new Map(users.value);
+  next.set(user.id, user);
+  users.value = next;
+  const current = session.value;
+  if (current && current.me.id === user.id && current.me.displayName !== user.displayName)
+    signIn({ ...current, me: { ...current.me, displayName: user.displayName } });
+}
+
 export function userName(id: string): string {
   return users.value.get(id)?.displayName ?? "…";
 }

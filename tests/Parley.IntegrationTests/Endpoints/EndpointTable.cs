@@ -153,6 +153,18 @@ public static class EndpointTable
         new("PUT /api/v1/users/{userId}/role", Access.Ids, _ => new { role = "guest" }),
         new("POST /api/v1/users/{userId}/deactivate", Access.Ids),
 
+        // Profiles and the first day
+        new("GET /api/v1/me/profile", Access.Own),
+        new("PATCH /api/v1/me/profile", Access.Own, _ => new { title = "changed by the caller" }),
+        new("PUT /api/v1/me/status", Access.Own, _ => new { text = "set by the caller" }),
+        new("DELETE /api/v1/me/status", Access.Own),
+        new("PUT /api/v1/me/avatar", Access.Own, _ => new { }),
+        new("DELETE /api/v1/me/avatar", Access.Own),
+        new("GET /api/v1/users/{userId}/avatar", Access.Ids),
+        new("GET /api/v1/organization/default-channels", Access.Own),
+        new("PUT /api/v1/organization/default-channels", Access.Ids, t => new { conversationIds = new[] { t.Conversation } },
+            BodySlots: [Slot.Conversation]) { OrganizationWide = true },
+
         // Two-factor sign-in
         new("POST /api/v1/auth/login/second-factor", Access.Anonymous, _ => new { challenge = Guid.NewGuid().ToString("N"), code = "123456" }),
         new("GET /api/v1/auth/two-factor", Access.Own),

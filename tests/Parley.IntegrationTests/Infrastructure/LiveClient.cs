@@ -1,6 +1,7 @@
 using System.Threading.Channels;
 using Microsoft.AspNetCore.Http.Connections;
 using Microsoft.AspNetCore.SignalR.Client;
+using Parley.Server.Features.Accounts;
 using Parley.Server.Features.Conversations;
 using Parley.Server.Features.Messages;
 using Parley.Server.Realtime;
@@ -42,6 +43,7 @@ public sealed class LiveClient : IAsyncDisposable
         client.Record<ReadPositionDto>(nameof(IParleyClient.ReadPositionChanged));
         client.Record<TypingDto>(nameof(IParleyClient.Typing));
         client.Record<PresenceDto>(nameof(IParleyClient.PresenceChanged));
+        client.Record<UserDto>(nameof(IParleyClient.ProfileChanged));
         await hub.StartAsync();
         return client;
     }

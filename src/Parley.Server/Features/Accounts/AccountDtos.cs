@@ -1,6 +1,13 @@
 namespace Parley.Server.Features.Accounts;
 
-public sealed record UserDto(Guid Id, string DisplayName, string Handle, string Email, string Role, bool Active, DateTimeOffset CreatedAt);
+/// <param name="TimeZone">An IANA name such as <c>Europe/Paris</c>, or null.</param>
+/// <param name="AvatarUrl">Where to read the picture (with a version, so it can be cached for ever); null: draw initials.</param>
+/// <param name="Status">The custom status now; null when there is none or it ended.</param>
+public sealed record UserDto(Guid Id, string DisplayName, string Handle, string Email, string Role, bool Active, DateTimeOffset CreatedAt,
+    string? Title = null, string? Pronouns = null, string? TimeZone = null, string? AvatarUrl = null, StatusDto? Status = null);
+
+/// <summary>A custom status such as "In a meeting" 📅, shown beside presence until <see cref="ExpiresAt"/> (null: until cleared).</summary>
+public sealed record StatusDto(string? Text, string? Emoji, DateTimeOffset? ExpiresAt);
 
 /// <param name="TwoFactorEnrolmentRequired">
 /// The organization requires two-factor and this person has not enrolled: until they do, the session reaches only the
@@ -24,6 +31,9 @@ public static class AccountDtos
     public static bool TryParseRole(string? role, out OrgRole parsed) =>
         Enum.TryParse(role, ignoreCase: true, out parsed) && Enum.IsDefined(parsed) && !int.TryParse(role, out _);
 
-    public static UserDto ToDto(this User u) =>
-        new(u.Id, u.DisplayName, u.Handle, u.Email, RoleName(u.Role), u.IsActive, u.CreatedAt);
+    /// <param name="now">A status that ended before it is left out.</param>
+    public static UserDto ToDto(this User u, DateTimeOffset now) =>
+        new(u.Id, u.DisplayName, u.Handle, u.Email, RoleName(u.Role), u.IsActive, u.CreatedAt, u.Title, u.Pronouns, u.TimeZone,
+            u.AvatarUpdatedAt is { } at ? $"/api/v1/users/{u.Id}/avatar?v={at.ToUnixTimeMilliseconds()}" : null,
+            u.HasStatusAt(now) ? new StatusDto(u.StatusText, u.StatusEmoji, u.StatusExpiresAt) : null);
 }

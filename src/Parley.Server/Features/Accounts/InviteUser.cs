@@ -3,7 +3,9 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Parley.Server.Data;
 using Parley.Server.Features.AuditLog;
+using Parley.Server.Features.Organizations;
 using Parley.Server.Platform;
+using Parley.Server.Realtime;
 
 namespace Parley.Server.Features.Accounts;
 
@@ -68,7 +70,7 @@ public static class AcceptInvite
 
     /// <summary>Creates the invited person's account and signs them in: the answer is the same as a sign-in's.</summary>
     public static async Task<Results<Created<LoginResultDto>, ProblemHttpResult>> HandleAsync(
-        Request request, ParleyDb db, PasswordHasher passwords, TimeProvider clock, HttpContext http, CancellationToken ct)
+        Request request, ParleyDb db, PasswordHasher passwords, LiveEvents events, TimeProvider clock, HttpContext http, CancellationToken ct)
     {
         var device = Session.ValidDeviceName(request.DeviceName ?? DefaultDeviceName);
         var invite = await db.Invites.SingleOrDefaultAsync(i => i.TokenHash == Secrets.Hash(request.Token), ct);
@@ -94,6 +96,8 @@ public static class AcceptInvite
         var result = await db.OpenSessionAsync(user, org, device, http.ClientAddress(), now, ct);
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
+        // The account stands on its own: the default channels are joined after it, each in its own transaction.
+        await db.JoinDefaultChannelsAsync(new CurrentUser(user.Id, user.OrganizationId, user.Role, result.SessionId, false), events, clock, http, ct);
         return TypedResults.Created("/api/v1/users/me", result);
     }
 }

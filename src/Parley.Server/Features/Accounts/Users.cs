@@ -28,10 +28,11 @@ public static class GetMe
 public static class ListUsers
 {
     /// <summary>The organization's people. Guests see only the people they share a conversation with.</summary>
-    public static async Task<Ok<List<UserDto>>> HandleAsync(CurrentUser me, ParleyDb db, CancellationToken ct)
+    public static async Task<Ok<List<UserDto>>> HandleAsync(CurrentUser me, ParleyDb db, TimeProvider clock, CancellationToken ct)
     {
         var list = await db.VisibleUsers(me).OrderBy(u => u.DisplayName).ToListAsync(ct);
-        return TypedResults.Ok(list.Select(u => u.ToDto()).ToList());
+        var now = clock.GetUtcNow();
+        return TypedResults.Ok(list.Select(u => u.ToDto(now)).ToList());
     }
 }
 
@@ -72,7 +73,7 @@ public static class ChangeUserRole
         sessions.Invalidate();   // the user's next request carries the new role
         if ((before == OrgRole.Compliance) != (role == OrgRole.Compliance))
             connections.AbortUser(user.Id);   // live connections were joined to the user's events under the old role
-        return TypedResults.Ok(user.ToDto());
+        return TypedResults.Ok(user.ToDto(now));
     }
 }
 
@@ -109,7 +110,7 @@ public static class DeactivateUser
 
         sessions.Invalidate();
         connections.AbortUser(user.Id);
-        return TypedResults.Ok(user.ToDto());
+        return TypedResults.Ok(user.ToDto(now));
     }
 }
 

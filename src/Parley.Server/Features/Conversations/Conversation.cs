@@ -43,6 +43,9 @@ public sealed class Conversation
     public Guid CreatedBy { get; private set; }
     public DateTimeOffset CreatedAt { get; private set; }
     public DateTimeOffset? ArchivedAt { get; private set; }
+
+    /// <summary>A public channel that people join when their account is created (set by admins: DefaultChannels).</summary>
+    public bool IsDefault { get; private set; }
     public long LastMessageSeq { get; private set; }
     public long LastEntryIndex { get; private set; }
     public string HeadHash { get; private set; } = "";

@@ -34,7 +34,7 @@ public static class CompleteSetup
             return Problems.Of(404, "setup-unavailable", "Setup is done or this setup link is not valid. Sign in instead.");
         var owner = await Bootstrap.CreateFirstAsync(db, passwords, clock.GetUtcNow(), request.Organization, request.Email,
             request.DisplayName, request.Password, http.ClientAddress(), ct);
-        return TypedResults.Created("/api/v1/users/me", owner.ToDto());
+        return TypedResults.Created("/api/v1/users/me", owner.ToDto(clock.GetUtcNow()));
     }
 }
 

@@ -8,6 +8,8 @@ import { BrowseChannels } from "./BrowseChannels";
 import { Compliance } from "./Compliance";
 import { ConversationView } from "./ConversationView";
 import { People } from "./People";
+import { ProfileCard } from "./Profile";
+import { Welcome } from "./Welcome";
 import { LanguagePicker, Settings } from "./Settings";
 import { TwoFactorSettings } from "./Security";
 import { Setup } from "./Setup";
@@ -60,9 +62,10 @@ function Shell() {
             path === "/people" ? <People /> :
             path === "/browse" ? <BrowseChannels /> :
             path === "/compliance" || (home && officer) ? <Compliance /> :
-            <div class="empty-state"><h1>{t("app.welcomeTitle")}</h1><p>{t("app.welcomeText")}</p></div>}
+            <Welcome />}
         </main>
       </div>
+      <ProfileCard />
     </div>
   );
 }

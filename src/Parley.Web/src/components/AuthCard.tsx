@@ -35,6 +35,12 @@ export function problemText(error: ApiError): string {
     "second-factor-code-reused": "error.secondFactorReused",
     "second-factor-challenge-invalid": "error.secondFactorChallenge",
     "two-factor-enrolment-required": "error.enrolmentRequired",
+    "time-zone-invalid": "error.timeZone",
+    "avatar-not-an-image": "error.avatarNotImage",
+    "avatar-format-unsupported": "error.avatarNotImage",
+    "avatar-too-large": "error.avatarTooLarge",
+    "avatar-dimensions-too-large": "error.avatarTooLarge",
+    "status-emoji-invalid": "error.statusEmoji",
   };
   return known[error.code] ? t(known[error.code]) : error.message;
 }

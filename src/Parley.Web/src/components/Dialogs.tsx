@@ -6,7 +6,7 @@ import { Icon } from "./Icon";
 import { conversations, navigate, session, users } from "../state";
 import { problemText } from "./AuthCard";
 
-function Dialog(props: { title: string; onClose: () => void; children: ComponentChildren }) {
+export function Dialog(props: { title: string; onClose: () => void; children: ComponentChildren }) {
   const ref = useRef<HTMLDialogElement>(null);
   useEffect(() => { ref.current?.showModal(); }, []);
   return (

@@ -4,6 +4,7 @@ import { t } from "../i18n";
 import { Icon } from "./Icon";
 import { navigate, presence, refreshConversations, session, users } from "../state";
 import { problemText } from "./AuthCard";
+import { Avatar, PersonButton, StatusEmoji } from "./Profile";
 
 export function MembersPanel(props: { conversation: Conversation; onClose: () => void }) {
   const c = props.conversation;
@@ -33,7 +34,9 @@ export function MembersPanel(props: { conversation: Conversation; onClose: () =>
             <li key={m.userId}>
               <span class={`presence-dot ${presence.value.has(m.userId) ? "online" : ""}`} role="img"
                 aria-label={presence.value.has(m.userId) ? t("presence.online") : t("presence.offline")} />
-              <span>{m.displayName} <span class="muted">@{m.handle}</span></span>
+              <Avatar userId={m.userId} />
+              <span><PersonButton userId={m.userId}>{m.displayName}</PersonButton> <span class="muted">@{m.handle}</span></span>
+              <StatusEmoji userId={m.userId} />
               {m.role !== "member" && <span class="tag">{t(`role.${m.role}` as "role.owner")}</span>}
               {canManage && m.userId !== me.id && (
                 <button type="button" class="link-button" onClick={() => void attempt(() => api.removeMember(c.id, m.userId))}>{t("members.remove")}</button>

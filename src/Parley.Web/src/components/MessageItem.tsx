@@ -3,8 +3,9 @@ import { useEffect, useState } from "preact/hooks";
 import { api, ApiError, Conversation, fetchFile, FileInfo, Message } from "../api";
 import { formatDateTime, formatSize, formatTime, plural, t } from "../i18n";
 import { discard, flush, Pending, retry } from "../outbox";
-import { applyMessages, session, userName } from "../state";
+import { applyMessages, profileCardUserId, session, userName } from "../state";
 import { Icon } from "./Icon";
+import { Avatar, PersonButton, StatusEmoji } from "./Profile";
 import { problemText } from "./AuthCard";
 
 export const quickReactions = ["👍", "❤️", "😂", "🎉", "👀", "✅"];
@@ -44,10 +45,12 @@ export function MessageItem(props: { message: Message; conversation: Conversatio
   const mentioned = m.mentions.includes(me.id) || m.mentionsChannel;
   return (
     <article class={`message ${mentioned ? "mentioned" : ""} ${m.deleted ? "deleted" : ""}`} aria-label={t("message.from", { name: userName(m.senderId) })}>
-      <div class="avatar" aria-hidden="true">{userName(m.senderId).slice(0, 1).toUpperCase()}</div>
+      {/* The name is the keyboard's way to the card; the picture is a larger target for a pointer. */}
+      <div class="avatar-target" onClick={() => { profileCardUserId.value = m.senderId; }}><Avatar userId={m.senderId} /></div>
       <div class="message-body">
         <header>
-          <strong>{userName(m.senderId)}</strong>
+          <PersonButton userId={m.senderId}><strong>{userName(m.senderId)}</strong></PersonButton>
+          <StatusEmoji userId={m.senderId} />
           <time dateTime={m.createdAt} title={formatDateTime(m.createdAt)}>{formatTime(m.createdAt)}</time>
           {m.editedAt && !m.deleted && <span class="muted" title={formatDateTime(m.editedAt)}>{t("message.edited")}</span>}
         </header>
@@ -110,7 +113,7 @@ export function MessageItem(props: { message: Message; conversation: Conversatio
 export function PendingItem({ pending: p }: { pending: Pending }) {
   return (
     <article class="message pending" aria-label={t("message.pending")}>
-      <div class="avatar" aria-hidden="true">{userName(session.value!.me.id).slice(0, 1).toUpperCase()}</div>
+      <Avatar userId={session.value!.me.id} />
       <div class="message-body">
         <header><strong>{userName(session.value!.me.id)}</strong><span class="muted">{p.error ? t("message.failed") : t("message.sending")}</span></header>
         <p class="content pre">{p.content}</p>

@@ -1,5 +1,5 @@
-import { useState } from "preact/hooks";
-import { api, ApiError, Invite } from "../api";
+import { useEffect, useState } from "preact/hooks";
+import { api, ApiError, Conversation, Invite } from "../api";
 import { t } from "../i18n";
 import { refreshUsers, session, users } from "../state";
 import { problemText } from "./AuthCard";
@@ -43,6 +43,7 @@ export function People() {
         )}
       </form>
       {error && <p class="error" role="alert">{error}</p>}
+      <DefaultChannels />
       <table class="people-table">
         <caption class="visually-hidden">{t("people.title")}</caption>
         <thead><tr><th scope="col">{t("people.name")}</th><th scope="col">{t("people.email")}</th><th scope="col">{t("people.role")}</th><th scope="col"><span class="visually-hidden">{t("people.actions")}</span></th></tr></thead>
@@ -69,5 +70,47 @@ export function People() {
         </tbody>
       </table>
     </div>
+  );
+}
+
+/** The public channels that people join when their account is created. */
+function DefaultChannels() {
+  const [channels, setChannels] = useState<Conversation[]>([]);
+  const [chosen, setChosen] = useState<Set<number>>(new Set());
+  const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
+  useEffect(() => {
+    api.browse().then(all => setChannels(all.filter(c => c.kind === "public" && !c.archived))).catch(() => {});
+    api.defaultChannels().then(list => setChosen(new Set(list.map(c => c.id)))).catch(() => {});
+  }, []);
+  function toggle(id: number, on: boolean) {
+    const next = new Set(chosen);
+    if (on) next.add(id); else next.delete(id);
+    setChosen(next);
+  }
+  async function save(e: Event) {
+    e.preventDefault();
+    setMessage(null);
+    try {
+      const saved = await api.setDefaultChannels([...chosen]);
+      setChosen(new Set(saved.map(c => c.id)));
+      setMessage({ ok: true, text: t("defaults.saved") });
+    } catch (err) {
+      setMessage({ ok: false, text: err instanceof ApiError ? problemText(err) : t("error.generic") });
+    }
+  }
+  return (
+    <form class="card stack" onSubmit={save}>
+      <fieldset>
+        <legend><h2>{t("defaults.title")}</h2></legend>
+        <p class="muted">{t("defaults.text")}</p>
+        {channels.length === 0 ? <p>{t("defaults.none")}</p> : channels.map(c => (
+          <label key={c.id} class="inline">
+            <input type="checkbox" checked={chosen.has(c.id)} onChange={e => toggle(c.id, e.currentTarget.checked)} /> # {c.name}
+          </label>
+        ))}
+      </fieldset>
+      <button type="submit" class="primary" disabled={channels.length === 0}>{t("defaults.save")}</button>
+      {message && <p class={message.ok ? "notice" : "error"} role={message.ok ? "status" : "alert"}>{message.text}</p>}
+    </form>
   );
 }

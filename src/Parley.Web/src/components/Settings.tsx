@@ -4,6 +4,7 @@ import { chooseLanguage, formatDateTime, Language, languageChoice, t } from "../
 import { disconnect } from "../realtime";
 import { session, signOut } from "../state";
 import { PageHeader } from "./PageHeader";
+import { ProfileEditor } from "./ProfileEditor";
 import { TwoFactorSettings } from "./Security";
 
 export function LanguagePicker() {
@@ -38,6 +39,7 @@ export function Settings() {
         <p>{me.displayName} · {me.email} · {t(`role.${me.role}` as "role.owner")}</p>
         <LanguagePicker />
       </section>
+      <ProfileEditor />
       <TwoFactorSettings />
       <section class="card stack">
         <h2>{t("settings.devices")}</h2>

@@ -4,6 +4,7 @@ import { t } from "../i18n";
 import { conversations, conversationTitle, currentConversationId, navigate, presence, route, session } from "../state";
 import { NewChannelDialog, NewDirectDialog } from "./Dialogs";
 import { Icon } from "./Icon";
+import { isNewcomer, NextSteps } from "./Welcome";
 
 export function Sidebar() {
   const [dialog, setDialog] = useState<"channel" | "direct" | null>(null);
@@ -20,6 +21,7 @@ export function Sidebar() {
         <span class="muted">{me.displayName}</span>
       </header>
       {!officer && <>
+        {isNewcomer() && <section class="first-steps phone-only"><NextSteps /></section>}
         <Section title={t("nav.channels")} items={channels} addLabel={me.role === "guest" ? null : t("nav.newChannel")} onAdd={() => setDialog("channel")} />
         {me.role !== "guest" && (
           <a class={`nav-link ${route.value === "/browse" ? "active" : ""}`} href="/browse" onClick={go("/browse")}>{t("nav.browse")}</a>
