@@ -213,7 +213,8 @@ public sealed class BundleVerifier
         _files = checkedHashes.Count;
     }
 
-    private static (long Size, string Sha256) Measure(Stream stream)
+    /// <summary>A stream's length and SHA-256 (hex), read once.</summary>
+    internal static (long Size, string Sha256) Measure(Stream stream)
     {
         using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         var buffer = new byte[81920];

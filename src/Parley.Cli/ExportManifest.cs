@@ -56,25 +56,11 @@ internal static class ExportManifest
             using var item = bundle.Open(path);
             if (item is null)
                 return ($"item {path}", "missing from the export");
-            var (length, found) = Measure(item);
+            var (length, found) = BundleVerifier.Measure(item);
             if (length != size || found != sha256)
                 return ($"item {path}", $"{length} bytes hashing to {found}; the manifest says {size} bytes hashing to {sha256}");
         }
         return (null, $"export {lines[2]}: manifest signed by {check.SignedBy}, {items.Count} items checked");
-    }
-
-    private static (long Size, string Sha256) Measure(Stream stream)
-    {
-        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        var buffer = new byte[81920];
-        long size = 0;
-        int read;
-        while ((read = stream.Read(buffer)) > 0)
-        {
-            size += read;
-            sha.AppendData(buffer, 0, read);
-        }
-        return (size, Convert.ToHexStringLower(sha.GetHashAndReset()));
     }
 
     private static byte[] ReadAll(Stream stream)

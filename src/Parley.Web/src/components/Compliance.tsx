@@ -85,6 +85,33 @@ function selectedOf(e: Event): string[] {
   return [...(e.currentTarget as HTMLSelectElement).selectedOptions].map(o => o.value);
 }
 
+/** People, conversations, a date range and words: what a search and a legal hold are scoped by. */
+function ScopeFields(props: {
+  peopleLabel: Key; conversationsLabel: Key; conversations: ComplianceConversation[]; name: (id: number) => string;
+  people: string[]; setPeople: (ids: string[]) => void; scoped: number[]; setScoped: (ids: number[]) => void;
+  from: string; setFrom: (value: string) => void; to: string; setTo: (value: string) => void; words: string; setWords: (value: string) => void;
+}) {
+  const everyone = [...users.value.values()].sort((a, b) => a.displayName.localeCompare(b.displayName));
+  return <>
+    <label>{t(props.peopleLabel)}
+      <select aria-label={t(props.peopleLabel)} multiple size={Math.min(6, Math.max(2, everyone.length))} onChange={e => props.setPeople(selectedOf(e))}>
+        {everyone.map(u => <option key={u.id} value={u.id} selected={props.people.includes(u.id)}>{u.displayName} ({u.email})</option>)}
+      </select>
+    </label>
+    <label>{t(props.conversationsLabel)}
+      <select aria-label={t(props.conversationsLabel)} multiple size={Math.min(6, Math.max(2, props.conversations.length))}
+        onChange={e => props.setScoped(selectedOf(e).map(Number))}>
+        {props.conversations.map(c => <option key={c.id} value={String(c.id)} selected={props.scoped.includes(c.id)}>{props.name(c.id)}</option>)}
+      </select>
+    </label>
+    <div class="row">
+      <label>{t("compliance.from")}<input type="date" value={props.from} onInput={e => props.setFrom(e.currentTarget.value)} /></label>
+      <label>{t("compliance.to")}<input type="date" value={props.to} onInput={e => props.setTo(e.currentTarget.value)} /></label>
+    </div>
+    <label>{t("compliance.words")}<input value={props.words} placeholder={t("compliance.wordsHint")} onInput={e => props.setWords(e.currentTarget.value)} /></label>
+  </>;
+}
+
 /** The text of a message as it now stands in the record: its last version, or a word that says it was erased. */
 function latestText(m: DiscoveredMessage): string {
   const last = m.versions[m.versions.length - 1];
@@ -92,7 +119,6 @@ function latestText(m: DiscoveredMessage): string {
 }
 
 function Search(props: { conversations: ComplianceConversation[]; name: (id: number) => string; onExported: () => void }) {
-  const people = [...users.value.values()].sort((a, b) => a.displayName.localeCompare(b.displayName));
   const [senders, setSenders] = useState<string[]>([]);
   const [scoped, setScoped] = useState<number[]>([]);
   const [from, setFrom] = useState("");
@@ -136,22 +162,9 @@ function Search(props: { conversations: ComplianceConversation[]; name: (id: num
       <h2 id="search">{t("compliance.search")}</h2>
       <p class="muted">{t("compliance.searchHelp")}</p>
       <form class="stack" onSubmit={e => { e.preventDefault(); void search(false); }}>
-        <label>{t("compliance.senders")}
-          <select aria-label={t("compliance.senders")} multiple size={Math.min(6, Math.max(2, people.length))} onChange={e => setSenders(selectedOf(e))}>
-            {people.map(u => <option key={u.id} value={u.id} selected={senders.includes(u.id)}>{u.displayName} ({u.email})</option>)}
-          </select>
-        </label>
-        <label>{t("compliance.inConversations")}
-          <select aria-label={t("compliance.inConversations")} multiple size={Math.min(6, Math.max(2, props.conversations.length))}
-            onChange={e => setScoped(selectedOf(e).map(Number))}>
-            {props.conversations.map(c => <option key={c.id} value={String(c.id)} selected={scoped.includes(c.id)}>{props.name(c.id)}</option>)}
-          </select>
-        </label>
-        <div class="row">
-          <label>{t("compliance.from")}<input type="date" value={from} onInput={e => setFrom(e.currentTarget.value)} /></label>
-          <label>{t("compliance.to")}<input type="date" value={to} onInput={e => setTo(e.currentTarget.value)} /></label>
-        </div>
-        <label>{t("compliance.words")}<input value={words} placeholder={t("compliance.wordsHint")} onInput={e => setWords(e.currentTarget.value)} /></label>
+        <ScopeFields peopleLabel="compliance.senders" conversationsLabel="compliance.inConversations" conversations={props.conversations}
+          name={props.name} people={senders} setPeople={setSenders} scoped={scoped} setScoped={setScoped}
+          from={from} setFrom={setFrom} to={to} setTo={setTo} words={words} setWords={setWords} />
         <label class="inline check">
           <input type="checkbox" checked={withFiles} onChange={e => setWithFiles(e.currentTarget.checked)} />{t("compliance.withFiles")}
         </label>
@@ -350,7 +363,6 @@ function Holds(props: { conversations: ComplianceConversation[]; name: (id: numb
   const [error, setError] = useState<string | null>(null);
   const load = () => api.legalHolds().then(setHolds).catch(e => setError(failure(e)));
   useEffect(() => { void load(); }, []);
-  const people = [...users.value.values()].sort((a, b) => a.displayName.localeCompare(b.displayName));
 
   async function attempt(work: () => Promise<unknown>) {
     setError(null);
@@ -364,7 +376,6 @@ function Holds(props: { conversations: ComplianceConversation[]; name: (id: numb
     }));
     if (done) { setHoldName(""); setCustodians([]); setScoped([]); setFrom(""); setTo(""); setWords(""); }
   }
-  const selected = selectedOf;
 
   return (
     <section class="card stack" aria-labelledby="holds">
@@ -405,22 +416,9 @@ function Holds(props: { conversations: ComplianceConversation[]; name: (id: numb
       <form class="stack" onSubmit={e => { e.preventDefault(); void create(); }}>
         <h3>{t("compliance.newHold")}</h3>
         <label>{t("compliance.holdName")}<input required maxLength={200} value={holdName} onInput={e => setHoldName(e.currentTarget.value)} /></label>
-        <label>{t("compliance.custodians")}
-          <select aria-label={t("compliance.custodians")} multiple size={Math.min(6, Math.max(2, people.length))} onChange={e => setCustodians(selected(e))}>
-            {people.map(u => <option key={u.id} value={u.id} selected={custodians.includes(u.id)}>{u.displayName} ({u.email})</option>)}
-          </select>
-        </label>
-        <label>{t("compliance.conversations")}
-          <select aria-label={t("compliance.conversations")} multiple size={Math.min(6, Math.max(2, props.conversations.length))}
-            onChange={e => setScoped(selected(e).map(Number))}>
-            {props.conversations.map(c => <option key={c.id} value={String(c.id)} selected={scoped.includes(c.id)}>{props.name(c.id)}</option>)}
-          </select>
-        </label>
-        <div class="row">
-          <label>{t("compliance.from")}<input type="date" value={from} onInput={e => setFrom(e.currentTarget.value)} /></label>
-          <label>{t("compliance.to")}<input type="date" value={to} onInput={e => setTo(e.currentTarget.value)} /></label>
-        </div>
-        <label>{t("compliance.words")}<input value={words} placeholder={t("compliance.wordsHint")} onInput={e => setWords(e.currentTarget.value)} /></label>
+        <ScopeFields peopleLabel="compliance.custodians" conversationsLabel="compliance.conversations" conversations={props.conversations}
+          name={props.name} people={custodians} setPeople={setCustodians} scoped={scoped} setScoped={setScoped}
+          from={from} setFrom={setFrom} to={to} setTo={setTo} words={words} setWords={setWords} />
         <p class="muted">{t("compliance.holdMatch")}</p>
         <div><button type="submit" class="primary">{t("compliance.placeHold")}</button></div>
       </form>
