@@ -40,6 +40,7 @@ public abstract class MutationTests(DatabaseProvider engine)
         ["Conversation.NormalizedName"] = "a lookup key derived from Name (for uniqueness); Name itself is checked",
         ["Conversation.DirectKey"] = "a lookup key derived from a direct conversation's members, to find it again; the members are checked",
         ["Conversation.Version"] = "optimistic concurrency token, changed by every write",
+        ["Conversation.IsDefault"] = "organization configuration (the channels newcomers join), not a fact of the conversation; each change of it is an organization-settings-changed audit event, and each join it causes is recorded",
         ["ConversationMember.LastReadSeq"] = "the member's read position, private state no entry records",
         ["SignedCheckpoint.Id"] = "the row's surrogate key; a checkpoint is its signed note",
         ["SignedCheckpoint.CreatedAt"] = "when this server signed it; not in the signed note, which is what witnesses hold",
