@@ -222,23 +222,35 @@ public abstract class CrashTests(ParleyApp app)
             };
             process.BeginOutputReadLine();
             process.BeginErrorReadLine();
+            try
+            {
+                return await server.ReadyAsync(listening.Task, exited.Task);
+            }
+            catch
+            {
+                await server.DisposeAsync();        // a server that never became ready must not outlive the test
+                throw;
+            }
+        }
 
-            var first = await Task.WhenAny(listening.Task, exited.Task).WaitAsync(TimeSpan.FromSeconds(60), Ct);
-            Assert.True(first == listening.Task, $"the server stopped before it listened:\n{server.LogTail()}");
-            server.Http.BaseAddress = await listening.Task;
+        private async Task<ServerProcess> ReadyAsync(Task<Uri> listening, Task exited)
+        {
+            var first = await Task.WhenAny(listening, exited).WaitAsync(TimeSpan.FromSeconds(60), Ct);
+            Assert.True(first == listening, $"the server stopped before it listened:\n{LogTail()}");
+            Http.BaseAddress = await listening;
             var deadline = DateTime.UtcNow.AddSeconds(60);
             while (true)
             {
-                Assert.False(process.HasExited, $"the server exited before it was ready:\n{server.LogTail()}");
+                Assert.False(_process.HasExited, $"the server exited before it was ready:\n{LogTail()}");
                 try
                 {
-                    if ((await server.Http.GetAsync("/readyz", Ct)).IsSuccessStatusCode)
-                        return server;
+                    if ((await Http.GetAsync("/readyz", Ct)).IsSuccessStatusCode)
+                        return this;
                 }
                 catch (HttpRequestException) when (DateTime.UtcNow < deadline)
                 {
                 }
-                Assert.True(DateTime.UtcNow < deadline, $"the server was not ready within 60 s:\n{server.LogTail()}");
+                Assert.True(DateTime.UtcNow < deadline, $"the server was not ready within 60 s:\n{LogTail()}");
                 await Task.Delay(100, Ct);      // the first round of the record: nothing to await from outside but /readyz
             }
         }
