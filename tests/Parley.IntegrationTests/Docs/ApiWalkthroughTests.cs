@@ -50,7 +50,7 @@ public abstract class ApiWalkthroughTests(ParleyApp app)
         Assert.True(await server.WithDbAsync(db => db.Files.AnyAsync(f => f.FileName == "q3-report.txt")));
     }
 
-    protected static void SkipWithoutTools()
+    internal static void SkipWithoutTools()
     {
         var missing = new[] { "bash", "curl", "jq", "cmp" }.Where(tool => !OnPath(tool)).ToList();
         if (missing.Count > 0 && Environment.GetEnvironmentVariable("CI") == "true")
@@ -111,14 +111,18 @@ internal sealed partial class Walkthrough(IReadOnlyList<string> blocks)
         return new Run(passed, report);
     }
 
-    private static async Task<(int ExitCode, string Output)> BashAsync(string script, TimeSpan timeout)
+    /// <summary>Runs a bash script in <paramref name="workingDirectory"/> (a fresh temporary folder by default).</summary>
+    internal static async Task<(int ExitCode, string Output)> BashAsync(string script, TimeSpan timeout, string? workingDirectory = null)
     {
         var directory = Directory.CreateTempSubdirectory("parley-walkthrough-");
         try
         {
             var file = Path.Combine(directory.FullName, "walkthrough.sh");
             await File.WriteAllTextAsync(file, script);
-            var start = new ProcessStartInfo("bash", [file]) { WorkingDirectory = directory.FullName, RedirectStandardOutput = true, RedirectStandardError = true };
+            var start = new ProcessStartInfo("bash", [file])
+            {
+                WorkingDirectory = workingDirectory ?? directory.FullName, RedirectStandardOutput = true, RedirectStandardError = true,
+            };
             start.Environment["NO_PROXY"] = start.Environment["no_proxy"] = "127.0.0.1,localhost";
             using var process = Process.Start(start)!;
             using var deadline = new CancellationTokenSource(timeout);
@@ -141,7 +145,7 @@ internal sealed partial class Walkthrough(IReadOnlyList<string> blocks)
         }
     }
 
-    private static string RepositoryRoot()
+    internal static string RepositoryRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
             if (File.Exists(Path.Combine(dir.FullName, "Parley.slnx")))
@@ -150,7 +154,7 @@ internal sealed partial class Walkthrough(IReadOnlyList<string> blocks)
     }
 
     [GeneratedRegex(@"^```bash\n(.*?)^```", RegexOptions.Singleline | RegexOptions.Multiline)]
-    private static partial Regex BashBlock();
+    internal static partial Regex BashBlock();
 
     [GeneratedRegex(@"^=== step (\d+) ===$", RegexOptions.Multiline)]
     private static partial Regex StepMarker();
