@@ -92,7 +92,10 @@ public sealed class ProfileTests
     {
         var org = await _f.App.OrganizationAsync();
         var bea = await org.MemberAsync("Bea");
+        // Colours come from a hash of the id, so two people can share one by chance (1 in 360): take a Ben who does not.
         var ben = await org.MemberAsync("Ben");
+        for (var n = 2; Hue(ben.Id) == Hue(bea.Id); n++)
+            ben = await org.MemberAsync($"Ben{n}");
         await (await bea.PatchAsync("/api/v1/me/profile", new { displayName = "Béa Martin" })).ShouldBe(System.Net.HttpStatusCode.OK);
         await (await ben.PatchAsync("/api/v1/me/profile", new { displayName = "Ben Moreau" })).ShouldBe(System.Net.HttpStatusCode.OK);
         var channel = await org.Owner.CreateChannelAsync("lunch", "public", bea, ben);
@@ -105,10 +108,23 @@ public sealed class ProfileTests
 
         await Expect(beaAvatar).ToHaveTextAsync("BM");
         await Expect(benAvatar).ToHaveTextAsync("BM");
-        var colours = await Task.WhenAll(beaAvatar.EvaluateAsync<string>("e => getComputedStyle(e).backgroundColor"),
-            benAvatar.EvaluateAsync<string>("e => getComputedStyle(e).backgroundColor"));
+        const string Background = "e => getComputedStyle(e).backgroundColor";
+        const string ColourOfHue = "h => { const e = document.createElement('div'); e.style.background = `hsl(${h} 55% 30%)`; document.body.append(e); " +
+            "const c = getComputedStyle(e).backgroundColor; e.remove(); return c; }";
+        var colours = await Task.WhenAll(beaAvatar.EvaluateAsync<string>(Background), benAvatar.EvaluateAsync<string>(Background));
+        Assert.Equal(await page.EvaluateAsync<string>(ColourOfHue, (int)Hue(bea.Id)), colours[0]);
+        Assert.Equal(await page.EvaluateAsync<string>(ColourOfHue, (int)Hue(ben.Id)), colours[1]);
         Assert.NotEqual(colours[0], colours[1]);
         await AccessibilityTests.AssertAccessibleAsync(page);
+    }
+
+    /// <summary>The hue the web client gives a person: FNV-1a of the id's text, modulo 360 (Profile.tsx, colourOf).</summary>
+    private static uint Hue(Guid id)
+    {
+        var hash = 0x811c9dc5u;
+        foreach (var c in id.ToString())
+            hash = unchecked((hash ^ c) * 0x01000193u);
+        return hash % 360;
     }
 
     [Theory]
