@@ -6,6 +6,9 @@ using System.Text;
 using System.Text.Json;
 using cli::Parley.Cli;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Parley.Server.Data;
+using Parley.Server.Features.Files;
 using Parley.IntegrationTests.Infrastructure;
 using Parley.Server.Features.AuditLog;
 using Parley.Server.Features.Compliance;
@@ -119,6 +122,54 @@ public abstract class GdprTests(ParleyApp app) : IDisposable
         Assert.All(audit, a => Assert.True(a.GetProperty("actor").GetString() == bob.Id.ToString() || a.GetProperty("targetId").GetString() == bob.Id.ToString()));
         var exported = Assert.Single(await org.Owner.AuditAsync(nameof(AuditAction.PersonalDataExported)));
         Assert.Equal((bob.Id, bob.Id.ToString()), (exported.ActorId!.Value, exported.TargetId));
+    }
+
+    [Fact]
+    public async Task The_access_export_reads_the_same_in_pages_of_one_row_as_in_one_page()
+    {
+        var org = await app.OrganizationAsync();
+        var (bob, carol) = (await org.MemberAsync("Bob"), await org.MemberAsync("Carol"));
+        var first = await org.Owner.CreateChannelAsync("first", "public", bob, carol);
+        var second = await org.Owner.CreateChannelAsync("second", "private", bob, carol);
+        foreach (var channel in new[] { first, second })
+        {
+            await carol.SendAsync(channel.Id, $"hello in {channel.Id}");
+            var sent = await bob.SendAsync(channel.Id, "a draft");
+            await bob.EditAsync(channel.Id, sent.Id, "the final text");
+            var attached = await bob.UploadOkAsync(channel.Id, Encoding.UTF8.GetBytes($"attached in {channel.Id}"), "attached.txt");
+            await (await bob.PostMessageAsync(channel.Id, new { content = "see attached", attachmentIds = new[] { attached.Id }, clientMessageId = Guid.NewGuid() }))
+                .ShouldBe(HttpStatusCode.Created);
+            await bob.UploadOkAsync(channel.Id, Encoding.UTF8.GetBytes($"never sent in {channel.Id}"), "unsent.txt");
+        }
+
+        var now = DateTimeOffset.UtcNow;
+        async Task<Dictionary<string, string>> WriteAsync(int batch)
+        {
+            await using var scope = app.Services.CreateAsyncScope();
+            var db = scope.ServiceProvider.GetRequiredService<ParleyDb>();
+            db.ChangeTracker.QueryTrackingBehavior = QueryTrackingBehavior.NoTracking;
+            var person = await db.Users.SingleAsync(u => u.Id == bob.Id, Ct);
+            using var buffer = new MemoryStream();
+            using (var zip = new ZipArchive(buffer, ZipArchiveMode.Create, leaveOpen: true))
+                await new PersonalDataWriter(db, scope.ServiceProvider.GetRequiredService<FileStore>(), person, zip, batch).WriteAsync(bob.Id, now, Ct);
+            buffer.Position = 0;
+            using var read = new ZipArchive(buffer);
+            var entries = new Dictionary<string, string>();
+            foreach (var entry in read.Entries)
+                using (var reader = new StreamReader(entry.Open(), Encoding.UTF8))
+                    entries[entry.FullName] = await reader.ReadToEndAsync(Ct);
+            return entries;
+        }
+
+        var whole = await WriteAsync(1000);
+        var paged = await WriteAsync(1);
+
+        Assert.Equal(4, Lines(whole["files.jsonl"]).Count);
+        Assert.Equal(4, whole.Keys.Count(k => k.StartsWith("files/", StringComparison.Ordinal)));
+        Assert.Equal(6, Lines(whole["messages-sent.jsonl"]).Count);
+        Assert.Equal(2, Lines(whole["conversations.jsonl"]).Count);
+        Assert.Equal(whole.Keys.Order(StringComparer.Ordinal), paged.Keys.Order(StringComparer.Ordinal));
+        Assert.All(whole, entry => Assert.Equal(entry.Value, paged[entry.Key]));
     }
 
     [Fact]

@@ -16,10 +16,10 @@ namespace Parley.Server.Features.Compliance.Gdpr;
 /// Writes one person's data into a ZIP archive in the layout docs/compliance.md describes ("Access and portability").
 /// Every list is read in keyset batches and written as it comes, so memory does not grow with the person's history.
 /// </summary>
-internal sealed class PersonalDataWriter(ParleyDb db, FileStore files, User person, ZipArchive zip)
+/// <param name="batch">Rows read per query; smaller only in tests, to page through a short history.</param>
+internal sealed class PersonalDataWriter(ParleyDb db, FileStore files, User person, ZipArchive zip, int batch = 1000)
 {
     public const string Format = "parley-personal-data/1";
-    private const int Batch = 1000;
 
     private static readonly JsonWriterOptions Json = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping, Indented = false };
     private static readonly RecordKind[] Sent = [RecordKind.MessagePosted, RecordKind.MessageEdited, RecordKind.MessageDeleted];
@@ -95,7 +95,7 @@ internal sealed class PersonalDataWriter(ParleyDb db, FileStore files, User pers
         {
             var page = await db.RecordEntries
                 .Where(r => r.OrganizationId == OrganizationId && r.ActorId == person.Id && Sent.Contains(r.Kind) && r.Id > after)
-                .OrderBy(r => r.Id).Take(Batch).ToListAsync(ct);
+                .OrderBy(r => r.Id).Take(batch).ToListAsync(ct);
             if (page.Count == 0)
                 return count;
             foreach (var r in page)
@@ -124,12 +124,14 @@ internal sealed class PersonalDataWriter(ParleyDb db, FileStore files, User pers
     /// <summary>The files they uploaded, listed in <c>files.jsonl</c>, with their bytes under <c>files/&lt;id&gt;</c> unless erased.</summary>
     private async Task<int> UploadsAsync(CancellationToken ct)
     {
-        var uploads = db.Files.Where(f => f.OrganizationId == OrganizationId && f.UploaderId == person.Id).OrderBy(f => f.Id);
+        var uploads = db.Files.Where(f => f.OrganizationId == OrganizationId && f.UploaderId == person.Id);
+        Task<List<StoredFile>> PageAsync(IQueryable<StoredFile> query, Guid? after) =>
+            (after is { } last ? query.Where(f => f.Id.CompareTo(last) > 0) : query).OrderBy(f => f.Id).Take(batch).ToListAsync(ct);
         var count = await WriteLinesAsync("files.jsonl", async write =>
         {
-            for (var skip = 0; ; skip += Batch)
+            for (var (listed, after) = (0, (Guid?)null); ; )
             {
-                var page = await uploads.Skip(skip).Take(Batch).ToListAsync(ct);
+                var page = await PageAsync(uploads, after);
                 foreach (var f in page)
                     await write(w =>
                     {
@@ -147,17 +149,20 @@ internal sealed class PersonalDataWriter(ParleyDb db, FileStore files, User pers
                         w.WriteString("erasedAt", Time(f.ErasedAt));
                         w.WriteString("path", f.ErasedAt is null ? $"files/{f.Id}" : null);
                     });
-                if (page.Count < Batch)
-                    return skip + page.Count;
+                listed += page.Count;
+                if (page.Count < batch)
+                    return listed;
+                after = page[^1].Id;
             }
         }, ct);
         // The bytes after the listing: a ZIP archive writes one entry at a time.
-        for (var skip = 0; ; skip += Batch)
+        for (Guid? after = null; ; )
         {
-            var page = await uploads.Where(f => f.ErasedAt == null).Skip(skip).Take(Batch).ToListAsync(ct);
+            var page = await PageAsync(uploads.Where(f => f.ErasedAt == null), after);
             await CopyAsync(page, ct);
-            if (page.Count < Batch)
+            if (page.Count < batch)
                 return count;
+            after = page[^1].Id;
         }
     }
 
@@ -227,7 +232,7 @@ internal sealed class PersonalDataWriter(ParleyDb db, FileStore files, User pers
         {
             var page = await db.RecordEntries
                 .Where(r => r.OrganizationId == OrganizationId && r.Id > after && (Joins.Contains(r.Kind) || Leaves.Contains(r.Kind)) && r.Data!.Contains(user))
-                .OrderBy(r => r.Id).Take(Batch).Select(r => new { r.Id, r.ConversationId, r.Kind, r.At }).ToListAsync(ct);
+                .OrderBy(r => r.Id).Take(batch).Select(r => new { r.Id, r.ConversationId, r.Kind, r.At }).ToListAsync(ct);
             if (page.Count == 0)
                 break;
             foreach (var r in page)
@@ -258,7 +263,7 @@ internal sealed class PersonalDataWriter(ParleyDb db, FileStore files, User pers
                 var query = db.Messages.Where(m => m.ConversationId == conversationId && m.Seq > after && m.CreatedAt >= from);
                 if (to is { } end)
                     query = query.Where(m => m.CreatedAt < end);
-                var page = await query.OrderBy(m => m.Seq).Take(Batch).ToListAsync(ct);
+                var page = await query.OrderBy(m => m.Seq).Take(batch).ToListAsync(ct);
                 if (page.Count == 0)
                     break;
                 var ids = page.Select(m => m.Id).ToList();
@@ -306,7 +311,7 @@ internal sealed class PersonalDataWriter(ParleyDb db, FileStore files, User pers
         {
             var page = await db.AuditEvents
                 .Where(a => a.OrganizationId == OrganizationId && a.Index > after && (a.ActorId == person.Id || (a.TargetType == "user" && a.TargetId == target)))
-                .OrderBy(a => a.Index).Take(Batch).ToListAsync(ct);
+                .OrderBy(a => a.Index).Take(batch).ToListAsync(ct);
             if (page.Count == 0)
                 return count;
             foreach (var a in page)
