@@ -7,12 +7,12 @@ using System.Text.Json;
 using cli::Parley.Cli;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
-using Parley.Server.Data;
-using Parley.Server.Features.Files;
 using Parley.IntegrationTests.Infrastructure;
+using Parley.Server.Data;
 using Parley.Server.Features.AuditLog;
 using Parley.Server.Features.Compliance;
 using Parley.Server.Features.Compliance.Gdpr;
+using Parley.Server.Features.Files;
 using Parley.Server.Features.Messages;
 using static Parley.IntegrationTests.Infrastructure.MessageHelpers;
 
@@ -44,7 +44,12 @@ public abstract class GdprTests(ParleyApp app) : IDisposable
     {
         await response.ShouldBe(HttpStatusCode.OK);
         Assert.Equal("application/zip", response.Content.Headers.ContentType?.MediaType);
-        using var zip = new ZipArchive(await response.Content.ReadAsStreamAsync(Ct));
+        return await EntriesAsync(await response.Content.ReadAsStreamAsync(Ct));
+    }
+
+    private static async Task<Dictionary<string, string>> EntriesAsync(Stream archive)
+    {
+        using var zip = new ZipArchive(archive);
         var entries = new Dictionary<string, string>();
         foreach (var entry in zip.Entries)
             using (var reader = new StreamReader(entry.Open(), Encoding.UTF8))
@@ -153,12 +158,7 @@ public abstract class GdprTests(ParleyApp app) : IDisposable
             using (var zip = new ZipArchive(buffer, ZipArchiveMode.Create, leaveOpen: true))
                 await new PersonalDataWriter(db, scope.ServiceProvider.GetRequiredService<FileStore>(), person, zip, batch).WriteAsync(bob.Id, now, Ct);
             buffer.Position = 0;
-            using var read = new ZipArchive(buffer);
-            var entries = new Dictionary<string, string>();
-            foreach (var entry in read.Entries)
-                using (var reader = new StreamReader(entry.Open(), Encoding.UTF8))
-                    entries[entry.FullName] = await reader.ReadToEndAsync(Ct);
-            return entries;
+            return await EntriesAsync(buffer);
         }
 
         var whole = await WriteAsync(1000);
