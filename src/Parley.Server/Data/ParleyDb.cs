@@ -39,6 +39,7 @@ public abstract class ParleyDb(DbContextOptions options) : DbContext(options)
     public DbSet<Features.Compliance.LegalHold> LegalHolds => Set<Features.Compliance.LegalHold>();
     public DbSet<Features.Compliance.ComplianceSettings> ComplianceSettings => Set<Features.Compliance.ComplianceSettings>();
     public DbSet<Features.Compliance.Discovery.DiscoveryExport> DiscoveryExports => Set<Features.Compliance.Discovery.DiscoveryExport>();
+    public DbSet<Features.Compliance.Gdpr.ErasureRequest> ErasureRequests => Set<Features.Compliance.Gdpr.ErasureRequest>();
     public DbSet<Features.Profiles.Avatar> Avatars => Set<Features.Profiles.Avatar>();
 
     /// <summary>Begins a transaction that writes. Use this, not Database.BeginTransactionAsync: SQLite queues writers.</summary>

@@ -4,12 +4,14 @@ using Microsoft.Extensions.Time.Testing;
 using Parley.IntegrationTests.Infrastructure;
 using Parley.Server.Data;
 using Parley.Server.Features.Compliance.Discovery;
+using Parley.Server.Features.Compliance.Gdpr;
 
 namespace Parley.IntegrationTests.Compliance;
 
 /// <summary>
-/// A server whose clock the tests move, with exports built on demand (<see cref="BuildExportsAsync"/>) rather than in the
-/// background, so that a test knows when a build ran and can stop one half-way by hand.
+/// A server whose clock the tests move, with exports built and erasure requests carried out on demand
+/// (<see cref="BuildExportsAsync"/>, the <see cref="ErasureWorker"/>'s <c>RunOnceAsync</c>) rather than in the background, so
+/// that a test knows when one ran and can stop one half-way by hand.
 /// </summary>
 public abstract class DiscoveryApp : ParleyApp
 {
@@ -23,6 +25,7 @@ public abstract class DiscoveryApp : ParleyApp
         new("Parley:Sessions:Lifetime", "3650.00:00:00"),
         new("Parley:Retention:BackgroundPurge", "false"),
         new("Parley:Discovery:BackgroundExports", "false"),
+        new("Parley:Erasure:BackgroundErasure", "false"),
         new("Parley:Record:CheckpointInterval", "36500.00:00:00"),
         new("Parley:Record:ConsistencyInterval", "36500.00:00:00"),
         new("Parley:Record:SequenceInterval", "1.00:00:00"),

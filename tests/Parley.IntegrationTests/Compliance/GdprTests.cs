@@ -60,8 +60,24 @@ public abstract class GdprTests(ParleyApp app) : IDisposable
     private static List<JsonElement> Lines(string jsonl) =>
         [.. jsonl.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(line => JsonDocument.Parse(line).RootElement.Clone())];
 
-    private static async Task<ErasureReportDto> EraseAsync(Actor by, Actor person) =>
-        await (await by.PostAsync(ErasureOf(person.Id))).ReadAsync<ErasureReportDto>(HttpStatusCode.OK);
+    /// <summary>
+    /// Asks for an erasure (answered at once, 202, with the person already pseudonymised), lets the worker carry it out
+    /// (the background's round or this one: either has finished when this returns), and reads the report where the answer
+    /// said to follow it.
+    /// </summary>
+    private async Task<ErasureReportDto> EraseAsync(Actor by, Actor person)
+    {
+        var response = await by.PostAsync(ErasureOf(person.Id));
+        var location = response.Headers.Location?.OriginalString;
+        var asked = await response.ReadAsync<ErasureRequestDto>(HttpStatusCode.Accepted);
+        Assert.Equal($"/api/v1/compliance/erasures/{asked.Id}", location);
+        Assert.Equal((person.Id, Pseudonym.Of(person.Id).DisplayName), (asked.UserId, asked.Pseudonym));
+        await (await app.Http().PostLoginAsync(person.Email, person.Password)).ShouldBe(HttpStatusCode.Unauthorized);
+        await app.Services.GetRequiredService<ErasureWorker>().RunOnceAsync(Ct);
+        var done = await by.GetOkAsync<ErasureRequestDto>(location!);
+        Assert.Equal(("done", done.MessagesTotal), (done.State, (int?)done.MessagesDone));
+        return done.Report!;
+    }
 
     /// <summary>The organization's record export, checked by <c>parley verify</c> with the organization's key.</summary>
     private async Task<string> VerifiedExportAsync(Org org)
@@ -193,6 +209,15 @@ public abstract class GdprTests(ParleyApp app) : IDisposable
         var exported = Assert.Single(await org.Owner.AuditAsync(nameof(AuditAction.PersonalDataExported)));
         Assert.Equal((officer.Id, bob.Id.ToString()), (exported.ActorId!.Value, exported.TargetId));
         Assert.Empty(await other.Owner.AuditAsync(nameof(AuditAction.PersonalDataExported)));
+
+        var asked = await (await officer.PostAsync(ErasureOf(bob.Id))).ReadAsync<ErasureRequestDto>(HttpStatusCode.Accepted);
+        var request = $"/api/v1/compliance/erasures/{asked.Id}";
+        await (await carol.GetAsync(request)).ShouldBeProblem(HttpStatusCode.Forbidden, "compliance-only");
+        await (await other.Owner.GetAsync(request)).ShouldBeProblem(HttpStatusCode.NotFound, "not-found");
+        await (await officer.GetAsync($"/api/v1/compliance/erasures/{Guid.NewGuid()}")).ShouldBeProblem(HttpStatusCode.NotFound, "not-found");
+        Assert.Equal(asked.Id, (await org.Owner.GetOkAsync<ErasureRequestDto>(request)).Id);
+        var audited = Assert.Single(await org.Owner.AuditAsync(nameof(AuditAction.ErasureRequested)));
+        Assert.Equal((officer.Id, "erasure-request", asked.Id.ToString()), (audited.ActorId!.Value, audited.TargetType, audited.TargetId));
     }
 
     [Fact]

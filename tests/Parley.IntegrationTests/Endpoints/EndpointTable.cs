@@ -124,6 +124,7 @@ public static class EndpointTable
         ["kind"] = new(null, "public"),
         ["holdId"] = new(null, "0193e0a0-0000-7000-8000-000000000001"),
         ["exportId"] = new(null, "0193e0a0-0000-7000-8000-000000000002"),
+        ["requestId"] = new(null, "0193e0a0-0000-7000-8000-000000000003"),
     };
 
     private static string Fresh(string prefix) => $"{prefix}-{Guid.NewGuid():N}"[..(prefix.Length + 13)];
@@ -256,6 +257,7 @@ public static class EndpointTable
         new("GET /api/v1/me/personal-data", Access.Own) { AuditedForEveryone = true },
         new("GET /api/v1/compliance/people/{userId}/personal-data", Access.Ids) { OrganizationWide = true },
         new("POST /api/v1/compliance/people/{userId}/erasure", Access.Ids, _ => new { }) { OrganizationWide = true },
+        new("GET /api/v1/compliance/erasures/{requestId}", Access.Own),
         new("GET /api/v1/compliance/processing-record", Access.Own),
 
         // Live events: negotiate, then the connection itself

@@ -25,7 +25,7 @@ public enum AuditAction
     RetentionPolicyChanged = 800, RetentionPolicyRemoved = 801, RetentionPurged = 802, ComplianceSettingsChanged = 803,
     LegalHoldCreated = 810, LegalHoldReleaseRequested = 811, LegalHoldReleased = 812,
     DiscoverySearched = 820, DiscoveryExportCreated = 821, DiscoveryExportDownloaded = 822,
-    PersonalDataExported = 850, PersonalDataErased = 851, ProcessingRecordRead = 852,
+    PersonalDataExported = 850, PersonalDataErased = 851, ProcessingRecordRead = 852, ErasureRequested = 853,
 }
 
 /// <summary>The name of each action in the record format (docs/record-format.md): never rename.</summary>
@@ -56,7 +56,7 @@ public static class AuditActions
         [AuditAction.DiscoverySearched] = "discovery-searched", [AuditAction.DiscoveryExportCreated] = "discovery-export-created",
         [AuditAction.DiscoveryExportDownloaded] = "discovery-export-downloaded",
         [AuditAction.PersonalDataExported] = "personal-data-exported", [AuditAction.PersonalDataErased] = "personal-data-erased",
-        [AuditAction.ProcessingRecordRead] = "processing-record-read",
+        [AuditAction.ProcessingRecordRead] = "processing-record-read", [AuditAction.ErasureRequested] = "erasure-requested",
     };
 
     public static string Name(AuditAction action) => Names.TryGetValue(action, out var name) ? name : $"unknown-{(int)action}";

@@ -57,13 +57,14 @@ public static class ComplianceEndpoints
         compliance.MapDiscoveryEndpoints();
     }
 
-    /// <summary>Retention's options and its background purge (<c>Parley:Retention</c>).</summary>
+    /// <summary>Retention's options and its background purge (<c>Parley:Retention</c>), discovery exports and erasure requests.</summary>
     public static IServiceCollection AddParleyCompliance(this IServiceCollection services)
     {
         services.AddOptions<RetentionOptions>().BindConfiguration(RetentionOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<RetentionPurge>();
         services.AddHostedService(sp => sp.GetRequiredService<RetentionPurge>());
         services.AddDiscovery();
+        Gdpr.GdprEndpoints.AddGdpr(services);
         return services;
     }
 }

@@ -353,6 +353,71 @@ namespace Parley.Server.Data.Migrations.Postgres
                     b.ToTable("DiscoveryExports");
                 });
 
+            modelBuilder.Entity("Parley.Server.Features.Compliance.Gdpr.ErasureRequest", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<int>("Attempts")
+                        .HasColumnType("integer");
+
+                    b.Property<DateTimeOffset?>("CompletedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Error")
+                        .HasMaxLength(500)
+                        .HasColumnType("character varying(500)");
+
+                    b.Property<int>("FilesErased")
+                        .HasColumnType("integer");
+
+                    b.Property<DateTimeOffset?>("LeasedUntil")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<int>("MessagesDone")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("MessagesErased")
+                        .HasColumnType("integer");
+
+                    b.Property<int?>("MessagesTotal")
+                        .HasColumnType("integer");
+
+                    b.Property<Guid>("OrganizationId")
+                        .HasColumnType("uuid");
+
+                    b.Property<bool>("Repeated")
+                        .HasColumnType("boolean");
+
+                    b.Property<string>("Report")
+                        .HasColumnType("text");
+
+                    b.Property<DateTimeOffset>("RequestedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<Guid>("RequestedBy")
+                        .HasColumnType("uuid");
+
+                    b.Property<int>("State")
+                        .HasColumnType("integer");
+
+                    b.Property<Guid>("UserId")
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid>("Version")
+                        .IsConcurrencyToken()
+                        .HasColumnType("uuid");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("OrganizationId", "UserId");
+
+                    b.HasIndex("State", "LeasedUntil");
+
+                    b.ToTable("ErasureRequests");
+                });
+
             modelBuilder.Entity("Parley.Server.Features.Compliance.LegalHold", b =>
                 {
                     b.Property<Guid>("Id")
@@ -1123,6 +1188,15 @@ namespace Parley.Server.Data.Migrations.Postgres
                 });
 
             modelBuilder.Entity("Parley.Server.Features.Compliance.Discovery.DiscoveryExport", b =>
+                {
+                    b.HasOne("Parley.Server.Features.Organizations.Organization", null)
+                        .WithMany()
+                        .HasForeignKey("OrganizationId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Parley.Server.Features.Compliance.Gdpr.ErasureRequest", b =>
                 {
                     b.HasOne("Parley.Server.Features.Organizations.Organization", null)
                         .WithMany()

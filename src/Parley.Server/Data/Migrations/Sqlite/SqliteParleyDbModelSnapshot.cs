@@ -346,6 +346,71 @@ namespace Parley.Server.Data.Migrations.Sqlite
                     b.ToTable("DiscoveryExports");
                 });
 
+            modelBuilder.Entity("Parley.Server.Features.Compliance.Gdpr.ErasureRequest", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Attempts")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("CompletedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Error")
+                        .HasMaxLength(500)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("FilesErased")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("LeasedUntil")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("MessagesDone")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("MessagesErased")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int?>("MessagesTotal")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid>("OrganizationId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<bool>("Repeated")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Report")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("RequestedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid>("RequestedBy")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("State")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid>("UserId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("Version")
+                        .IsConcurrencyToken()
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("OrganizationId", "UserId");
+
+                    b.HasIndex("State", "LeasedUntil");
+
+                    b.ToTable("ErasureRequests");
+                });
+
             modelBuilder.Entity("Parley.Server.Features.Compliance.LegalHold", b =>
                 {
                     b.Property<Guid>("Id")
@@ -1102,6 +1167,15 @@ namespace Parley.Server.Data.Migrations.Sqlite
                 });
 
             modelBuilder.Entity("Parley.Server.Features.Compliance.Discovery.DiscoveryExport", b =>
+                {
+                    b.HasOne("Parley.Server.Features.Organizations.Organization", null)
+                        .WithMany()
+                        .HasForeignKey("OrganizationId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Parley.Server.Features.Compliance.Gdpr.ErasureRequest", b =>
                 {
                     b.HasOne("Parley.Server.Features.Organizations.Organization", null)
                         .WithMany()

@@ -18,25 +18,35 @@ namespace Parley.Server.Features.Compliance.Gdpr;
 /// </summary>
 internal sealed class PersonErasure(ParleyDb db, FileStore files, LiveEvents events, Guid organizationId, Guid personId, Guid by, DateTimeOffset now)
 {
-    private const int Batch = 100;
+    private const int PageSize = 100;
 
     public sealed record Outcome(int Erased, int Files, Dictionary<(long ConversationId, string Reason), int> Kept, int FilesKept);
 
-    public async Task<Outcome> EraseMessagesAsync(CancellationToken ct)
+    /// <summary>What a batch did: messages looked at (erased or kept), messages erased, files erased.</summary>
+    public sealed record Batch(int Looked, int Erased, int Files);
+
+    /// <summary>Their messages that still have content in the record: what is left to erase or to keep.</summary>
+    public Task<int> CountRemainingAsync(CancellationToken ct) => Remaining(0).CountAsync(ct);
+
+    private IQueryable<Message> Remaining(long after) => db.Messages.AsNoTracking()
+        .Where(m => m.OrganizationId == organizationId && m.SenderId == personId && m.Id > after)
+        .Where(m => db.RecordEntries.Any(r => r.ConversationId == m.ConversationId && r.MessageSeq == m.Seq && r.Content != null && r.Commitment != ""));
+
+    /// <summary>Erases (or keeps and hides) every message they sent, then their unsent files, saying after each batch what it did.</summary>
+    public async Task<Outcome> EraseMessagesAsync(Func<Batch, Task> batchDone, CancellationToken ct)
     {
         int erased = 0, filesErased = 0;
         var kept = new Dictionary<(long, string), int>();
         for (long after = 0; ;)
         {
-            var page = await db.Messages.AsNoTracking()
-                .Where(m => m.OrganizationId == organizationId && m.SenderId == personId && m.Id > after)
-                .Where(m => db.RecordEntries.Any(r => r.ConversationId == m.ConversationId && r.MessageSeq == m.Seq && r.Content != null && r.Commitment != ""))
-                .OrderBy(m => m.Id).Take(Batch).Select(m => new { m.Id, m.ConversationId, m.Seq }).ToListAsync(ct);
+            var page = await Remaining(after).OrderBy(m => m.Id).Take(PageSize).Select(m => new { m.Id, m.ConversationId, m.Seq }).ToListAsync(ct);
             if (page.Count == 0)
             {
                 var (unsent, unsentKept) = await EraseUnsentFilesAsync(ct);
+                await batchDone(new Batch(0, 0, unsent));
                 return new Outcome(erased, filesErased + unsent, kept, unsentKept);
             }
+            var (erasedBefore, filesBefore) = (erased, filesErased);
             foreach (var m in page)
             {
                 var attached = await db.Files.AsNoTracking().Where(f => f.MessageId == m.Id && f.ErasedAt == null).Select(f => f.Sha256).ToListAsync(ct);
@@ -64,6 +74,7 @@ internal sealed class PersonErasure(ParleyDb db, FileStore files, LiveEvents eve
                 }
             }
             after = page[^1].Id;
+            await batchDone(new Batch(page.Count, erased - erasedBefore, filesErased - filesBefore));
         }
     }
 
