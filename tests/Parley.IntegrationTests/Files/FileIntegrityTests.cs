@@ -6,6 +6,7 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging;
 using Parley.IntegrationTests.Infrastructure;
 using Parley.Server.Features.Files;
+using Parley.Server.Features.Records;
 
 namespace Parley.IntegrationTests.Files;
 
@@ -95,6 +96,56 @@ public abstract class FileIntegrityTests(ParleyApp app)
         var error = Assert.Single(server.Logs.Entries, e => e.Level >= LogLevel.Error);   // once, however often it was found
         Assert.Contains(file.Id.ToString(), error.Message);
         Assert.Contains(Sha(bytes), error.Message);
+    }
+
+    [Fact]
+    public async Task The_scrub_deletes_old_bytes_that_only_erased_rows_or_no_row_name_and_leaves_recent_and_named_bytes()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var server = await StartAsync();
+        var org = await server.OrganizationAsync();
+        var channel = await org.Owner.CreateChannelAsync("deals");
+        byte[] erasedBytes = Encoding.UTF8.GetBytes($"erased {Guid.NewGuid()}"), liveBytes = Encoding.UTF8.GetBytes($"live {Guid.NewGuid()}"),
+            strayBytes = Encoding.UTF8.GetBytes($"stray {Guid.NewGuid()}"), freshBytes = Encoding.UTF8.GetBytes($"fresh {Guid.NewGuid()}");
+        var erased = await org.Owner.UploadOkAsync(channel.Id, erasedBytes, "old.txt");
+        var live = await org.Owner.UploadOkAsync(channel.Id, liveBytes, "live.txt");
+        // What a crash between an erasure's commit and the deletion of its bytes leaves: the row erased, the bytes still there.
+        Assert.NotNull(await server.WithDbAsync(db => db.EraseUnsentFileAsync(org.Id, erased.Id, ErasureReason.Other, "scrub test", org.Owner.Id,
+            DateTimeOffset.UtcNow, ct)));
+        // What a crash between an upload's bytes and its row leaves, long ago and just now; and an upload's temporary file.
+        var (erasedPath, livePath, strayPath, freshPath) = (StoredPath(server, org.Id, Sha(erasedBytes)), StoredPath(server, org.Id, Sha(liveBytes)),
+            StoredPath(server, org.Id, Sha(strayBytes)), StoredPath(server, org.Id, Sha(freshBytes)));
+        foreach (var (path, bytes) in new[] { (strayPath, strayBytes), (freshPath, freshBytes) })
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            await File.WriteAllBytesAsync(path, bytes, ct);
+        }
+        var temporary = Path.Combine(server.FilesDirectory(), "tmp", Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(Path.GetDirectoryName(temporary)!);
+        await File.WriteAllBytesAsync(temporary, strayBytes, ct);
+        var longAgo = DateTime.UtcNow - FileScrub.OrphanGrace - TimeSpan.FromMinutes(5);
+        foreach (var path in new[] { erasedPath, livePath, strayPath, temporary })
+            File.SetLastWriteTimeUtc(path, longAgo);
+
+        var report = await server.Services.GetRequiredService<FileScrub>().RunOnceAsync(ct);
+
+        Assert.Equal((1, true, 2), (report.Checked, report.IsClean, report.OrphansDeleted));
+        Assert.Equal((false, false, false), (File.Exists(erasedPath), File.Exists(strayPath), File.Exists(temporary)));
+        Assert.True(File.Exists(freshPath));                                // may be an upload whose row is about to commit
+        Assert.Equal(liveBytes, await DownloadAsync(org.Owner, live.Id));
+
+        // Content uploaded again while the only row naming it is erased and its old bytes await the sweep: the upload renames
+        // its bytes into place afresh, so a sweep between its bytes and its row never takes them.
+        var twiceBytes = Encoding.UTF8.GetBytes($"twice {Guid.NewGuid()}");
+        var first = await org.Owner.UploadOkAsync(channel.Id, twiceBytes, "first.txt");
+        Assert.NotNull(await server.WithDbAsync(db => db.EraseUnsentFileAsync(org.Id, first.Id, ErasureReason.Other, "scrub test", org.Owner.Id,
+            DateTimeOffset.UtcNow, ct)));
+        var twicePath = StoredPath(server, org.Id, Sha(twiceBytes));
+        File.SetLastWriteTimeUtc(twicePath, longAgo);
+        var again = await org.Owner.UploadOkAsync(channel.Id, twiceBytes, "again.txt");
+        Assert.True(File.GetLastWriteTimeUtc(twicePath) > DateTime.UtcNow - FileScrub.OrphanGrace);
+        Assert.Equal(0, (await server.Services.GetRequiredService<FileScrub>().RunOnceAsync(ct)).OrphansDeleted);
+        Assert.Equal(twiceBytes, await DownloadAsync(org.Owner, again.Id));
     }
 
     [Fact]

@@ -36,7 +36,7 @@ public sealed record PurgedConversation(long ConversationId, int Erased);
 /// scope), so every chain still verifies. Works in batches of <see cref="RetentionOptions.BatchSize"/> messages, each erasure
 /// its own transaction, pausing between batches. Keeps no state of its own: a message erased is not found again, so a purge
 /// cut short (a crash, a shutdown) resumes on the next run. File bytes are deleted after the erasure commits, once no row
-/// that is not erased names them; a crash between the two leaves bytes that only the record no longer names.
+/// that is not erased names them; bytes a crash leaves between the two are deleted by the file scrub (<see cref="Files.FileScrub"/>).
 /// </summary>
 public sealed partial class RetentionPurge(
     IServiceScopeFactory scopes, FileStore files, IOptions<RetentionOptions> options, TimeProvider clock, ILogger<RetentionPurge> logger)

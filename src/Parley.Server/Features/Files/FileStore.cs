@@ -68,8 +68,9 @@ public sealed class FileStore(IOptions<StorageOptions> storage, IOptions<FileOpt
             var hash = Convert.ToHexStringLower(sha.GetHashAndReset());
             var final = PathOf(organizationId, hash);
             Directory.CreateDirectory(Path.GetDirectoryName(final)!);
-            if (!File.Exists(final))
-                File.Move(temp, final, overwrite: true);
+            // Renamed into place even when the same content is there already: the fresh write time tells the scrub's
+            // orphan sweep that these bytes are about to be named by a row, even if every row naming them now is erased.
+            File.Move(temp, final, overwrite: true);
             health.Written(StorageArea.Files);
             return new Saved(hash, size);
         }
@@ -133,6 +134,21 @@ public sealed class FileStore(IOptions<StorageOptions> storage, IOptions<FileOpt
 
     /// <summary>Deletes an organization's bytes with this content, once no row that is not erased names them.</summary>
     public void Delete(Guid organizationId, string sha256) => File.Delete(PathOf(organizationId, sha256));
+
+    /// <summary>Every stored content with its organization and path, in the per-organization layout, and leftover temporary files.</summary>
+    internal (IEnumerable<(Guid OrganizationId, string Sha256, string Path)> Stored, IEnumerable<string> Temporary) Inventory()
+    {
+        var stored = Directory.Exists(Root)
+            ? Directory.EnumerateDirectories(Root)
+                .Select(folder => (Folder: folder, Id: Guid.TryParseExact(Path.GetFileName(folder), "D", out var id) ? id : Guid.Empty))
+                .Where(o => o.Id != Guid.Empty)
+                .SelectMany(o => Directory.EnumerateFiles(o.Folder, "*", SearchOption.AllDirectories)
+                    .Where(path => Path.GetFileName(path) is { Length: 64 } name && name.All(char.IsAsciiHexDigitLower))
+                    .Select(path => (o.Id, Path.GetFileName(path), path)))
+            : [];
+        var temporary = Path.Combine(Root, "tmp");
+        return (stored, Directory.Exists(temporary) ? Directory.EnumerateFiles(temporary) : []);
+    }
 
     /// <summary>Where a file of this organization with this content lives.</summary>
     internal string PathOf(Guid organizationId, string sha256) =>
