@@ -26,6 +26,7 @@ public static class DatabaseSetup
             DatabaseProvider.Postgres => sp.GetRequiredService<PostgresParleyDb>(),
             var other => throw new InvalidOperationException($"Unknown database provider '{other}'. Use Sqlite or Postgres."),
         });
+        services.AddHostedService<DataDirectoryLock>();                       // first: nothing starts on data a restore is replacing
         services.AddHostedService<DatabaseMigrator>();
         services.AddHealthChecks()
             .AddCheck<DatabaseHealthCheck>("database", tags: ["ready"])

@@ -197,6 +197,19 @@ public abstract class BackupRestoreTests(ParleyApp app) : IDisposable
         Assert.Contains("--force", occupied.Error);
         Assert.True(await server.WithDbAsync(db => db.Organizations.AnyAsync(o => o.Id == org.Id, Ct)));
 
+        var underServer = await AdminAsync(source, "restore", "--from", backupFolder, "--force");
+        Assert.Equal(2, underServer.Code);
+        Assert.Contains($"A Parley server is running on the data directory {source.DataDirectory}", underServer.Error);
+        if (app.Engine == DatabaseProvider.Postgres)
+        {
+            // A node elsewhere holds no lock in this data directory, but it is connected to the database.
+            var elsewhere = await AdminAsync(source with { DataDirectory = NewFolder("data") }, "restore", "--from", backupFolder, "--force");
+            Assert.Equal(2, elsewhere.Code);
+            Assert.Contains("is in use (", elsewhere.Error);
+        }
+        var channel = await org.Owner.CreateChannelAsync("still-here");
+        Assert.Equal("written after the refused restore", (await org.Owner.SendAsync(channel.Id, "written after the refused restore")).Content);
+
         var otherEngine = app.Engine == DatabaseProvider.Sqlite ? DatabaseProvider.Postgres : DatabaseProvider.Sqlite;
         var other = NewDeployment(witness) with { Database = FreshApp.NewConnectionString(otherEngine) };
         var wrongEngine = await AdminAsync(other, otherEngine, "restore", "--from", backupFolder);

@@ -32,13 +32,24 @@ public static class RestoreBackup
         }
 
         await CheckAsync(folder, manifest, progress, ct);
+        // Held until the restore is over: no server starts on the data meanwhile.
+        using var held = DataDirectoryLock.TryTakeExclusively(place.DataFolder);
         if (await WhatIsThereAsync(place, ct) is { } occupied)
         {
             if (!force)
                 throw new AdminInputException($"The target is not empty: {occupied}. Restore into an empty data directory and database, " +
                     "or pass --force to replace what is there (stop the server first).");
+            if (held is null)
+                throw new AdminInputException($"A Parley server is running on the data directory {place.DataFolder} (it holds " +
+                    $"{DataDirectoryLock.FileName}). Stop it, and every other node, before restoring.");
+            if (place.Provider == DatabaseProvider.Postgres && await OtherConnectionsAsync(place.ConnectionString, ct) is { } others)
+                throw new AdminInputException($"The PostgreSQL database {place.PostgresDatabase} is in use ({others}). Stop every Parley " +
+                    "node that uses it, and close other connections to it, before restoring over it.");
             progress.Line($"Replacing what is there (--force): {occupied}");
         }
+        else if (held is null)
+            throw new AdminInputException($"A Parley server is starting on the data directory {place.DataFolder} (it holds " +
+                $"{DataDirectoryLock.FileName}). Stop it before restoring.");
 
         if (place.Provider == DatabaseProvider.Sqlite)
         {
@@ -132,6 +143,23 @@ public static class RestoreBackup
         await connection.OpenAsync(ct);
         await using var count = new NpgsqlCommand("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'", connection);
         return (long)(await count.ExecuteScalarAsync(ct))!;
+    }
+
+    /// <summary>
+    /// The other sessions connected to the target database, said for the operator ("2 connections, from 10.0.0.5, local"),
+    /// or null when there are none: a node on another machine holds no lock in this data directory, but it is connected.
+    /// </summary>
+    private static async Task<string?> OtherConnectionsAsync(string connectionString, CancellationToken ct)
+    {
+        NpgsqlConnection.ClearAllPools();                       // this process's own pooled connections are not a server's
+        await using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false }.ToString());
+        await connection.OpenAsync(ct);
+        await using var command = new NpgsqlCommand("SELECT count(*), coalesce(string_agg(DISTINCT coalesce(host(client_addr), 'local'), ', '), '') " +
+            "FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()", connection);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        await reader.ReadAsync(ct);
+        var count = reader.GetInt64(0);
+        return count == 0 ? null : $"{count} other connection{(count == 1 ? "" : "s")}, from {reader.GetString(1)}";
     }
 
     /// <summary>Creates the target database when it does not exist; otherwise empties its public schema (a --force restore).</summary>
