@@ -107,6 +107,7 @@ public sealed class ComplianceConsoleTests
         await result.GetByText("2 versions").ClickAsync();
         await Expect(result).ToContainTextAsync("The Globex price is 40k");
 
+        await Expect(search.GetByLabel("Format").Locator("option[value=actiance]")).ToHaveTextAsync("Actiance XML (for Smarsh / Vantage)");
         await search.GetByLabel("Format").SelectOptionAsync("csv");
         await search.GetByRole(AriaRole.Button, new() { Name = "Export these results" }).ClickAsync();
         var exports = page.GetByRole(AriaRole.Region, new() { Name = "Exports" });

@@ -6,6 +6,9 @@ using System.Net;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using System.Xml;
+using System.Xml.Linq;
+using System.Xml.Schema;
 using cli::Parley.Cli;
 using Microsoft.EntityFrameworkCore;
 using MimeKit;
@@ -166,7 +169,8 @@ public abstract class DiscoveryExportTests(DiscoveryApp app) : IDisposable
         var criteria = new { senderIds = new[] { bob.Id } };
 
         await (await bob.PostAsync(Exports, new { criteria, format = "jsonl" })).ShouldBeProblem(HttpStatusCode.Forbidden, "compliance-only");
-        await (await officer.PostAsync(Exports, new { criteria, format = "actiance" })).ShouldBeProblem(HttpStatusCode.BadRequest, "export-format-invalid");
+        await (await officer.PostAsync(Exports, new { criteria, format = "pdf" })).ShouldBeProblem(HttpStatusCode.BadRequest, "export-format-invalid");
+        await (await officer.PostAsync(Exports, new { criteria, format = "4" })).ShouldBeProblem(HttpStatusCode.BadRequest, "export-format-invalid");
         await (await officer.PostAsync(Exports, new { criteria })).ShouldBeProblem(HttpStatusCode.BadRequest, "export-format-invalid");
         await (await officer.PostAsync(Exports, new { criteria, holdId = hold.Id, format = "csv" })).ShouldBeProblem(HttpStatusCode.BadRequest, "export-source-invalid");
         await (await officer.PostAsync(Exports, new { format = "csv" })).ShouldBeProblem(HttpStatusCode.BadRequest, "export-source-invalid");
@@ -244,6 +248,98 @@ public abstract class DiscoveryExportTests(DiscoveryApp app) : IDisposable
     }
 
     [Fact]
+    public async Task An_actiance_export_holds_every_version_deletion_reply_and_file_and_validates_with_dotnet_and_xmllint()
+    {
+        var org = await app.OrganizationAsync();
+        var officer = await org.MemberAsync("Olga", "compliance");
+        var (bob, carol, dave) = (await org.MemberAsync("Bob"), await org.MemberAsync("Carol"), await org.MemberAsync("Dave"));
+        var channel = await org.Owner.CreateChannelAsync("deals", "private", bob, carol, dave);
+        var other = await org.Owner.CreateChannelAsync("général", "public", bob);
+        var edited = await bob.SendAsync(channel.Id, "Prix : 100 €");
+        app.Clock.Advance(TimeSpan.FromMinutes(1));
+        var editedAt = app.Clock.GetUtcNow();
+        await bob.EditAsync(channel.Id, edited.Id, "Prix : 120 € <révisé>");
+        var elsewhere = await bob.SendAsync(other.Id, "Ailleurs, à côté");
+        var bytes = "%PDF-1.4 not really"u8.ToArray();
+        var file = await bob.UploadOkAsync(channel.Id, bytes, "offre finale.pdf", "application/pdf");
+        var root = await (await bob.SendWithFilesAsync(channel.Id, "L'offre", file.Id)).ReadAsync<MessageDto>(HttpStatusCode.Created);
+        await (await org.Owner.DeleteAsync($"/api/v1/conversations/{channel.Id}/members/{dave.Id}")).ShouldBe(HttpStatusCode.NoContent);
+        const string hostile = "if a < b && c ]]> d\r\n\tthen « reçu »";
+        var reply = await carol.SendAsync(channel.Id, hostile, threadRootId: root.Id);
+        var gone = await carol.SendAsync(channel.Id, "à supprimer");
+        app.Clock.Advance(TimeSpan.FromMinutes(1));
+        var deletedAt = app.Clock.GetUtcNow();
+        await carol.DeleteMessageAsync(channel.Id, gone.Id);
+        // A name stored before names refused control characters reaches the export as the database holds it.
+        await app.WithDbAsync(db => db.Conversations.Where(c => c.Id == channel.Id)
+            .ExecuteUpdateAsync(x => x.SetProperty(c => c.Name, "deals\u0001 & <co>"), Ct));
+
+        var asked = await ExportAsync(officer, new { criteria = new { conversationIds = new[] { channel.Id, other.Id } }, format = "actiance" });
+        Assert.Equal("actiance", asked.Format);
+        var zip = await BuiltAsync(officer, asked);
+
+        var xml = EntryBytes(zip, "items/actiance.xml");
+        using (var manifest = JsonDocument.Parse(Entry(zip, "manifest.json")))
+        {
+            Assert.Equal("actiance", manifest.RootElement.GetProperty("itemFormat").GetString());
+            var item = Assert.Single(manifest.RootElement.GetProperty("items").EnumerateArray());
+            Assert.Equal("items/actiance.xml", item.GetProperty("path").GetString());
+            Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(xml)), item.GetProperty("sha256").GetString());
+            Assert.Equal(xml.Length, item.GetProperty("size").GetInt64());
+        }
+        var text = Encoding.UTF8.GetString(xml);
+        Assert.Contains("]]&gt; d&#xD;\n", text);
+        Assert.DoesNotContain('\u0001', text);
+        Assert.Equal([], ValidateWithXmlSchemaSet(xml));
+        var (lintExit, lintOutput) = await XmllintAsync(xml);
+        Assert.True(lintExit == 0, lintOutput);
+
+        var dump = XDocument.Parse(text);
+        static long Ms(DateTimeOffset at) => at.ToUnixTimeMilliseconds();
+        static string[] Row(XElement e) => [e.Name.LocalName, .. e.HasElements ? e.Elements().Select(c => c.Value) : [e.Value]];
+        var conversations = dump.Root!.Elements("Conversation").ToList();
+        Assert.Equal(2, conversations.Count);
+        var deals = conversations[0];
+        Assert.Equal("deals\uFFFD & <co>", deals.Attribute("Perspective")!.Value);
+        Assert.Equal($"private-channel - {channel.Id}", deals.Element("RoomID")!.Value);
+        string[] Entered(Actor who, DateTimeOffset at) => ["ParticipantEntered", who.Email, "user", $"{Ms(at)}", who.Email];
+        string[] Left(Actor who, DateTimeOffset at) => ["ParticipantLeft", who.Email, "user", $"{Ms(at)}", who.Email];
+        string[] Message(MessageDto m, Actor by, string? type, DateTimeOffset? at, string content) =>
+            [.. new[] { "Message", $"{m.Id}", by.Email, "user", $"{Ms(m.CreatedAt)}" }, .. type is null ? [] : new[] { type, $"{Ms(at!.Value)}" },
+                content, .. m.ThreadRootId is { } r ? new[] { $"{r}" } : []];
+        string[] Transfer(string element, params string[] status) =>
+            [element, bob.Email, $"{Ms(root.CreatedAt)}", "offre finale.pdf", $"files/{Convert.ToHexStringLower(SHA256.HashData(bytes))}", .. status];
+        string[][] expected =
+        [
+            ["RoomID", $"private-channel - {channel.Id}"],
+            ["StartTimeUTC", $"{Ms(edited.CreatedAt)}"],
+            .. new[] { org.Owner, bob, carol, dave }.Select(a => Entered(a, edited.CreatedAt)),
+            Message(edited, bob, "EditedOriginalMsg", editedAt, "Prix : 100 €"),
+            Message(edited, bob, "EditedNewMsg", editedAt, "Prix : 120 € <révisé>"),
+            Message(root, bob, null, null, "L'offre"),
+            Transfer("FileTransferStarted"),
+            Transfer("FileTransferEnded", "Completed"),
+            Left(dave, reply.CreatedAt),
+            Message(reply, carol, null, null, hostile),
+            Message(gone, carol, null, null, "à supprimer"),
+            Message(gone, carol, "Deleted", deletedAt, "à supprimer"),
+            .. new[] { org.Owner, bob, carol }.Select(a => Left(a, deletedAt)),
+            ["EndTimeUTC", $"{Ms(deletedAt)}"],
+        ];
+        var actual = deals.Elements().Select(Row).ToList();
+        Assert.Equal(expected.Length, actual.Count);
+        for (var i = 0; i < expected.Length; i++)
+            Assert.Equal(expected[i], actual[i]);
+        Assert.Equal(["général", $"{elsewhere.Id}"],
+            [conversations[1].Attribute("Perspective")!.Value, conversations[1].Element("Message")!.Element("MessageId")!.Value]);
+        Assert.Equal(bytes, EntryBytes(zip, $"files/{Convert.ToHexStringLower(SHA256.HashData(bytes))}"));
+
+        var verdict = BundleVerifier.Verify(zip, [await app.KeyOfAsync(org.Id)]);
+        Assert.True(verdict.Ok, verdict.Text);
+        Assert.EndsWith("1 items checked", verdict.Text);
+    }
+
+    [Fact]
     public async Task An_export_cut_short_is_built_again_from_the_start_once_its_lease_runs_out()
     {
         var org = await app.OrganizationAsync();
@@ -271,6 +367,61 @@ public abstract class DiscoveryExportTests(DiscoveryApp app) : IDisposable
         Assert.Equal(5, Entry(zip, "items/messages.jsonl").Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
         Assert.False(File.Exists(app.ArchiveOf(export.Id) + ".partial"));
         Assert.True(BundleVerifier.Verify(zip, [await app.KeyOfAsync(org.Id)]).Ok);
+    }
+
+    private static byte[] EntryBytes(string zip, string name)
+    {
+        using var archive = ZipFile.OpenRead(zip);
+        using var content = new MemoryStream();
+        using (var entry = archive.GetEntry(name)!.Open())
+            entry.CopyTo(content);
+        return content.ToArray();
+    }
+
+    private static string ActianceSchema => Path.Combine(Repository.Root(), "docs", "schemas", "actiance.xsd");
+
+    /// <summary>Every error and warning .NET's schema validation reports for the document, against docs/schemas/actiance.xsd.</summary>
+    private static List<string> ValidateWithXmlSchemaSet(byte[] document)
+    {
+        var schemas = new XmlSchemaSet();
+        schemas.Add(null, ActianceSchema);
+        var problems = new List<string>();
+        var settings = new XmlReaderSettings { ValidationType = ValidationType.Schema, Schemas = schemas };
+        settings.ValidationFlags |= XmlSchemaValidationFlags.ReportValidationWarnings;
+        settings.ValidationEventHandler += (_, e) => problems.Add($"{e.Severity} line {e.Exception.LineNumber}: {e.Message}");
+        using var reader = XmlReader.Create(new MemoryStream(document), settings);
+        while (reader.Read())
+        {
+        }
+        return problems;
+    }
+
+    /// <summary>libxml2's verdict on the document against docs/schemas/actiance.xsd (Debian package libxml2-utils, installed by .ci/run).</summary>
+    private async Task<(int ExitCode, string Output)> XmllintAsync(byte[] document)
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"parley-actiance-{Guid.NewGuid():N}.xml");
+        _temp.Add(path);
+        await File.WriteAllBytesAsync(path, document, Ct);
+        Process xmllint;
+        try
+        {
+            xmllint = Process.Start(new ProcessStartInfo("xmllint", ["--noout", "--schema", ActianceSchema, path])
+            {
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+            })!;
+        }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            throw new InvalidOperationException("xmllint is missing: install Debian's libxml2-utils (.ci/run does) to run this test.", e);
+        }
+        using (xmllint)
+        {
+            var output = xmllint.StandardOutput.ReadToEndAsync(Ct);
+            var errors = await xmllint.StandardError.ReadToEndAsync(Ct);
+            await xmllint.WaitForExitAsync(Ct);
+            return (xmllint.ExitCode, await output + errors);
+        }
     }
 
     private static async Task<(int ExitCode, string Output)> VerifyRecordPyAsync(string bundle, string key)

@@ -81,6 +81,11 @@ internal sealed class BundleWriter(ParleyDb db, FileStore files, Guid organizati
     /// <summary>Files named by a <c>file-uploaded</c> entry of the bundle whose content (the name) is not erased.</summary>
     private readonly HashSet<Guid> _uploaded = [];
 
+    private readonly HashSet<string> _files = [];
+
+    /// <summary>The SHA-256 of each file whose bytes the bundle holds, as <c>files/&lt;sha256&gt;</c>.</summary>
+    public IReadOnlySet<string> Files => _files;
+
     /// <summary>Folds the leaves as they are written, to see that every missing opening has its erasure entry in the bundle.</summary>
     private readonly RecordVerifier _openings = new(organizationId);
 
@@ -187,6 +192,7 @@ internal sealed class BundleWriter(ParleyDb db, FileStore files, Guid organizati
             await using (content)
             await using (var entry = await zip.CreateEntry($"files/{sha256}", CompressionLevel.Fastest).OpenAsync(ct))
                 await content.CopyToAsync(entry, ct);
+            _files.Add(sha256);
         }
     }
 

@@ -79,7 +79,7 @@ function RecordStatus() {
   );
 }
 
-const formats = ["jsonl", "csv", "eml"] as const;
+const formats = ["jsonl", "csv", "eml", "actiance"] as const;
 
 function selectedOf(e: Event): string[] {
   return [...(e.currentTarget as HTMLSelectElement).selectedOptions].map(o => o.value);

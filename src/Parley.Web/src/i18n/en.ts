@@ -279,6 +279,7 @@ export const en = {
   "compliance.format.jsonl": "JSON Lines",
   "compliance.format.csv": "CSV (spreadsheet)",
   "compliance.format.eml": "EML (one email per message)",
+  "compliance.format.actiance": "Actiance XML (for Smarsh / Vantage)",
   "compliance.exportResults": "Export these results",
   "compliance.exportStarted": "The export is being prepared; it appears under Exports.",
   "compliance.exports": "Exports",

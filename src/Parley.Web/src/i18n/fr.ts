@@ -281,6 +281,7 @@ export const fr: Record<keyof typeof en, string> = {
   "compliance.format.jsonl": "JSON Lines",
   "compliance.format.csv": "CSV (tableur)",
   "compliance.format.eml": "EML (un e-mail par message)",
+  "compliance.format.actiance": "Actiance XML (pour Smarsh / Vantage)",
   "compliance.exportResults": "Exporter ces résultats",
   "compliance.exportStarted": "L’export est en préparation ; il apparaît dans Exports.",
   "compliance.exports": "Exports",

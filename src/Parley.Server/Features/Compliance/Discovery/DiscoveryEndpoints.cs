@@ -13,7 +13,7 @@ public static class DiscoveryEndpoints
             .WithProblems(400, 403);
         var exports = compliance.MapGroup("/exports");
         exports.MapPost("/", CreateDiscoveryExport.HandleAsync)
-            .WithSummary("Export a search's matches or a legal hold's messages (jsonl, csv or eml), built in the background")
+            .WithSummary("Export a search's matches or a legal hold's messages (jsonl, csv, eml or actiance), built in the background")
             .WithProblems(400, 403, 422);
         exports.MapGet("/", ReadDiscoveryExports.ListAsync).WithSummary("Your exports, newest first").WithProblems(403);
         exports.MapGet("/{exportId:guid}", ReadDiscoveryExports.GetAsync).WithSummary("One of your exports and its progress").WithProblems(403, 404);

@@ -22,7 +22,7 @@ public sealed class DiscoveryOptions
     [Range(typeof(TimeSpan), "00:00:10", "1.00:00:00")] public TimeSpan Lease { get; set; } = TimeSpan.FromMinutes(5);
 }
 
-public enum ExportFormat { Jsonl = 1, Csv = 2, Eml = 3 }
+public enum ExportFormat { Jsonl = 1, Csv = 2, Eml = 3, Actiance = 4 }
 
 public enum ExportState { Queued = 1, Running = 2, Ready = 3, Failed = 4, Expired = 5 }
 

@@ -156,27 +156,37 @@ public sealed partial class DiscoveryExporter(
             var checkpoint = await sequencer.CheckpointAsync(export.OrganizationId, ct);
             await using var output = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 81920, useAsync: true);
             await using var zip = new ZipArchive(output, ZipArchiveMode.Create);
-            if (!await new BundleWriter(db, files, export.OrganizationId, checkpoint, zip).WriteAsync(clock.GetUtcNow(), ct) && attempt < 3)
+            var bundle = new BundleWriter(db, files, export.OrganizationId, checkpoint, zip);
+            if (!await bundle.WriteAsync(clock.GetUtcNow(), ct) && attempt < 3)
                 continue;
-            var items = new ExportItems(zip, export.Format, files, export.OrganizationId);
+            var items = new ExportItems(zip, export.Format, files, export.OrganizationId, bundle.Files);
             await using (items)
             {
                 var done = 0;
-                for (long? after = 0; after is { } cursor;)
-                {
-                    var (page, next) = await DiscoveryReader.PageAsync(db, export.OrganizationId, criteria, cursor, PageSize, int.MaxValue, ct);
-                    foreach (var message in page)
-                        await items.WriteAsync(message, ct);
-                    done += page.Count;
-                    await UpdateAsync(export.Id, x => x.Progress(done, Math.Max(done, total), clock.GetUtcNow(), options.Value.Lease), ct);
-                    after = next;
-                }
+                foreach (var part in await PartsAsync(db, export, criteria, ct))
+                    for (long? after = 0; after is { } cursor;)
+                    {
+                        var (page, next) = await DiscoveryReader.PageAsync(db, export.OrganizationId, part, cursor, PageSize, int.MaxValue, ct);
+                        foreach (var message in page)
+                            await items.WriteAsync(message, ct);
+                        done += page.Count;
+                        await UpdateAsync(export.Id, x => x.Progress(done, Math.Max(done, total), clock.GetUtcNow(), options.Value.Lease), ct);
+                        after = next;
+                    }
                 await items.FinishAsync(ct);
                 await WriteManifestAsync(db, zip, export, criteria, checkpoint, done, items.Items, ct);
             }
             return;
         }
     }
+
+    /// <summary>
+    /// The criteria read one after the other: as given, in message order; for Actiance XML, one conversation at a time, since
+    /// its document holds one element per conversation and is written as the messages are read.
+    /// </summary>
+    private static async Task<List<DiscoveryCriteria>> PartsAsync(ParleyDb db, DiscoveryExport export, DiscoveryCriteria criteria, CancellationToken ct) =>
+        export.Format != ExportFormat.Actiance ? [criteria]
+            : [.. (await DiscoveryReader.ConversationIdsAsync(db, export.OrganizationId, criteria, ct)).Select(id => criteria with { ConversationIds = [id] })];
 
     /// <summary>manifest.json and manifest.sig, as docs/record-format.md ("A discovery export") says.</summary>
     private async Task WriteManifestAsync(ParleyDb db, ZipArchive zip, DiscoveryExport export, DiscoveryCriteria criteria, SignedCheckpoint checkpoint,

@@ -34,7 +34,7 @@ public static class CreateDiscoveryExport
         public DiscoveryCriteria? Criteria { get; init; }
         public Guid? HoldId { get; init; }
 
-        /// <summary><c>jsonl</c>, <c>csv</c> or <c>eml</c>.</summary>
+        /// <summary><c>jsonl</c>, <c>csv</c>, <c>eml</c> or <c>actiance</c> (Actiance XML).</summary>
         public string? Format { get; init; }
     }
 
@@ -43,8 +43,8 @@ public static class CreateDiscoveryExport
     {
         if (!me.CanManageCompliance)
             return ComplianceAccess.Refused();
-        if (request.Format?.ToLowerInvariant() is not ("jsonl" or "csv" or "eml") || !Enum.TryParse<ExportFormat>(request.Format, true, out var format))
-            return Problems.BadRequest("export-format-invalid", "The format is jsonl, csv or eml.");
+        if (request.Format?.ToLowerInvariant() is not ("jsonl" or "csv" or "eml" or "actiance") || !Enum.TryParse<ExportFormat>(request.Format, true, out var format))
+            return Problems.BadRequest("export-format-invalid", "The format is jsonl, csv, eml or actiance.");
         if ((request.Criteria is null) == (request.HoldId is null))
             return Problems.BadRequest("export-source-invalid", "Give either search criteria or a legal hold, not both.");
         DiscoveryCriteria? criteria;

@@ -58,6 +58,13 @@ public static class DiscoveryReader
         return (await ReadAsync(db, organizationId, matches, ct), cursor);
     }
 
+    /// <summary>
+    /// The conversations holding messages that meet the criteria the database can check, in id order. Words are left to
+    /// the pages: a conversation listed here may give none.
+    /// </summary>
+    public static Task<List<long>> ConversationIdsAsync(ParleyDb db, Guid organizationId, DiscoveryCriteria criteria, CancellationToken ct) =>
+        criteria.Query(db, organizationId).Select(m => m.ConversationId).Distinct().OrderBy(id => id).ToListAsync(ct);
+
     /// <summary>How many messages match, counting in batches (the words need the texts, which the database cannot compare).</summary>
     public static async Task<int> CountAsync(ParleyDb db, Guid organizationId, DiscoveryCriteria criteria, CancellationToken ct)
     {

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.IO.Compression;
-using System.Security.Cryptography;
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
@@ -15,9 +14,12 @@ public sealed record ManifestItem(string Path, string Sha256, long Size);
 /// <summary>
 /// Writes the messages of an export into its archive under <c>items/</c>, in the chosen format, hashing each file as it
 /// goes: JSON Lines (<c>items/messages.jsonl</c>, one message per line), CSV (<c>items/messages.csv</c>, one row per
-/// version of each message) or EML (<c>items/eml/&lt;conversation&gt;-&lt;seq&gt;.eml</c>, one message per file).
+/// version of each message), EML (<c>items/eml/&lt;conversation&gt;-&lt;seq&gt;.eml</c>, one message per file) or Actiance XML
+/// (<c>items/actiance.xml</c>, one <c>Conversation</c> element per conversation; see <see cref="ActianceWriter"/>).
 /// </summary>
-internal sealed class ExportItems(ZipArchive zip, ExportFormat format, FileStore files, Guid organizationId) : IAsyncDisposable
+/// <param name="bundledFiles">The SHA-256 of each file the archive's record bundle holds under <c>files/</c>.</param>
+internal sealed class ExportItems(ZipArchive zip, ExportFormat format, FileStore files, Guid organizationId, IReadOnlySet<string> bundledFiles)
+    : IAsyncDisposable
 {
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
@@ -28,9 +30,8 @@ internal sealed class ExportItems(ZipArchive zip, ExportFormat format, FileStore
     ];
 
     private readonly List<ManifestItem> _items = [];
-    private Stream? _stream;
-    private IncrementalHash? _hash;
-    private long _size;
+    private HashingStream? _stream;
+    private ActianceWriter? _actiance;
     private string _path = "";
 
     public IReadOnlyList<ManifestItem> Items => _items;
@@ -48,6 +49,11 @@ internal sealed class ExportItems(ZipArchive zip, ExportFormat format, FileStore
                 foreach (var row in CsvRows(message))
                     await AppendAsync(Encoding.UTF8.GetBytes(Row(row)), ct);
                 break;
+            case ExportFormat.Actiance:
+                await OpenAsync(ActianceWriter.Path, null, ct);
+                _actiance ??= new ActianceWriter(_stream!, bundledFiles);
+                await _actiance.WriteAsync(message);
+                break;
             default:
                 using (var eml = new MemoryStream())
                 {
@@ -61,21 +67,30 @@ internal sealed class ExportItems(ZipArchive zip, ExportFormat format, FileStore
         }
     }
 
-    /// <summary>Closes the last file; an export with no messages still has its (empty or header-only) file for JSONL and CSV.</summary>
+    /// <summary>Closes the last file; an export with no messages still has its (empty, header-only or empty-FileDump) file for JSONL, CSV and Actiance.</summary>
     public async Task FinishAsync(CancellationToken ct)
     {
         if (format == ExportFormat.Jsonl)
             await OpenAsync("items/messages.jsonl", null, ct);
         else if (format == ExportFormat.Csv)
             await OpenAsync("items/messages.csv", Row(CsvColumns), ct);
+        else if (format == ExportFormat.Actiance)
+        {
+            await OpenAsync(ActianceWriter.Path, null, ct);
+            _actiance ??= new ActianceWriter(_stream!, bundledFiles);
+            await _actiance.FinishAsync();
+            await _actiance.DisposeAsync();
+            _actiance = null;
+        }
         await CloseAsync();
     }
 
     public async ValueTask DisposeAsync()
     {
+        if (_actiance is not null)
+            await _actiance.DisposeAsync();
         if (_stream is not null)
             await _stream.DisposeAsync();
-        _hash?.Dispose();
     }
 
     private async Task OpenAsync(string path, string? header, CancellationToken ct)
@@ -83,27 +98,21 @@ internal sealed class ExportItems(ZipArchive zip, ExportFormat format, FileStore
         if (_stream is not null && _path == path)
             return;
         await CloseAsync();
-        (_path, _size, _hash) = (path, 0, IncrementalHash.CreateHash(HashAlgorithmName.SHA256));
-        _stream = await zip.CreateEntry(path, CompressionLevel.Fastest).OpenAsync(ct);
+        _path = path;
+        _stream = new HashingStream(await zip.CreateEntry(path, CompressionLevel.Fastest).OpenAsync(ct));
         if (header is not null)
             await AppendAsync(Encoding.UTF8.GetBytes(header), ct);
     }
 
-    private async Task AppendAsync(byte[] bytes, CancellationToken ct)
-    {
-        _hash!.AppendData(bytes);
-        _size += bytes.Length;
-        await _stream!.WriteAsync(bytes, ct);
-    }
+    private async Task AppendAsync(byte[] bytes, CancellationToken ct) => await _stream!.WriteAsync(bytes, ct);
 
     private async Task CloseAsync()
     {
         if (_stream is null)
             return;
+        _items.Add(new ManifestItem(_path, _stream.Sha256(), _stream.Length));
         await _stream.DisposeAsync();
-        _items.Add(new ManifestItem(_path, Convert.ToHexStringLower(_hash!.GetHashAndReset()), _size));
-        _hash.Dispose();
-        (_stream, _hash) = (null, null);
+        _stream = null;
     }
 
     private static IEnumerable<string?[]> CsvRows(DiscoveredMessage m)
