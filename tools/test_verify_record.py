@@ -632,10 +632,10 @@ class PartialBundleTest(BundleTest):
         self.edit_lines(folder, lambda ls: [dict(x, proof=x["proof"][::-1]) if x["leaf"] == wrong else x for x in ls])
         self.assertFails(folder, f"leaf {wrong}", "inclusion proof")
 
-    def test_partial_bundle_starting_mid_chain(self):
+    def test_partial_bundle_starting_mid_chain_is_refused(self):
         r, at = good_record()
         folder = self.write(r, partial=set(range(at["edit"], len(r.leaves))), files=FILES)
-        self.assertIn("not checked: the history of 1 conversations", self.verify(folder))
+        self.assertFails(folder, f"leaf {at['edit']}", "begins at index")
 
 
 class Version1Test(BundleTest):
@@ -683,6 +683,9 @@ class GoldenVectorTests(unittest.TestCase):
             key = f.read().strip()
         good = self.run_tool(os.path.join(self.VECTORS, "good"), key)
         self.assertEqual(good.returncode, 0, good.stdout + good.stderr)
+        partial = self.run_tool(os.path.join(self.VECTORS, "partial"), key)
+        self.assertEqual(partial.returncode, 0, partial.stdout + partial.stderr)
+        self.assertIn("partial bundle: ", partial.stdout)
         cases = sorted(os.listdir(os.path.join(self.VECTORS, "bad")))
         self.assertGreaterEqual(len(cases), 10)
         for case in cases:

@@ -605,7 +605,7 @@ class Verifier:
         # Point 4: the chain.
         index = entry["index"]
         if chain.next_index is None:
-            if index != 1 and not self.partial:
+            if index != 1:
                 raise Failure(where, f"{chain.name} begins at index {index}, not 1")
         elif index != chain.next_index:
             raise Failure(where, f"{chain.name}: index {index} follows index {chain.next_index - 1}")

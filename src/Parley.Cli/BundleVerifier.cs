@@ -117,13 +117,13 @@ public sealed class BundleVerifier
             next = leaf + 1;
             if (_partial)
                 CheckPartialLeaf(leaf, entry, content, salt, proof!);
-            else if (_record.Add(leaf, entry, content, salt) is { } finding)
+            if (_record.Add(leaf, entry, content, salt) is { } finding)
                 throw Fail(finding, leaf);
         }
-        if (_partial)
-            return;
         if (_record.Finish() is { } unopened)
             throw Fail(unopened, _record.Size);
+        if (_partial)
+            return;
         var missing = _record.FirstMissingLeaf ?? (_record.Size < _checkpoint.Size ? _record.Size : null);
         if (missing is { } gap)
             throw new Failure($"leaf {gap}", $"missing from leaves.jsonl (the checkpoint has {_checkpoint.Size} leaves)");
@@ -134,7 +134,8 @@ public sealed class BundleVerifier
     /// <summary>A finding as one line; one about an entry missing from a chain names the leaf where it went missing.</summary>
     private Failure Fail(RecordFinding finding, long current)
     {
-        var leaf = finding.Leaf ?? _record.FirstMissingLeaf ?? current;
+        // In a partial bundle leaves are skipped on purpose: an entry missing from a chain is named where the chain breaks.
+        var leaf = finding.Leaf ?? (_partial ? current : _record.FirstMissingLeaf ?? current);
         var item = new RecordFinding(leaf, finding.Chain, finding.Index, "").ToString();
         return new Failure(item[..item.LastIndexOf(':')], finding.Problem);
     }
@@ -162,8 +163,8 @@ public sealed class BundleVerifier
         e.TryGetProperty(name, out var v) && v.ValueKind != JsonValueKind.Null ? v.GetString() : null;
 
     /// <summary>
-    /// Part of a log: each leaf is proven in the checkpoint's tree, and its opening matches its commitment. The chains and the
-    /// history need every entry from the first, so they are not checked (the summary says so).
+    /// Part of a log: each leaf is proven in the checkpoint's tree, and its opening matches its commitment; the chains it
+    /// holds, whole from their first entry, are then checked as in a full bundle.
     /// </summary>
     private void CheckPartialLeaf(long leaf, string entry, string? content, string? salt, List<byte[]> proof)
     {
@@ -190,8 +191,6 @@ public sealed class BundleVerifier
     /// <summary>Point 7: the bytes of every file whose upload is not erased are in the bundle, whole.</summary>
     private void CheckFiles()
     {
-        if (_partial)
-            return;
         var checkedHashes = new Dictionary<string, long>(StringComparer.Ordinal);
         foreach (var c in _record.Conversations.Values.OrderBy(c => c.Id))
             foreach (var f in c.Files.Values.Where(f => !f.Erased).OrderBy(f => f.UploadIndex))
@@ -276,15 +275,13 @@ public sealed class BundleVerifier
             $"OK organization {_organization}, log {_checkpoint.Origin}",
             $"tree size {_checkpoint.Size}, root {Hex(_checkpoint.Root)}, signed by {_signedBy}",
         };
+        var conversations = _record.Conversations.Values.ToList();
+        lines.Add($"{(_partial ? "partial bundle, each leaf proven in the tree: " : "")}{_leaves} leaves checked: {conversations.Count} conversations, " +
+            $"{conversations.Sum(c => c.LastIndex)} conversation entries, {_record.Audit.LastIndex} audit events, {conversations.Sum(c => c.Messages.Count)} messages, " +
+            $"{_record.LegacyEntries} version 1 entries");
+        lines.Add($"{_files} files checked");
         if (_partial)
-            lines.Add($"partial bundle: {_leaves} leaves proven in the tree, their openings checked; chains, history and files not checked");
-        else
-        {
-            var conversations = _record.Conversations.Values.ToList();
-            lines.Add($"{_leaves} leaves checked: {conversations.Count} conversations, {conversations.Sum(c => c.LastIndex)} conversation entries, " +
-                $"{_record.Audit.LastIndex} audit events, {conversations.Sum(c => c.Messages.Count)} messages, {_record.LegacyEntries} version 1 entries");
-            lines.Add($"{_files} files checked");
-        }
+            lines.Add("not in this partial bundle: the organization's other conversations and its audit log");
         lines.Add($"{_checkpoints} earlier checkpoints consistent" + (_unknownSigners > 0 ? $" ({_unknownSigners} signed by unknown keys only)" : ""));
         lines.Add("not checked: HTML re-rendered from Markdown (checked against its commitment only)");
         return string.Join('\n', lines);

@@ -6,6 +6,7 @@ using System.Net;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Xml;
 using System.Xml.Linq;
 using System.Xml.Schema;
@@ -69,6 +70,8 @@ public abstract class DiscoveryExportTests(DiscoveryApp app) : IDisposable
         var hello = await bob.SendAsync(channel.Id, "hello");
         await bob.EditAsync(channel.Id, hello.Id, "hello again");
         await bob.SendAsync(channel.Id, "second");
+        var board = await org.Owner.CreateChannelAsync("board", "private");
+        await org.Owner.SendAsync(board.Id, "the merger is off");
 
         var asked = await ExportAsync(officer, new { criteria = new { senderIds = new[] { bob.Id } }, format = "jsonl" });
         Assert.Equal(("queued", 0), (asked.State, asked.ItemsDone));
@@ -93,6 +96,15 @@ public abstract class DiscoveryExportTests(DiscoveryApp app) : IDisposable
         Assert.True(verdict.Ok, verdict.Text);
         Assert.Contains($"export {asked.Id}: manifest signed by ", verdict.Text);
         Assert.EndsWith("1 items checked", verdict.Text);
+        // The record it carries is that of the conversation its items come from, whole, each line proven in the signed log;
+        // nothing of the organization's other conversations, nor of its audit log.
+        Assert.Contains("partial bundle, each leaf proven in the tree: ", verdict.Text);
+        var leaves = Entry(zip, "leaves.jsonl").Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonNode.Parse(l)!).ToList();
+        var entries = leaves.Select(l => JsonNode.Parse(l["entry"]!.GetValue<string>())!).ToList();
+        Assert.All(leaves, l => Assert.NotNull(l["proof"]));
+        Assert.All(entries, e => Assert.Equal(("conversation", channel.Id), (e["type"]!.GetValue<string>(), e["conversation"]!.GetValue<long>())));
+        Assert.Equal(Enumerable.Range(1, entries.Count).Select(i => (long)i), entries.Select(e => e["index"]!.GetValue<long>()));
+        Assert.DoesNotContain("the merger is off", Entry(zip, "leaves.jsonl"));
 
         // One message changed in the items: the manifest still verifies, the item does not, and it is named.
         var tampered = Path.Combine(Path.GetTempPath(), $"parley-tampered-{Guid.NewGuid():N}.zip");
@@ -109,13 +121,32 @@ public abstract class DiscoveryExportTests(DiscoveryApp app) : IDisposable
         Assert.False(caught.Ok);
         Assert.StartsWith("FAIL item items/messages.jsonl: ", caught.Text);
 
-        // The independent verifier agrees on both.
+        // A message's text changed in the record the export carries: named at its leaf.
+        var forged = Path.Combine(Path.GetTempPath(), $"parley-forged-{Guid.NewGuid():N}.zip");
+        _temp.Add(forged);
+        File.Copy(zip, forged);
+        var helloLeaf = leaves.First(l => l["content"]?.GetValue<string>().Contains("hello again", StringComparison.Ordinal) == true)["leaf"]!.GetValue<long>();
+        using (var archive = ZipFile.Open(forged, ZipArchiveMode.Update))
+        {
+            var text = Entry(zip, "leaves.jsonl").Replace("hello again", "hello never", StringComparison.Ordinal);
+            archive.GetEntry("leaves.jsonl")!.Delete();
+            await using var stream = await archive.CreateEntry("leaves.jsonl").OpenAsync(Ct);
+            await stream.WriteAsync(Encoding.UTF8.GetBytes(text), Ct);
+        }
+        var forgery = BundleVerifier.Verify(forged, [key]);
+        Assert.StartsWith($"FAIL leaf {helloLeaf}: ", forgery.Text);
+
+        // The independent verifier agrees on all three.
         var (goodExit, goodOutput) = await VerifyRecordPyAsync(zip, key);
         var (badExit, badOutput) = await VerifyRecordPyAsync(tampered, key);
+        var (forgedExit, forgedOutput) = await VerifyRecordPyAsync(forged, key);
         Assert.True(goodExit == 0, goodOutput);
         Assert.Contains($"export {asked.Id}: manifest signed by ", goodOutput);
+        Assert.Contains("partial bundle: ", goodOutput);
         Assert.Equal(1, badExit);
         Assert.StartsWith("FAIL item items/messages.jsonl: ", badOutput.Trim());
+        Assert.Equal(1, forgedExit);
+        Assert.StartsWith($"FAIL leaf {helloLeaf}: ", forgedOutput.Trim());
 
         var audit = await org.Owner.GetOkAsync<List<AuditEventDto>>($"/api/v1/admin/audit?action={nameof(AuditAction.DiscoveryExportCreated)}");
         Assert.Equal(asked.Id.ToString(), Assert.Single(audit, a => a.ActorId == officer.Id).TargetId);

@@ -42,11 +42,14 @@ public sealed class VectorTests(SqliteApp app)
         var key = File.ReadAllText(Path.Combine(vectors, "good", "key.txt")).Trim();
 
         var good = Run(Path.Combine(vectors, "good"), key);
+        var partial = Run(Path.Combine(vectors, "partial"), key);
         var bad = Directory.GetDirectories(Path.Combine(vectors, "bad")).Order(StringComparer.Ordinal)
             .Select(folder => (Case: Path.GetFileName(folder), Expected: File.ReadAllText(Path.Combine(folder, "expected.txt")).Trim(), Got: Run(folder, key)))
             .ToList();
 
         Assert.True(good.Code == 0, good.Output);
+        Assert.True(partial.Code == 0, partial.Output);
+        Assert.Contains("partial bundle, each leaf proven in the tree: ", partial.Output);
         Assert.True(bad.Count >= 10, $"only {bad.Count} bad cases");
         Assert.All(bad, b =>
         {
@@ -146,6 +149,24 @@ public sealed class VectorTests(SqliteApp app)
             File.WriteAllText(path, line.ToJsonString(Lines) + "\n");
         });
 
+        // partial/: the private channel's chain alone, as a discovery export carries it, each line with its inclusion proof.
+        var partial = Path.Combine(vectors, "partial");
+        WritePartial(good, partial, deals);
+        File.Delete(Path.Combine(partial, "key.txt"));
+        var partialLeaves = Leaf.All(partial);
+        void PartialCase(string name, string expected, Action<string> tamper)
+        {
+            var folder = Path.Combine(vectors, "bad", name);
+            CopyFolder(partial, folder);
+            tamper(folder);
+            File.WriteAllText(Path.Combine(folder, "expected.txt"), expected + "\n");
+        }
+        var proven = partialLeaves[2];
+        PartialCase("partial-proof-changed", $"FAIL leaf {proven.Number}", f => EditNumber(f, proven.Number, l => l["proof"]![0] = new string('0', 64)));
+        var dropped = partialLeaves[3];
+        PartialCase("partial-chain-incomplete", $"FAIL leaf {partialLeaves[4].Number}",
+            f => RewriteLines(f, lines => lines.Where(text => JsonNode.Parse(text)!["leaf"]!.GetValue<long>() != dropped.Number)));
+
         // Forged: a history that does not make sense, hashed, chained and signed consistently. Only point 6 catches these.
         var edit = leaves.Single(l => l.Kind == "message-edited");
         var someoneElse = leaves.First(l => l.Conversation == edit.Conversation && l.Kind == "message-posted" && l.Actor != edit.Actor).Actor;
@@ -172,6 +193,37 @@ public sealed class VectorTests(SqliteApp app)
             }),
         ];
     }
+
+    /// <summary>
+    /// A partial bundle of one conversation, from a full one: that conversation's lines, each with its inclusion proof in
+    /// the checkpoint's tree, the files it names, and the rest of the bundle as it is (the same signed checkpoint).
+    /// </summary>
+    private static void WritePartial(string full, string folder, long? conversation)
+    {
+        CopyFolder(full, folder);
+        var lines = File.ReadAllLines(Path.Combine(full, "leaves.jsonl")).Select(text => JsonNode.Parse(text)!).ToList();
+        var note = File.ReadAllText(Path.Combine(full, "checkpoint.note"));
+        Assert.True(Checkpoint.TryParse(note[..(note.LastIndexOf("\n\n", StringComparison.Ordinal) + 1)], out var checkpoint));
+        var hashes = lines.Take((int)checkpoint!.Size).Select(l => Rfc9162.LeafHash(Encoding.UTF8.GetBytes(l["entry"]!.GetValue<string>()))).ToList();
+        var kept = lines.Where(l => JsonNode.Parse(l["entry"]!.GetValue<string>())!["conversation"]?.GetValue<long>() == conversation).ToList();
+        foreach (var line in kept)
+            line["proof"] = new JsonArray([.. Rfc9162.InclusionProof(hashes, line["leaf"]!.GetValue<long>()).Select(h => (JsonNode?)Convert.ToHexStringLower(h))]);
+        File.WriteAllText(Path.Combine(folder, "leaves.jsonl"), string.Concat(kept.Select(l => l.ToJsonString(Lines) + "\n")));
+        var named = Leaf.All(folder).Where(l => l.Kind == "file-uploaded").Select(l => l.Data!["sha256"]!.GetValue<string>()).ToHashSet();
+        foreach (var file in Directory.GetFiles(Path.Combine(folder, "files")).Where(f => !named.Contains(Path.GetFileName(f))))
+            File.Delete(file);
+    }
+
+    /// <summary>Changes the line of leaf number <paramref name="leaf"/>, wherever it is in the file (a partial bundle skips leaves).</summary>
+    private static void EditNumber(string folder, long leaf, Action<JsonNode> change) =>
+        RewriteLines(folder, lines => lines.Select(text =>
+        {
+            var line = JsonNode.Parse(text)!;
+            if (line["leaf"]!.GetValue<long>() != leaf)
+                return text;
+            change(line);
+            return line.ToJsonString(Lines);
+        }));
 
     private static void Edit(string folder, long leaf, Action<JsonNode> change) =>
         RewriteLines(folder, lines => lines.Select((text, i) =>

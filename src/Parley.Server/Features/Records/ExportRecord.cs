@@ -70,8 +70,14 @@ public static class ExportRecord
     }
 }
 
-/// <summary>Writes one bundle into a ZIP archive, reading the leaves in batches so memory stays flat.</summary>
-internal sealed class BundleWriter(ParleyDb db, FileStore files, Guid organizationId, SignedCheckpoint checkpoint, ZipArchive zip)
+/// <summary>
+/// Writes one bundle into a ZIP archive, reading the leaves in batches so memory stays flat. Given
+/// <paramref name="conversations"/>, a partial bundle (docs/record-format.md): the whole chains of those conversations only,
+/// each line with its inclusion proof, no audit chain, and the files of those conversations; what a discovery export
+/// carries, so that its recipient checks the record of what they were given and learns nothing of the rest.
+/// </summary>
+internal sealed class BundleWriter(ParleyDb db, FileStore files, Guid organizationId, SignedCheckpoint checkpoint, ZipArchive zip,
+    IReadOnlySet<long>? conversations = null)
 {
     private const int Batch = 1000;
 
@@ -117,11 +123,15 @@ internal sealed class BundleWriter(ParleyDb db, FileStore files, Guid organizati
     {
         await using var stream = await zip.CreateEntry("leaves.jsonl").OpenAsync(ct);
         await using var w = new Utf8JsonWriter(stream, Json);
+        var tree = conversations is null ? null : new TiledTree(new DatabaseTileStore(db, organizationId));
         for (long from = 0; from < checkpoint.Size; from += Batch)
         {
             var to = Math.Min(from + Batch, checkpoint.Size);
-            var records = await db.RecordEntries.Where(r => r.OrganizationId == organizationId && r.LeafIndex >= from && r.LeafIndex < to).ToListAsync(ct);
-            var audits = await db.AuditEvents.Where(a => a.OrganizationId == organizationId && a.LeafIndex >= from && a.LeafIndex < to).ToListAsync(ct);
+            var inRange = db.RecordEntries.Where(r => r.OrganizationId == organizationId && r.LeafIndex >= from && r.LeafIndex < to);
+            var records = await (conversations is null ? inRange : inRange.Where(r => conversations.Contains(r.ConversationId))).ToListAsync(ct);
+            var audits = conversations is null
+                ? await db.AuditEvents.Where(a => a.OrganizationId == organizationId && a.LeafIndex >= from && a.LeafIndex < to).ToListAsync(ct)
+                : [];
             var leaves = records.Select(r => (Leaf: r.LeafIndex!.Value, Entry: r.Leaf(), r.Content, r.Salt))
                 .Concat(audits.Select(a => a.Version >= 2 && a.Salt is not null
                     ? (Leaf: a.LeafIndex!.Value, Entry: a.Leaf(), Content: a.CommittedContent(), a.Salt)
@@ -135,6 +145,13 @@ internal sealed class BundleWriter(ParleyDb db, FileStore files, Guid organizati
                 w.WriteString("entry", entry);
                 w.WriteString("content", content);
                 w.WriteString("salt", salt);
+                if (tree is not null)
+                {
+                    w.WriteStartArray("proof");
+                    foreach (var hash in await tree.InclusionProofAsync(leaf, checkpoint.Size, ct))
+                        w.WriteStringValue(Convert.ToHexStringLower(hash));
+                    w.WriteEndArray();
+                }
                 w.WriteEndObject();
                 await w.FlushAsync(ct);
                 w.Reset();

@@ -149,6 +149,7 @@ public sealed partial class DiscoveryExporter(
         var criteria = JsonSerializer.Deserialize<DiscoveryCriteria>(export.Criteria, ExportItems.Json)!;
         var total = await DiscoveryReader.CountAsync(db, export.OrganizationId, criteria, ct);
         await UpdateAsync(export.Id, x => x.Progress(0, total, clock.GetUtcNow(), options.Value.Lease), ct);
+        var conversations = (await DiscoveryReader.ConversationIdsAsync(db, export.OrganizationId, criteria, ct)).ToHashSet();
 
         // As the record export does: content erased between signing and reading gets a new checkpoint that takes its entry in.
         for (var attempt = 1; ; attempt++)
@@ -156,14 +157,16 @@ public sealed partial class DiscoveryExporter(
             var checkpoint = await sequencer.CheckpointAsync(export.OrganizationId, ct);
             await using var output = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 81920, useAsync: true);
             await using var zip = new ZipArchive(output, ZipArchiveMode.Create);
-            var bundle = new BundleWriter(db, files, export.OrganizationId, checkpoint, zip);
+            // The record of the conversations the items come from, whole, and of nothing else: the recipient checks what
+            // they were given and learns nothing of the organization's other conversations (docs/record-format.md).
+            var bundle = new BundleWriter(db, files, export.OrganizationId, checkpoint, zip, conversations);
             if (!await bundle.WriteAsync(clock.GetUtcNow(), ct) && attempt < 3)
                 continue;
             var items = new ExportItems(zip, export.Format, files, export.OrganizationId, bundle.Files);
             await using (items)
             {
                 var done = 0;
-                foreach (var part in await PartsAsync(db, export, criteria, ct))
+                foreach (var part in Parts(export, criteria, conversations))
                     for (long? after = 0; after is { } cursor;)
                     {
                         var (page, next) = await DiscoveryReader.PageAsync(db, export.OrganizationId, part, cursor, PageSize, int.MaxValue, ct);
@@ -184,9 +187,8 @@ public sealed partial class DiscoveryExporter(
     /// The criteria read one after the other: as given, in message order; for Actiance XML, one conversation at a time, since
     /// its document holds one element per conversation and is written as the messages are read.
     /// </summary>
-    private static async Task<List<DiscoveryCriteria>> PartsAsync(ParleyDb db, DiscoveryExport export, DiscoveryCriteria criteria, CancellationToken ct) =>
-        export.Format != ExportFormat.Actiance ? [criteria]
-            : [.. (await DiscoveryReader.ConversationIdsAsync(db, export.OrganizationId, criteria, ct)).Select(id => criteria with { ConversationIds = [id] })];
+    private static List<DiscoveryCriteria> Parts(DiscoveryExport export, DiscoveryCriteria criteria, IEnumerable<long> conversations) =>
+        export.Format != ExportFormat.Actiance ? [criteria] : [.. conversations.Order().Select(id => criteria with { ConversationIds = [id] })];
 
     /// <summary>manifest.json and manifest.sig, as docs/record-format.md ("A discovery export") says.</summary>
     private async Task WriteManifestAsync(ParleyDb db, ZipArchive zip, DiscoveryExport export, DiscoveryCriteria criteria, SignedCheckpoint checkpoint,

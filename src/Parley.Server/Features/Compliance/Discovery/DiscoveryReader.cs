@@ -58,27 +58,36 @@ public static class DiscoveryReader
         return (await ReadAsync(db, organizationId, matches, ct), cursor);
     }
 
-    /// <summary>
-    /// The conversations holding messages that meet the criteria the database can check, in id order. Words are left to
-    /// the pages: a conversation listed here may give none.
-    /// </summary>
-    public static Task<List<long>> ConversationIdsAsync(ParleyDb db, Guid organizationId, DiscoveryCriteria criteria, CancellationToken ct) =>
-        criteria.Query(db, organizationId).Select(m => m.ConversationId).Distinct().OrderBy(id => id).ToListAsync(ct);
-
-    /// <summary>How many messages match, counting in batches (the words need the texts, which the database cannot compare).</summary>
-    public static async Task<int> CountAsync(ParleyDb db, Guid organizationId, DiscoveryCriteria criteria, CancellationToken ct)
+    /// <summary>The conversations holding messages that match, in id order.</summary>
+    public static async Task<List<long>> ConversationIdsAsync(ParleyDb db, Guid organizationId, DiscoveryCriteria criteria, CancellationToken ct)
     {
         if ((criteria.Words ?? []).Count == 0)
-            return await criteria.Query(db, organizationId).CountAsync(ct);
-        var count = 0;
+            return await criteria.Query(db, organizationId).Select(m => m.ConversationId).Distinct().OrderBy(id => id).ToListAsync(ct);
+        var conversations = new SortedSet<long>();
+        await foreach (var row in WordMatchesAsync(db, organizationId, criteria, ct))
+            conversations.Add(row.ConversationId);
+        return [.. conversations];
+    }
+
+    /// <summary>How many messages match, counting in batches (the words need the texts, which the database cannot compare).</summary>
+    public static async Task<int> CountAsync(ParleyDb db, Guid organizationId, DiscoveryCriteria criteria, CancellationToken ct) =>
+        (criteria.Words ?? []).Count == 0
+            ? await criteria.Query(db, organizationId).CountAsync(ct)
+            : await WordMatchesAsync(db, organizationId, criteria, ct).CountAsync(ct);
+
+    /// <summary>The messages that match criteria with words, read in batches with their texts.</summary>
+    private static async IAsyncEnumerable<DiscoveryMessageRow> WordMatchesAsync(ParleyDb db, Guid organizationId, DiscoveryCriteria criteria,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+    {
         for (long cursor = 0; ;)
         {
             var rows = await criteria.Query(db, organizationId).Where(m => m.Id > cursor).Take(Batch)
                 .Select(m => new DiscoveryMessageRow(m.Id, m.ConversationId, m.Seq, m.SenderId, m.CreatedAt, m.ThreadRootId)).ToListAsync(ct);
             if (rows.Count == 0)
-                return count;
+                yield break;
             var texts = await TextsAsync(db, rows, ct);
-            count += rows.Count(r => criteria.MatchesWords(texts[r.Id]));
+            foreach (var row in rows.Where(r => criteria.MatchesWords(texts[r.Id])))
+                yield return row;
             cursor = rows[^1].Id;
         }
     }
