@@ -400,6 +400,31 @@ public abstract class DiscoveryExportTests(DiscoveryApp app) : IDisposable
         Assert.True(BundleVerifier.Verify(zip, [await app.KeyOfAsync(org.Id)]).Ok);
     }
 
+    [Fact]
+    public async Task An_export_cut_short_too_many_times_fails_and_leaves_no_half_written_archive()
+    {
+        var org = await app.OrganizationAsync();
+        var officer = await org.MemberAsync("Olga", "compliance");
+        var bob = await org.MemberAsync("Bob");
+        var channel = await org.Owner.CreateChannelAsync("general", "public", bob);
+        await bob.SendAsync(channel.Id, "hello");
+        var export = await ExportAsync(officer, new { criteria = new { conversationIds = new[] { channel.Id } }, format = "jsonl" });
+        // Its third builder died too: the row says running, with a lease run out and half an archive left behind.
+        var lease = app.Clock.GetUtcNow().AddMinutes(-1);
+        await app.WithDbAsync(db => db.DiscoveryExports.Where(x => x.Id == export.Id).ExecuteUpdateAsync(s => s
+            .SetProperty(x => x.State, ExportState.Running).SetProperty(x => x.LeasedUntil, lease).SetProperty(x => x.Attempts, 3), Ct));
+        Directory.CreateDirectory(Path.GetDirectoryName(app.ArchiveOf(export.Id))!);
+        await File.WriteAllTextAsync(app.ArchiveOf(export.Id) + ".partial", "half an archive", Ct);
+
+        await app.BuildExportsAsync();
+
+        var failed = await officer.GetOkAsync<DiscoveryExportDto>($"{Exports}/{export.Id}");
+        Assert.Equal("failed", failed.State);
+        Assert.Contains("3 times", failed.Error);
+        Assert.False(File.Exists(app.ArchiveOf(export.Id) + ".partial"));
+        Assert.False(File.Exists(app.ArchiveOf(export.Id)));
+    }
+
     private static byte[] EntryBytes(string zip, string name)
     {
         using var archive = ZipFile.OpenRead(zip);

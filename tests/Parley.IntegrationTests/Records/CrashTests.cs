@@ -1,9 +1,6 @@
-using System.Diagnostics;
 using System.Net;
-using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using Parley.IntegrationTests.Infrastructure;
-using Parley.Server.Data;
 using Parley.Server.Features.Conversations;
 using Parley.Server.Features.Messages;
 using Parley.Server.Features.Records;
@@ -22,6 +19,14 @@ public abstract class CrashTests(ParleyApp app)
     private static readonly System.Collections.Concurrent.ConcurrentBag<string> Refusals = [];
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
+    /// <summary>Sequencing, signing and publishing many times a second, to a folder witness the test reads.</summary>
+    private static KeyValuePair<string, string>[] Record(string witness) =>
+    [
+        new("Parley:Record:SequenceInterval", "00:00:00.020"),
+        new("Parley:Record:CheckpointInterval", "00:00:00.050"),
+        new("Parley:Record:Witnesses:Folder", witness),
+    ];
+
     [Fact]
     public async Task Killing_the_server_while_it_checkpoints_and_publishes_loses_nothing_and_publishes_nothing_the_log_lacks()
     {
@@ -35,7 +40,7 @@ public abstract class CrashTests(ParleyApp app)
             string? token = null;
             for (var cycle = 0; cycle < Cycles; cycle++)
             {
-                await using var server = await ServerProcess.StartAsync(app.Engine, database, Path.Combine(root.FullName, "data"), witness);
+                await using var server = await ServerProcess.StartAsync(app.Engine, database, Path.Combine(root.FullName, "data"), Record(witness));
                 token ??= await server.SignInAsync();
                 server.Authorize(token);
                 if (channel == 0)
@@ -59,7 +64,7 @@ public abstract class CrashTests(ParleyApp app)
                 await Task.WhenAll(senders);
             }
 
-            await using (var last = await ServerProcess.StartAsync(app.Engine, database, Path.Combine(root.FullName, "data"), witness))
+            await using (var last = await ServerProcess.StartAsync(app.Engine, database, Path.Combine(root.FullName, "data"), Record(witness)))
             {
                 last.Authorize(token!);
                 await AssertEverythingAcknowledgedIsThereAsync(last, channel, acknowledged);
@@ -149,149 +154,6 @@ public abstract class CrashTests(ParleyApp app)
         }
         lock (acknowledged)
             Assert.Empty(acknowledged.Except(seen));
-    }
-
-    /// <summary>Parley.Server.dll run with <c>dotnet</c>, as an operator runs it, on a database and data folder that outlive it.</summary>
-    private sealed class ServerProcess : IAsyncDisposable
-    {
-        private const string Email = "owner@crash.example", Password = "correct horse battery staple";
-        private readonly Process _process;
-
-        private readonly Queue<string> _log = new();
-
-        private ServerProcess(Process process)
-        {
-            _process = process;
-            Http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
-        }
-
-        public HttpClient Http { get; }
-
-        /// <summary>The server's last lines of output, to say what it did when a step fails.</summary>
-        public string LogTail()
-        {
-            lock (_log)
-                return string.Join("\n", _log);
-        }
-
-        public static async Task<ServerProcess> StartAsync(DatabaseProvider engine, string database, string data, string witness)
-        {
-            var dll = Path.Combine(Repository.Root(), "src", "Parley.Server", "bin", Configuration(), "net10.0", "Parley.Server.dll");
-            var start = new ProcessStartInfo("dotnet", ["exec", dll]) { WorkingDirectory = Path.GetDirectoryName(dll)!, RedirectStandardOutput = true, RedirectStandardError = true };
-            foreach (var (key, value) in new Dictionary<string, string>
-            {
-                // Port 0: the server binds a free port itself and says which. A port picked here and bound later could
-                // meanwhile be taken by another test's server, which would then answer this test's requests.
-                ["ASPNETCORE_URLS"] = "http://127.0.0.1:0",
-                ["Parley__DataDirectory"] = data,
-                ["Parley__Database__Provider"] = engine.ToString(),
-                ["Parley__Database__ConnectionString"] = database,
-                ["Parley__Bootstrap__Organization"] = "Crash",
-                ["Parley__Bootstrap__Email"] = Email,
-                ["Parley__Bootstrap__Password"] = Password,
-                ["Parley__Passwords__MemoryKiB"] = "1024",
-                ["Parley__Passwords__Iterations"] = "1",
-                ["Parley__RateLimits__SendPerUser"] = "100000",
-                ["Parley__RateLimits__SendPerIp"] = "100000",
-                ["Parley__RateLimits__LoginPerIp"] = "100000",
-                ["Parley__Record__SequenceInterval"] = "00:00:00.020",
-                ["Parley__Record__CheckpointInterval"] = "00:00:00.050",
-                ["Parley__Record__Witnesses__Folder"] = witness,
-            })
-                start.Environment[key] = value;
-            var process = Process.Start(start)!;
-            var server = new ServerProcess(process);
-            var listening = new TaskCompletionSource<Uri>(TaskCreationOptions.RunContinuationsAsynchronously);
-            var exited = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            process.OutputDataReceived += (_, line) =>
-            {
-                if (line.Data is null)
-                {
-                    exited.TrySetResult();
-                    return;
-                }
-                server.Keep(line.Data);
-                const string Marker = "Now listening on: ";
-                if (line.Data.IndexOf(Marker, StringComparison.Ordinal) is >= 0 and var at)
-                    listening.TrySetResult(new Uri(line.Data[(at + Marker.Length)..].Trim()));
-            };
-            process.ErrorDataReceived += (_, line) =>
-            {
-                if (line.Data is not null)
-                    server.Keep(line.Data);
-            };
-            process.BeginOutputReadLine();
-            process.BeginErrorReadLine();
-            try
-            {
-                return await server.ReadyAsync(listening.Task, exited.Task);
-            }
-            catch
-            {
-                await server.DisposeAsync();        // a server that never became ready must not outlive the test
-                throw;
-            }
-        }
-
-        private async Task<ServerProcess> ReadyAsync(Task<Uri> listening, Task exited)
-        {
-            var first = await Task.WhenAny(listening, exited).WaitAsync(TimeSpan.FromSeconds(60), Ct);
-            Assert.True(first == listening, $"the server stopped before it listened:\n{LogTail()}");
-            Http.BaseAddress = await listening;
-            var deadline = DateTime.UtcNow.AddSeconds(60);
-            while (true)
-            {
-                Assert.False(_process.HasExited, $"the server exited before it was ready:\n{LogTail()}");
-                try
-                {
-                    if ((await Http.GetAsync("/readyz", Ct)).IsSuccessStatusCode)
-                        return this;
-                }
-                catch (HttpRequestException) when (DateTime.UtcNow < deadline)
-                {
-                }
-                Assert.True(DateTime.UtcNow < deadline, $"the server was not ready within 60 s:\n{LogTail()}");
-                await Task.Delay(100, Ct);      // the first round of the record: nothing to await from outside but /readyz
-            }
-        }
-
-        private void Keep(string line)
-        {
-            lock (_log)
-            {
-                _log.Enqueue(line);
-                if (_log.Count > 200)
-                    _log.Dequeue();
-            }
-        }
-
-        public async Task<string> SignInAsync()
-        {
-            var response = await Http.PostAsJsonAsync("/api/v1/auth/login", new { email = Email, password = Password, deviceName = "crash test" }, Ct);
-            Assert.True(response.IsSuccessStatusCode, $"sign-in: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync(Ct)}\n{LogTail()}");
-            return (await response.Content.ReadFromJsonAsync<Dictionary<string, System.Text.Json.JsonElement>>(Ct))!["token"].GetString()!;
-        }
-
-        public void Authorize(string token) => Http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
-
-        public void Kill()
-        {
-            _process.Kill(entireProcessTree: true);     // SIGKILL: no shutdown, no flush
-            _process.WaitForExit();
-        }
-
-        public ValueTask DisposeAsync()
-        {
-            if (!_process.HasExited)
-                Kill();
-            _process.Dispose();
-            Http.Dispose();
-            return ValueTask.CompletedTask;
-        }
-
-        private static string Configuration() =>
-            AppContext.BaseDirectory.Split(Path.DirectorySeparatorChar).SkipWhile(p => p != "bin").Skip(1).First();
-
     }
 }
 

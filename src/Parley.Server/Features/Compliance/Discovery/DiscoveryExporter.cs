@@ -14,7 +14,8 @@ namespace Parley.Server.Features.Compliance.Discovery;
 /// Builds exports in the background, one at a time per node. Each build takes its export by a lease, writes the archive
 /// into <c>exports/&lt;id&gt;.zip.partial</c> under the data folder, then renames it and marks the export ready. Nothing
 /// is resumed half-way: a build cut short (a crash, a shutdown) lets its lease run out, and the next build of the same
-/// export starts again from the beginning, overwriting what was left; the same export gives the same items.
+/// export starts again from the beginning, overwriting what was left; the same export gives the same items. An export cut
+/// short <c>MaxAttempts</c> times fails, and what its last build left is deleted.
 /// </summary>
 public sealed partial class DiscoveryExporter(
     IServiceScopeFactory scopes, FileStore files, RecordSequencer sequencer, RecordKeys keys, IOptions<DiscoveryOptions> options,
@@ -118,7 +119,10 @@ public sealed partial class DiscoveryExporter(
         {
             return null;                                 // another node took it first; the next round looks again
         }
-        return export.State == ExportState.Running ? export : await ClaimAsync(ct);
+        if (export.State == ExportState.Running)
+            return export;
+        File.Delete(PathOf(export.Id) + ".partial");     // what its last build left when it was cut short
+        return await ClaimAsync(ct);
     }
 
     private async Task BuildAsync(DiscoveryExport export, CancellationToken ct)
