@@ -7,6 +7,7 @@ using Microsoft.Extensions.Options;
 using Parley.Server.Data;
 using Parley.Server.Features.Files;
 using Parley.Server.Features.Records;
+using Parley.Server.Platform;
 
 namespace Parley.Server.Features.Compliance.Discovery;
 
@@ -19,62 +20,23 @@ namespace Parley.Server.Features.Compliance.Discovery;
 /// </summary>
 public sealed partial class DiscoveryExporter(
     IServiceScopeFactory scopes, FileStore files, RecordSequencer sequencer, RecordKeys keys, IOptions<DiscoveryOptions> options,
-    IOptions<StorageOptions> storage, TimeProvider clock, ILogger<DiscoveryExporter> logger) : BackgroundService
+    IOptions<StorageOptions> storage, TimeProvider clock, ILogger<DiscoveryExporter> logger) : RoundWorker(logger)
 {
     public const string ManifestFormat = "parley-discovery-export/1";
     private const int PageSize = 200, MaxAttempts = 3;
 
-    private readonly SemaphoreSlim _wake = new(0, 1);
-    private readonly SemaphoreSlim _running = new(1, 1);
-
     public string PathOf(Guid exportId) => Path.Combine(storage.Value.FullDataDirectory, "exports", $"{exportId}.zip");
 
-    /// <summary>Asks the background to look for work now (after an export is asked for).</summary>
-    public void Wake()
-    {
-        if (_wake.CurrentCount == 0)
-            try { _wake.Release(); } catch (SemaphoreFullException) { }
-    }
+    protected override bool InBackground => options.Value.BackgroundExports;
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        if (!options.Value.BackgroundExports)
-            return;
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                await RunOnceAsync(stoppingToken);
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                LogRoundFailed(logger, e);
-            }
-            try
-            {
-                await _wake.WaitAsync(options.Value.PollInterval, stoppingToken);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
-        }
-    }
+    protected override TimeSpan PollInterval => options.Value.PollInterval;
 
     /// <summary>Deletes what expired, then builds every export waiting (or left by a node that stopped) until none is left.</summary>
-    public async Task RunOnceAsync(CancellationToken ct)
+    protected override async Task RoundAsync(CancellationToken ct)
     {
-        await _running.WaitAsync(ct);
-        try
-        {
-            await ExpireAsync(ct);
-            while (await ClaimAsync(ct) is { } export)
-                await BuildAsync(export, ct);
-        }
-        finally
-        {
-            _running.Release();
-        }
+        await ExpireAsync(ct);
+        while (await ClaimAsync(ct) is { } export)
+            await BuildAsync(export, ct);
     }
 
     private async Task ExpireAsync(CancellationToken ct)
@@ -243,7 +205,4 @@ public sealed partial class DiscoveryExporter(
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Discovery export {ExportId} could not be built")]
     private static partial void LogBuildFailed(ILogger logger, Exception e, Guid exportId);
-
-    [LoggerMessage(Level = LogLevel.Error, Message = "A round of discovery exports failed; the next round tries again")]
-    private static partial void LogRoundFailed(ILogger logger, Exception e);
 }

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using Parley.Server.Data;
 using Parley.Server.Features.AuditLog;
 using Parley.Server.Features.Files;
+using Parley.Server.Platform;
 using Parley.Server.Realtime;
 
 namespace Parley.Server.Features.Compliance.Gdpr;
@@ -17,61 +18,22 @@ namespace Parley.Server.Features.Compliance.Gdpr;
 /// </summary>
 public sealed partial class ErasureWorker(
     IServiceScopeFactory scopes, FileStore files, LiveEvents events, IOptions<ErasureOptions> options, TimeProvider clock,
-    ILogger<ErasureWorker> logger) : BackgroundService
+    ILogger<ErasureWorker> logger) : RoundWorker(logger)
 {
     private const int MaxAttempts = 3;
-
-    private readonly SemaphoreSlim _wake = new(0, 1);
-    private readonly SemaphoreSlim _running = new(1, 1);
 
     /// <summary>Raised after each batch's progress is saved, with the request's id (tests stop a request half-way with it).</summary>
     internal event Action<Guid>? BatchSaved;
 
-    /// <summary>Asks the background to look for work now (after a request is made).</summary>
-    public void Wake()
-    {
-        if (_wake.CurrentCount == 0)
-            try { _wake.Release(); } catch (SemaphoreFullException) { }
-    }
+    protected override bool InBackground => options.Value.BackgroundErasure;
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        if (!options.Value.BackgroundErasure)
-            return;
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                await RunOnceAsync(stoppingToken);
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                LogRoundFailed(logger, e);
-            }
-            try
-            {
-                await _wake.WaitAsync(options.Value.PollInterval, stoppingToken);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
-        }
-    }
+    protected override TimeSpan PollInterval => options.Value.PollInterval;
 
     /// <summary>Carries out every request waiting (or left by a node that stopped) until none is left.</summary>
-    public async Task RunOnceAsync(CancellationToken ct)
+    protected override async Task RoundAsync(CancellationToken ct)
     {
-        await _running.WaitAsync(ct);
-        try
-        {
-            while (await ClaimAsync(ct) is { } request)
-                await CarryOutAsync(request, ct);
-        }
-        finally
-        {
-            _running.Release();
-        }
+        while (await ClaimAsync(ct) is { } request)
+            await CarryOutAsync(request, ct);
     }
 
     /// <summary>The oldest request waiting or whose worker's lease ran out, now leased to this node; null when there is none.</summary>
@@ -175,7 +137,4 @@ public sealed partial class ErasureWorker(
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Erasure request {RequestId} could not be completed")]
     private static partial void LogFailed(ILogger logger, Exception e, Guid requestId);
-
-    [LoggerMessage(Level = LogLevel.Error, Message = "A round of erasure requests failed; the next round tries again")]
-    private static partial void LogRoundFailed(ILogger logger, Exception e);
 }
