@@ -32,7 +32,7 @@ public sealed class BenchSettings
     /// <summary>How long each request-cost measurement lasts; the step window when not set.</summary>
     public TimeSpan? CostWindow { get; set; }
 
-    /// <summary>Scenarios to run (idle, one-to-one, group, large-channel, request-cost, history, record); all when empty. For development.</summary>
+    /// <summary>Scenarios to run (idle, one-to-one, group, large-channel, request-cost, history, record, gdpr); all when empty. For development.</summary>
     public HashSet<string> Only { get; set; } = [];
 
     public bool Runs(string scenario) => Only.Count == 0 || Only.Contains(scenario);

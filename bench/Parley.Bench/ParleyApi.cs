@@ -61,6 +61,21 @@ public sealed class ParleyApi : IDisposable
         return response.StatusCode;
     }
 
+    /// <summary>Reads a download to its end without keeping it; the number of bytes received.</summary>
+    public async Task<long> DownloadAsync(string path, string token, CancellationToken ct)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, path);
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
+        await EnsureAsync(response, path, ct);
+        await using var body = await response.Content.ReadAsStreamAsync(ct);
+        var buffer = new byte[81920];
+        long total = 0;
+        for (int read; (read = await body.ReadAsync(buffer, ct)) > 0;)
+            total += read;
+        return total;
+    }
+
     public async Task<HttpStatusCode> GetStatusAsync(string path, string? token, CancellationToken ct)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, path);

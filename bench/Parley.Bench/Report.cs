@@ -118,6 +118,10 @@ public static class Report
                 foreach (var p in rec.Proofs)
                     Line(string.Create(inv, $"| {p.Proof} | {p.Size:N0} | {p.Ms.P50:0.00} | {p.Ms.P99:0.00} | {p.Ms.Max:0.00} | {p.ServerCpuMicrosPerProof:N0} | {p.MeanHashes:0.0} |"));
             }
+            if (run.Gdpr is { } g)
+                Line(string.Create(inv, $"\nGDPR access export (`GET /api/v1/me/personal-data`) of the person who sent the {g.Messages:N0} history messages: " +
+                    $"{g.Bytes / 1048576.0:0.0} MiB in {g.Seconds:0.0} s to the last byte ({g.MessagesPerSecond:N0} messages/s, {g.ServerCpuSeconds:0.0} s of " +
+                    $"server CPU); 100,000 messages at this pace: {g.MinutesPer100000:0.0} min (target: within the hour)."));
             Line("");
         }
         return md.ToString();

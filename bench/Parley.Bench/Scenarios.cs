@@ -50,7 +50,8 @@ public sealed class Scenarios(BenchSettings settings, ParleyApi api, ServerProbe
             : null;
         HistoryResult? history = null;
         RecordResult? record = null;
-        if (settings.HistoryMessages > 0 && (settings.Runs("history") || settings.Runs("record")))
+        GdprResult? gdpr = null;
+        if (settings.HistoryMessages > 0 && (settings.Runs("history") || settings.Runs("record") || settings.Runs("gdpr")))
         {
             // The seeding writes as many record entries, which the log takes in in the background: the record scenario
             // times that right after the seeding, and the history's reads then meet a log that has caught up.
@@ -60,9 +61,11 @@ public sealed class Scenarios(BenchSettings settings, ParleyApi api, ServerProbe
                 record = await RecordScenario.RunAsync(settings, api, server, org.Owner, seeded, sizeBefore, log, ct);
             if (settings.Runs("history"))
                 history = await HistoryScenario.RunAsync(settings, api, server, org.Owner, seeded, log, ct);
+            if (settings.Runs("gdpr"))
+                gdpr = await GdprScenario.RunAsync(api, server, org.Owner, seeded, log, ct);
         }
         return new RunResult(settings.Database, started, Math.Round(clock.Elapsed.TotalSeconds), Machine(loadBefore), settings.Describe(),
-            ladders, idle, history, cost, record);
+            ladders, idle, history, cost, record, gdpr);
     }
 
     /// <summary>
