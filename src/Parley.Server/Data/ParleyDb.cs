@@ -45,6 +45,13 @@ public abstract class ParleyDb(DbContextOptions options) : DbContext(options)
     /// <summary>Begins a transaction that writes. Use this, not Database.BeginTransactionAsync: SQLite queues writers.</summary>
     public virtual Task<IDbContextTransaction> BeginWriteAsync(CancellationToken ct) => Database.BeginTransactionAsync(ct);
 
+    /// <summary>
+    /// Inside a write: holds the organization's row against changes until the transaction ends, so that what a change of
+    /// legal holds or retention policies commits meanwhile (each takes that row first, through its audit event) is either
+    /// seen by this transaction or waits for it. SQLite has one writer at a time: nothing to hold.
+    /// </summary>
+    public virtual Task HoldOrganizationAsync(Guid organizationId, CancellationToken ct) => Task.CompletedTask;
+
     protected override void OnModelCreating(ModelBuilder model) =>
         model.ApplyConfigurationsFromAssembly(typeof(ParleyDb).Assembly);
 }
@@ -144,4 +151,8 @@ public sealed class SqliteParleyDb(DbContextOptions<SqliteParleyDb> options) : P
         conventions.Properties<DateTimeOffset>().HaveConversion<DateTimeOffsetToBinaryConverter>();
 }
 
-public sealed class PostgresParleyDb(DbContextOptions<PostgresParleyDb> options) : ParleyDb(options);
+public sealed class PostgresParleyDb(DbContextOptions<PostgresParleyDb> options) : ParleyDb(options)
+{
+    public override Task HoldOrganizationAsync(Guid organizationId, CancellationToken ct) =>
+        Database.ExecuteSqlInterpolatedAsync($"SELECT 1 FROM \"Organizations\" WHERE \"Id\" = {organizationId} FOR SHARE", ct);
+}

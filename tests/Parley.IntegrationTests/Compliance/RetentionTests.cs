@@ -1,8 +1,11 @@
 using System.Net;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 using Parley.IntegrationTests.Infrastructure;
 using Parley.Server.Data;
+using Parley.Server.Features.AuditLog;
 using Parley.Server.Features.Compliance;
 using Parley.Server.Features.Messages;
 using Parley.Server.Features.Records;
@@ -389,5 +392,61 @@ public sealed class SqliteRetentionTests(SqliteRetentionApp app) : RetentionTest
 
 public sealed class PostgresRetentionTests : RetentionTests, IClassFixture<PostgresRetentionApp>
 {
-    public PostgresRetentionTests(PostgresRetentionApp app) : base(app) => Engines.SkipUnlessConfigured(app);
+    private readonly PostgresRetentionApp _app;
+
+    public PostgresRetentionTests(PostgresRetentionApp app) : base(app)
+    {
+        Engines.SkipUnlessConfigured(app);
+        _app = app;
+    }
+
+    /// <summary>
+    /// PostgreSQL runs transactions side by side (SQLite has one writer at a time): an erasure that reads the holds while a
+    /// hold is being made, and commits after it, would erase what the hold covers. It waits for the hold instead, and the
+    /// hold keeps the message.
+    /// </summary>
+    [Fact]
+    public async Task An_erasure_racing_a_legal_hold_being_made_waits_for_it_and_keeps_what_it_holds()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var org = await _app.OrganizationAsync();
+        var bob = await org.MemberAsync("Bob");
+        var channel = await org.Owner.CreateChannelAsync("deals", "public", bob);
+        var held = await bob.SendAsync(channel.Id, "the side letter");
+
+        // A hold being made: its audit event holds the organization's row; the hold is not committed yet.
+        await using var making = _app.Services.CreateAsyncScope();
+        var db = making.ServiceProvider.GetRequiredService<ParleyDb>();
+        await using var tx = await db.BeginWriteAsync(ct);
+        var now = _app.Clock.GetUtcNow();
+        await db.AuditAsync(org.Id, AuditAction.LegalHoldCreated, org.Owner.Id, "legal-hold", "racing", null, null, now, ct);
+        db.LegalHolds.Add(new LegalHold(org.Id, "Racing", [bob.Id], [], null, null, [], org.Owner.Id, now));
+        await db.SaveChangesAsync(ct);
+
+        var erasure = _app.WithDbAsync(other => other.EraseMessageAsync(org.Id, channel.Id, held.Seq, ErasureReason.LegalRequest, "GDPR-race",
+            org.Owner.Id, now, ct));
+        await UntilWaitingOnALockAsync(db, erasure, ct);
+        await tx.CommitAsync(ct);
+
+        var refused = await Assert.ThrowsAsync<DomainException>(() => erasure);
+        Assert.Equal("legal-hold", refused.Code);
+        Assert.Equal("the side letter", Assert.Single((await org.Owner.PageAsync(channel.Id)).Messages, m => m.Id == held.Id).Content);
+    }
+
+    /// <summary>Until another session waits on a row lock (the erasure, queued behind the hold); fails if the erasure ends first.</summary>
+    private static async Task UntilWaitingOnALockAsync(ParleyDb db, Task erasure, CancellationToken ct)
+    {
+        var connection = db.Database.GetDbConnection();
+        while (!erasure.IsCompleted)
+        {
+            await using var command = connection.CreateCommand();
+            command.Transaction = db.Database.CurrentTransaction!.GetDbTransaction();
+            command.CommandText = "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'";
+            if ((long)(await command.ExecuteScalarAsync(ct))! > 0)
+                return;
+            await Task.Yield();
+        }
+        await erasure;                                              // it did not wait: whatever it did, show it
+        Assert.Fail("The erasure finished while the hold was still being made: it did not wait for it.");
+    }
 }

@@ -37,6 +37,9 @@ public static class RecordErasure
         if (conversation is null)
             return null;
         var position = await db.AdvanceAsync(conversationId, newMessage: false, ct);
+        // Then the organization's row, shared (docs/architecture.md, "Lock order"): a hold or a policy committed from now
+        // on waits for this erasure, and one committed before is seen below.
+        await db.HoldOrganizationAsync(organizationId, ct);
         // Under the conversation's lock: a retention minimum or a legal hold keeps the message, whatever the reason.
         if (await db.KeptByAsync(organizationId, conversationId, seq, now, ct) is { } kept)
             throw new DomainException(kept, kept == "legal-hold"
@@ -81,6 +84,7 @@ public static class RecordErasure
             return null;
         await using var tx = await db.BeginWriteAsync(ct);
         var position = await db.AdvanceAsync(conversationId.Value, newMessage: false, ct);
+        await db.HoldOrganizationAsync(organizationId, ct);
         var file = await db.Files.SingleAsync(f => f.Id == fileId, ct);                       // under the lock: not sent since
         if (file.MessageId is not null || file.ErasedAt is not null)
             return null;
