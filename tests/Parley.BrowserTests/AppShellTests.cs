@@ -69,7 +69,7 @@ public sealed class AppShellTests
     }
 
     [Fact]
-    public async Task Unread_and_mention_badges_appear_and_clear_when_read()
+    public async Task Unread_and_mention_badges_and_the_unread_count_in_the_title_appear_and_clear_when_read()
     {
         var org = await _f.App.OrganizationAsync();
         var bob = await org.MemberAsync("Bob");
@@ -82,10 +82,12 @@ public sealed class AppShellTests
         var link = page.GetByRole(AriaRole.Link, new() { Name = "news" });
         await Expect(link.Locator(".badge.mention")).ToHaveTextAsync("@1");
         await Expect(link.Locator(".badge:not(.mention)")).ToHaveTextAsync("2");
+        await Expect(page).ToHaveTitleAsync("(2) Parley");
 
         await link.ClickAsync();
         await Expect(page.GetByText("please look")).ToBeVisibleAsync();
         await Expect(link.Locator(".badge")).ToHaveCountAsync(0);
+        await Expect(page).ToHaveTitleAsync("Parley");
     }
 
     [Fact]

@@ -1,5 +1,5 @@
 // Application state as signals. Messages are kept per conversation by id; views derive their lists from them.
-import { computed, signal } from "@preact/signals";
+import { computed, effect, signal } from "@preact/signals";
 import { api, Conversation, Me, Message, setToken, User } from "./api";
 
 const sessionKey = "parley.session";
@@ -251,3 +251,13 @@ export function updateConversation(id: number, change: (c: Conversation) => Conv
 }
 
 export const totalUnread = computed(() => conversations.value.reduce((sum, c) => sum + c.unread, 0));
+
+type Badging = { setAppBadge?: (count: number) => Promise<void>; clearAppBadge?: () => Promise<void> };
+
+/** What is unread, where people glance: in the tab's title, "(3) Parley", and on the installed app's icon (Badging API). */
+effect(() => {
+  const count = session.value ? totalUnread.value : 0;
+  document.title = count > 0 ? `(${count > 99 ? "99+" : count}) Parley` : "Parley";
+  const badging = navigator as Navigator & Badging;
+  void (count > 0 ? badging.setAppBadge?.(count) : badging.clearAppBadge?.())?.catch(() => {});
+});
