@@ -47,6 +47,38 @@ public sealed class ChatTests
     }
 
     [Fact]
+    public async Task The_up_arrow_in_an_empty_composer_edits_ones_last_message_and_escape_leaves_it_as_it_was()
+    {
+        var org = await _f.App.OrganizationAsync();
+        var bob = await org.MemberAsync("Bob");
+        var channel = await org.Owner.CreateChannelAsync("plans", "public", bob);
+        await org.Owner.SendAsync(channel.Id, "first plan");
+        await org.Owner.SendAsync(channel.Id, "second plan");
+        await bob.SendAsync(channel.Id, "bob's plan");
+        var page = await _f.PageAsync(org.Owner, $"/c/{channel.Id}");
+        var composer = page.GetByRole(AriaRole.Textbox, new() { Name = "Message" });
+        await Expect(page.GetByText("bob's plan")).ToBeVisibleAsync();
+
+        await composer.FocusAsync();
+        await composer.PressAsync("ArrowUp");
+        var editor = page.GetByLabel("Edit message");
+        await Expect(editor).ToBeFocusedAsync();
+        await Expect(editor).ToHaveValueAsync("second plan");                  // one's own last message, not bob's
+        await editor.PressAsync("Escape");
+        await Expect(editor).ToHaveCountAsync(0);
+        await Expect(page.GetByText("second plan")).ToBeVisibleAsync();
+
+        await composer.FillAsync("draft");
+        await composer.PressAsync("ArrowUp");                                  // a composer with text keeps its arrow
+        await Expect(editor).ToHaveCountAsync(0);
+        await composer.FillAsync("");
+        await composer.PressAsync("ArrowUp");
+        await editor.FillAsync("second plan, revised");
+        await editor.PressAsync("Enter");
+        await Expect(page.GetByText("second plan, revised")).ToBeVisibleAsync();
+    }
+
+    [Fact]
     public async Task Enter_sends_and_shift_enter_starts_a_new_line()
     {
         var org = await _f.App.OrganizationAsync();

@@ -102,6 +102,24 @@ export function activeStatus(user: User | undefined) {
 /** The person whose profile card is open, if any. */
 export const profileCardUserId = signal<string | null>(null);
 
+/**
+ * The edit form open, as "<message id>:main" or "<message id>:thread" (a thread's root shows in both places, and only
+ * one of them edits): its message opens it, or the up arrow in an empty composer.
+ */
+export const editingAt = signal<string | null>(null);
+
+export function editKey(messageId: number, inThread: boolean) {
+  return `${messageId}:${inThread ? "thread" : "main"}`;
+}
+
+/** One's own last message, not deleted, in a conversation's main timeline or in one thread: what the up arrow edits. */
+export function lastOwnMessage(conversationId: number, threadRootId: number | null): Message | undefined {
+  const me = session.value?.me.id;
+  return [...timeline(conversationId).messages.values()]
+    .filter(m => m.senderId === me && !m.deleted && (threadRootId === null ? m.threadRootId === null : m.threadRootId === threadRootId))
+    .sort((a, b) => b.seq - a.seq)[0];
+}
+
 /** Takes a changed profile (from the server's answer or a live event) into the people list, and into `me` for oneself. */
 export function applyUser(user: User) {
   const next = new Map(users.value);

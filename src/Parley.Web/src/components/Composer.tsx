@@ -4,6 +4,7 @@ import { attach, clearUploads, draftPlace, loadDraft, removeUpload, saveDraft, u
 import { formatSize, t } from "../i18n";
 import { enqueue } from "../outbox";
 import { sendTyping } from "../realtime";
+import { editingAt, editKey, lastOwnMessage } from "../state";
 import { Icon } from "./Icon";
 import { problemText } from "./AuthCard";
 
@@ -80,6 +81,11 @@ export function Composer(props: { conversation: Conversation; threadRootId: numb
       if (e.key === "Escape") { setSuggest(null); return; }
     }
     if (e.key === "Enter" && !e.shiftKey && !e.isComposing) { e.preventDefault(); form.current?.requestSubmit(); }
+    // The up arrow in an empty composer edits one's last message here, as in Slack.
+    if (e.key === "ArrowUp" && !text && !e.shiftKey && !e.altKey && !e.ctrlKey && !e.metaKey) {
+      const last = lastOwnMessage(c.id, props.threadRootId);
+      if (last) { e.preventDefault(); editingAt.value = editKey(last.id, props.threadRootId !== null); }
+    }
   }
 
   function submit(e: Event) {

@@ -1,9 +1,9 @@
 import DOMPurify from "dompurify";
-import { useEffect, useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import { api, ApiError, Conversation, fetchFile, FileInfo, Message } from "../api";
 import { formatDateTime, formatSize, formatTime, plural, t } from "../i18n";
 import { discard, flush, Pending, retry } from "../outbox";
-import { applyMessages, profileCardUserId, session, userName } from "../state";
+import { applyMessages, editingAt, editKey, profileCardUserId, session, userName } from "../state";
 import { Icon } from "./Icon";
 import { Avatar, PersonButton, StatusEmoji } from "./Profile";
 import { problemText } from "./AuthCard";
@@ -32,8 +32,20 @@ export function MessageItem(props: { message: Message; conversation: Conversatio
   const me = session.value!.me;
   const mine = m.senderId === me.id;
   const canModerate = me.role === "admin" || me.role === "owner" || c.myRole === "moderator" || c.myRole === "owner";
-  const [editing, setEditing] = useState(false);
+  const key = editKey(m.id, !!props.inThread);
+  const editing = editingAt.value === key;
   const [draft, setDraft] = useState(m.content ?? "");
+  const setEditing = (open: boolean) => {
+    if (open) setDraft(m.content ?? "");
+    if (open || editingAt.value === key) editingAt.value = open ? key : null;
+  };
+  const editArea = useRef<HTMLTextAreaElement>(null);
+  // However it opened (its button, the up arrow): the form starts from the message as it is now, with the cursor at its end.
+  useEffect(() => {
+    if (!editing) return;
+    setDraft(m.content ?? "");
+    requestAnimationFrame(() => { const el = editArea.current; if (el) { el.focus(); el.setSelectionRange(el.value.length, el.value.length); } });
+  }, [editing]);
   const [picker, setPicker] = useState(false);
   const [error, setError] = useState<string | null>(null);
 
@@ -58,7 +70,7 @@ export function MessageItem(props: { message: Message; conversation: Conversatio
           : editing ? (
             <form class="edit-form" onSubmit={e => { e.preventDefault(); setEditing(false); void act(() => api.edit(c.id, m.id, draft)); }}>
               <label class="visually-hidden" for={`edit-${m.id}`}>{t("message.editLabel")}</label>
-              <textarea id={`edit-${m.id}`} value={draft} onInput={e => setDraft(e.currentTarget.value)} rows={3}
+              <textarea id={`edit-${m.id}`} ref={editArea} value={draft} onInput={e => setDraft(e.currentTarget.value)} rows={3}
                 onKeyDown={e => { if (e.key === "Escape") setEditing(false); if (e.key === "Enter" && !e.shiftKey) { e.preventDefault(); e.currentTarget.form?.requestSubmit(); } }} />
               <div class="row">
                 <button type="submit" class="primary">{t("message.save")}</button>
@@ -91,7 +103,7 @@ export function MessageItem(props: { message: Message; conversation: Conversatio
         <div class="message-actions">
           <button type="button" class="icon-button" aria-label={t("message.react")} aria-expanded={picker} onClick={() => setPicker(!picker)}><Icon name="smile" /></button>
           {!props.inThread && <button type="button" class="icon-button" aria-label={t("message.reply")} onClick={() => props.onThread?.(m.id)}><Icon name="reply" /></button>}
-          {mine && <button type="button" class="icon-button" aria-label={t("message.edit")} onClick={() => { setDraft(m.content ?? ""); setEditing(true); }}><Icon name="edit" /></button>}
+          {mine && <button type="button" class="icon-button" aria-label={t("message.edit")} onClick={() => setEditing(true)}><Icon name="edit" /></button>}
           {(mine || canModerate) && (
             <button type="button" class="icon-button" aria-label={t("message.delete")}
               onClick={() => { if (confirm(t("message.confirmDelete"))) void act(() => api.remove(c.id, m.id)); }}><Icon name="trash" /></button>

@@ -88,7 +88,7 @@ export const en = {
   "composer.uploading": "Uploading {name}",
   "composer.removeFile": "Remove {name}",
   "composer.suggestions": "People to mention",
-  "composer.hint": "Enter to send · Shift+Enter for a new line · **bold** _italic_ `code` · @ to mention",
+  "composer.hint": "Enter to send · Shift+Enter for a new line · ↑ to edit your last message · **bold** _italic_ `code` · @ to mention",
   "thread.title": "Thread",
   "thread.replies": "Replies",
   "members.title": "Members",

@@ -90,7 +90,7 @@ export const fr: Record<keyof typeof en, string> = {
   "composer.uploading": "Envoi de {name}",
   "composer.removeFile": "Retirer {name}",
   "composer.suggestions": "Personnes à mentionner",
-  "composer.hint": "Entrée pour envoyer · Maj+Entrée pour aller à la ligne · **gras** _italique_ `code` · @ pour mentionner",
+  "composer.hint": "Entrée pour envoyer · Maj+Entrée pour aller à la ligne · ↑ pour modifier votre dernier message · **gras** _italique_ `code` · @ pour mentionner",
   "thread.title": "Fil de discussion",
   "thread.replies": "Réponses",
   "members.title": "Membres",
