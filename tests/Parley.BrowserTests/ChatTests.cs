@@ -98,7 +98,7 @@ public sealed class ChatTests
     }
 
     [Fact]
-    public async Task A_reply_in_a_thread_shows_in_the_side_panel_for_both()
+    public async Task A_reply_in_a_thread_shows_in_the_side_panel_for_both_and_escape_closes_the_panel()
     {
         var org = await _f.App.OrganizationAsync();
         var bob = await org.MemberAsync("Bob");
@@ -119,6 +119,16 @@ public sealed class ChatTests
         await alice.GetByRole(AriaRole.Button, new() { Name = "1 reply" }).ClickAsync();
         await Expect(alice.GetByRole(AriaRole.Complementary, new() { Name = "Thread" }).GetByText("Yes, to Monday")).ToBeVisibleAsync();
         await Expect(alice.GetByRole(AriaRole.Log, new() { Name = "Messages" }).GetByText("Yes, to Monday")).ToHaveCountAsync(0);
+
+        // Escape first closes what the focus is using (the mention suggestions), then the panel, and the focus goes back to the composer.
+        await reply.FillAsync($"@{org.Owner.Handle[..2]}");
+        await Expect(bobs.GetByRole(AriaRole.Listbox)).ToBeVisibleAsync();
+        await reply.PressAsync("Escape");
+        await Expect(bobs.GetByRole(AriaRole.Listbox)).ToHaveCountAsync(0);
+        await Expect(bobs.GetByRole(AriaRole.Complementary, new() { Name = "Thread" })).ToBeVisibleAsync();
+        await reply.PressAsync("Escape");
+        await Expect(bobs.GetByRole(AriaRole.Complementary, new() { Name = "Thread" })).ToHaveCountAsync(0);
+        await Expect(bobs.GetByRole(AriaRole.Textbox, new() { Name = "Message" })).ToBeFocusedAsync();
     }
 
     [Fact]

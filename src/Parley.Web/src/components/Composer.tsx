@@ -78,7 +78,7 @@ export function Composer(props: { conversation: Conversation; threadRootId: numb
         return;
       }
       if (e.key === "Enter" || e.key === "Tab") { e.preventDefault(); choose(candidates[suggest.index]); return; }
-      if (e.key === "Escape") { setSuggest(null); return; }
+      if (e.key === "Escape") { e.preventDefault(); setSuggest(null); return; }
     }
     if (e.key === "Enter" && !e.shiftKey && !e.isComposing) { e.preventDefault(); form.current?.requestSubmit(); }
     // The up arrow in an empty composer edits one's last message here, as in Slack.

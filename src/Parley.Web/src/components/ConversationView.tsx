@@ -39,6 +39,19 @@ export function ConversationView() {
     if (!listed) api.conversation(id).then(setFallback).catch(() => setMissing(true));
   }, [id, listed]);
 
+  // Escape closes the panel (a thread, the members), unless what has the focus used it: a suggestion list, an edit form, a dialog.
+  const hasPanel = panel !== null;
+  useEffect(() => {
+    if (!hasPanel) return;
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key !== "Escape" || e.defaultPrevented || document.querySelector("dialog[open]")) return;
+      goBack(base);
+      requestAnimationFrame(() => document.querySelector<HTMLElement>(".conversation-main .composer textarea")?.focus());
+    };
+    addEventListener("keydown", onKey);
+    return () => removeEventListener("keydown", onKey);
+  }, [hasPanel, base]);
+
   const c = conversation ?? fallback;
   if (missing) return <div class="empty-state"><h1>{t("conversation.notFound")}</h1></div>;
   if (!c) return <div class="empty-state" aria-busy="true">{t("app.loading")}</div>;

@@ -34,16 +34,14 @@ export function MessageItem(props: { message: Message; conversation: Conversatio
   const canModerate = me.role === "admin" || me.role === "owner" || c.myRole === "moderator" || c.myRole === "owner";
   const key = editKey(m.id, !!props.inThread);
   const editing = editingAt.value === key;
-  const [draft, setDraft] = useState(m.content ?? "");
   const setEditing = (open: boolean) => {
-    if (open) setDraft(m.content ?? "");
     if (open || editingAt.value === key) editingAt.value = open ? key : null;
   };
   const editArea = useRef<HTMLTextAreaElement>(null);
-  // However it opened (its button, the up arrow): the form starts from the message as it is now, with the cursor at its end.
+  // However it opened (its button, the up arrow), the form starts from the message as it is when it opens (the text area's
+  // first value), with the cursor at its end.
   useEffect(() => {
     if (!editing) return;
-    setDraft(m.content ?? "");
     requestAnimationFrame(() => { const el = editArea.current; if (el) { el.focus(); el.setSelectionRange(el.value.length, el.value.length); } });
   }, [editing]);
   const [picker, setPicker] = useState(false);
@@ -68,10 +66,10 @@ export function MessageItem(props: { message: Message; conversation: Conversatio
         </header>
         {m.deleted ? <p class="tombstone">{t("message.deleted")}</p>
           : editing ? (
-            <form class="edit-form" onSubmit={e => { e.preventDefault(); setEditing(false); void act(() => api.edit(c.id, m.id, draft)); }}>
+            <form class="edit-form" onSubmit={e => { e.preventDefault(); setEditing(false); const text = editArea.current?.value ?? ""; void act(() => api.edit(c.id, m.id, text)); }}>
               <label class="visually-hidden" for={`edit-${m.id}`}>{t("message.editLabel")}</label>
-              <textarea id={`edit-${m.id}`} ref={editArea} value={draft} onInput={e => setDraft(e.currentTarget.value)} rows={3}
-                onKeyDown={e => { if (e.key === "Escape") setEditing(false); if (e.key === "Enter" && !e.shiftKey) { e.preventDefault(); e.currentTarget.form?.requestSubmit(); } }} />
+              <textarea id={`edit-${m.id}`} ref={editArea} defaultValue={m.content ?? ""} rows={3}
+                onKeyDown={e => { if (e.key === "Escape") { e.preventDefault(); setEditing(false); } if (e.key === "Enter" && !e.shiftKey) { e.preventDefault(); e.currentTarget.form?.requestSubmit(); } }} />
               <div class="row">
                 <button type="submit" class="primary">{t("message.save")}</button>
                 <button type="button" class="secondary" onClick={() => setEditing(false)}>{t("common.cancel")}</button>
