@@ -107,32 +107,14 @@ public abstract class DiscoveryExportTests(DiscoveryApp app) : IDisposable
         Assert.DoesNotContain("the merger is off", Entry(zip, "leaves.jsonl"));
 
         // One message changed in the items: the manifest still verifies, the item does not, and it is named.
-        var tampered = Path.Combine(Path.GetTempPath(), $"parley-tampered-{Guid.NewGuid():N}.zip");
-        _temp.Add(tampered);
-        File.Copy(zip, tampered);
-        using (var archive = ZipFile.Open(tampered, ZipArchiveMode.Update))
-        {
-            var text = Entry(zip, "items/messages.jsonl").Replace("hello again", "goodbye", StringComparison.Ordinal);
-            archive.GetEntry("items/messages.jsonl")!.Delete();
-            await using var stream = await archive.CreateEntry("items/messages.jsonl").OpenAsync(Ct);
-            await stream.WriteAsync(Encoding.UTF8.GetBytes(text), Ct);
-        }
+        var tampered = await CopyWithAsync(zip, "items/messages.jsonl", "hello again", "goodbye");
         var caught = BundleVerifier.Verify(tampered, [key]);
         Assert.False(caught.Ok);
         Assert.StartsWith("FAIL item items/messages.jsonl: ", caught.Text);
 
         // A message's text changed in the record the export carries: named at its leaf.
-        var forged = Path.Combine(Path.GetTempPath(), $"parley-forged-{Guid.NewGuid():N}.zip");
-        _temp.Add(forged);
-        File.Copy(zip, forged);
+        var forged = await CopyWithAsync(zip, "leaves.jsonl", "hello again", "hello never");
         var helloLeaf = leaves.First(l => l["content"]?.GetValue<string>().Contains("hello again", StringComparison.Ordinal) == true)["leaf"]!.GetValue<long>();
-        using (var archive = ZipFile.Open(forged, ZipArchiveMode.Update))
-        {
-            var text = Entry(zip, "leaves.jsonl").Replace("hello again", "hello never", StringComparison.Ordinal);
-            archive.GetEntry("leaves.jsonl")!.Delete();
-            await using var stream = await archive.CreateEntry("leaves.jsonl").OpenAsync(Ct);
-            await stream.WriteAsync(Encoding.UTF8.GetBytes(text), Ct);
-        }
         var forgery = BundleVerifier.Verify(forged, [key]);
         Assert.StartsWith($"FAIL leaf {helloLeaf}: ", forgery.Text);
 
@@ -478,6 +460,20 @@ public abstract class DiscoveryExportTests(DiscoveryApp app) : IDisposable
             await xmllint.WaitForExitAsync(Ct);
             return (xmllint.ExitCode, await output + errors);
         }
+    }
+
+    /// <summary>A copy of the archive with one text replaced in one of its entries (a temporary file, deleted after the test).</summary>
+    private async Task<string> CopyWithAsync(string zip, string entry, string from, string to)
+    {
+        var copy = Path.Combine(Path.GetTempPath(), $"parley-tampered-{Guid.NewGuid():N}.zip");
+        _temp.Add(copy);
+        File.Copy(zip, copy);
+        using var archive = ZipFile.Open(copy, ZipArchiveMode.Update);
+        var text = Entry(zip, entry).Replace(from, to, StringComparison.Ordinal);
+        archive.GetEntry(entry)!.Delete();
+        await using (var stream = await archive.CreateEntry(entry).OpenAsync(Ct))
+            await stream.WriteAsync(Encoding.UTF8.GetBytes(text), Ct);
+        return copy;
     }
 
     private static async Task<(int ExitCode, string Output)> VerifyRecordPyAsync(string bundle, string key)
