@@ -48,4 +48,5 @@ public sealed record MachineInfo(int Cores, string Cpu, double LoadAverageBefore
 
 public sealed record RunResult(
     string Database, DateTimeOffset StartedAt, double DurationSeconds, MachineInfo Machine, Dictionary<string, string> Settings,
-    List<LadderResult> Ladders, IdleResult? Idle, HistoryResult? History, List<RequestCostResult>? RequestCost = null, RecordResult? Record = null);
+    List<LadderResult> Ladders, IdleResult? Idle, HistoryResult? History, List<RequestCostResult>? RequestCost = null, RecordResult? Record = null,
+    PurgeResult? Purge = null);
