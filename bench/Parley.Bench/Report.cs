@@ -118,7 +118,7 @@ public static class Report
                     $"{(erasing.HoursForMillion is { } hours ? hours.ToString("0.0", inv) + " h" : "for ever")}.** One-to-one p99 " +
                     $"{erasing.Baseline.LatencyMs.P99:0.0} ms alone, {erasing.During.LatencyMs.P99:0.0} ms while purging (ack p99 {erasing.Baseline.AckMs.P99:0.0} → " +
                     $"{erasing.During.AckMs.P99:0.0} ms): **{(erasing.UnderLimit ? "under" : "OVER")} 50 ms**. " +
-                    $"{(erasing.Stopped ? "The purge stopped when its request was cancelled." : "The purge went on erasing after its request was cancelled.")} " +
+                    $"{(erasing.Stopped ? $"The purge stopped within {erasing.StopSeconds + 1:0} s of its request's cancellation." : "The purge went on erasing for 10 s after its request was cancelled.")} " +
                     $"Before the steps the log took in the seeded entries in {erasing.CatchUpSeconds:0} s."));
             }
             if (run.Record is { } rec)
