@@ -39,7 +39,8 @@ public static class PurgeScenario
         log("purge: the record log takes in the seeded entries first (a checkpoint)");
         var catchUp = Stopwatch.StartNew();
         await api.PostAsync<JsonElement>("/api/v1/admin/record/checkpoints", new { }, owner.Token, ct);
-        log(string.Create(CultureInfo.InvariantCulture, $"  done in {catchUp.Elapsed.TotalSeconds:0.0} s"));
+        var catchUpSeconds = Math.Round(catchUp.Elapsed.TotalSeconds, 1);
+        log(string.Create(CultureInfo.InvariantCulture, $"  done in {catchUpSeconds:0.0} s"));
 
         log($"purge: one-to-one at {settings.PurgeSendRate}/s, alone");
         var baseline = await ladder.OpenAsync("purge, baseline", settings.PurgeSendRate, pick, 2, ct);
@@ -92,14 +93,14 @@ public static class PurgeScenario
                 break;
             atCancel = now;
         }
-        var stopSeconds = Math.Round(Stopwatch.GetElapsedTime(cancelled).TotalSeconds - 1, 1);
+        var stopSeconds = Math.Round(Math.Max(0, Stopwatch.GetElapsedTime(cancelled).TotalSeconds - 1), 1);
 
         // When the purge ran out of work before the step ended, its rate is everything it erased over its own time.
         var (erased, seconds) = finished
             ? (atCancel - before, (finishedAt - started) / (double)Stopwatch.Frequency)
             : (erased1 - erased0, (t1 - t0) / (double)Stopwatch.Frequency);
         var rate = Math.Round(erased / seconds, 1);
-        var result = new PurgeResult(settings.PurgeMaximumDays, settings.HistoryMessages, Math.Round(catchUp.Elapsed.TotalSeconds, 1), baseline,
+        var result = new PurgeResult(settings.PurgeMaximumDays, settings.HistoryMessages, catchUpSeconds, baseline,
             during, erased, Math.Round(seconds, 1), rate, rate > 0 ? Math.Round(1_000_000 / rate / 3600, 2) : null,
             finished, stopped, stopSeconds, during.LatencyMs.P99 < StepResult.P99LimitMs, ServerOptions(),
             $"one-to-one open loop at {settings.PurgeSendRate}/s in {settings.PurgeWindow.TotalSeconds} s windows; the purge through " +
@@ -114,12 +115,12 @@ public static class PurgeScenario
     private static Dictionary<string, string> ServerOptions()
     {
         var defaults = new RetentionOptions();
-        string Option(string name, object fallback) =>
-            Environment.GetEnvironmentVariable($"Parley__Retention__{name}") ?? Convert.ToString(fallback, CultureInfo.InvariantCulture)!;
+        string? Set(string name) => Environment.GetEnvironmentVariable($"Parley__Retention__{name}");
+        var pause = Set(nameof(RetentionOptions.BatchPause)) is { } p ? TimeSpan.Parse(p, CultureInfo.InvariantCulture) : defaults.BatchPause;
         return new()
         {
-            ["BatchSize"] = Option(nameof(RetentionOptions.BatchSize), defaults.BatchSize),
-            ["BatchPause"] = Option(nameof(RetentionOptions.BatchPause), defaults.BatchPause),
+            ["batch size"] = Set(nameof(RetentionOptions.BatchSize)) ?? defaults.BatchSize.ToString(CultureInfo.InvariantCulture),
+            ["pause between batches"] = $"{pause.TotalMilliseconds.ToString(CultureInfo.InvariantCulture)} ms",
         };
     }
 
