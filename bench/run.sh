@@ -7,10 +7,16 @@
 #   bench/run.sh                 the published run: 1,000 users, 1,000,000 stored messages (about 11 minutes on 2 cores)
 #   bench/run.sh --quick         a small run to try the harness (writes bench/results/*-quick.json only)
 #   BENCH_DATABASES=Sqlite bench/run.sh   one database only
-#   BENCH_ONLY=one-to-one,group bench/run.sh --quick   some scenarios only (idle, one-to-one, group, large-channel, request-cost, history, record, gdpr)
+#   BENCH_ONLY=one-to-one,group bench/run.sh --quick   some scenarios only (idle, one-to-one, group, large-channel, request-cost, history, record, gdpr, purge)
 #   BENCH_USERS=5000 bench/run.sh   the issue's full scale: over 15 minutes here, most of it creating accounts
 #   BENCH_ONLY=record BENCH_HISTORY=1000000 BENCH_DATABASES=Sqlite bench/run.sh --quick
 #                                the record log: checkpoint over the seeded entries, proofs, integrity check
+#   BENCH_ONLY=history,purge BENCH_HISTORY=1000000 BENCH_DATABASES=Sqlite BENCH_USERS=100 bench/run.sh --quick
+#                                the retention purge against live sends: one-to-one at a fixed rate (BENCH_PURGE_RATE, 100/s)
+#                                alone, then while POST /api/v1/compliance/retention/purge erases the seeded history (60 days
+#                                old, maximum set to 30 days), with the purge's rate; the purge's request is cancelled after the
+#                                step. Last, as it erases the history. The server takes its purge options from the environment
+#                                (Parley__Retention__BatchSize=…, Parley__Retention__BatchPause=00:00:00.050) and the report says which.
 #   BENCH_SERVER_DLL=/other/worktree/src/Parley.Server/bin/Release/net10.0/Parley.Server.dll BENCH_ONLY=request-cost ...
 #                                this harness against another build of the server (compare two commits; build it first)
 #   BENCH_TAG=base              appended to the results file's name, so that alternating runs do not overwrite each other
@@ -32,6 +38,7 @@ if [ -z "${1:-}" ]; then scale+=(--users "${BENCH_USERS:-1000}"); elif [ -n "${B
 [ -n "${BENCH_VERIFY:-}" ] && scale+=(--verify-integrity)
 [ -n "${BENCH_ONLY:-}" ] && scale+=(--only "$BENCH_ONLY")
 [ -n "${BENCH_COST_WINDOW:-}" ] && scale+=(--cost-window "$BENCH_COST_WINDOW")
+[ -n "${BENCH_PURGE_RATE:-}" ] && scale+=(--purge-rate "$BENCH_PURGE_RATE")
 databases=${BENCH_DATABASES:-Sqlite Postgres}
 
 # 5,000 hub connections need as many sockets on each side.

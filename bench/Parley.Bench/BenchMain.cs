@@ -32,8 +32,10 @@ public static class BenchMain
 
     private static async Task<int> RunAsync(BenchSettings settings)
     {
-        // A hard bound on one database's run; the record scenario's integrity check reads every entry and gets longer.
-        using var cancel = new CancellationTokenSource(TimeSpan.FromMinutes(settings.Runs("record") && settings.HistoryMessages > 0 ? 25 : 12));
+        // A hard bound on one database's run; the record scenario's integrity check reads every entry, and the purge scenario
+        // first waits for the log to take in the seeded entries: both get longer.
+        var longer = settings.HistoryMessages > 0 && (settings.Runs("record") || settings.Runs("purge"));
+        using var cancel = new CancellationTokenSource(TimeSpan.FromMinutes(longer ? 25 : 12));
         Console.CancelKeyPress += (_, e) => { e.Cancel = true; cancel.Cancel(); };
         using var api = new ParleyApi(new Uri(settings.Url));
         var result = await new Scenarios(settings, api, new ServerProbe(settings.ServerPid), Log).RunAsync(cancel.Token);
@@ -50,7 +52,7 @@ public static class BenchMain
         Console.Error.WriteLine("""
             Usage:
               Parley.Bench run --server-pid PID --operator-password PW --connection-string CS [--url URL] [--database Sqlite|Postgres]
-                               [--operator-email E] [--out FILE] [--users N] [--history N] [--verify-integrity] [--quick]
+                               [--operator-email E] [--out FILE] [--users N] [--history N] [--verify-integrity] [--purge-rate R] [--quick]
                                [--only SCENARIO,...] [--cost-window SECONDS]
               Parley.Bench entry-cost [COUNT]
               Parley.Bench cost-ab --a-url U --a-pid P --b-url U --b-pid P --operator-password PW [--a-name N] [--b-name N] [--rounds 10] [--window 4] [--clients 16]

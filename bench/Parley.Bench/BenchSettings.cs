@@ -29,10 +29,15 @@ public sealed class BenchSettings
     public TimeSpan HistoryDuration { get; set; } = TimeSpan.FromSeconds(20);
     public bool VerifyIntegrity { get; set; }
 
+    /// <summary>The purge scenario's one-to-one rate, offered before and during the purge: moderate, well under saturation.</summary>
+    public double PurgeSendRate { get; set; } = 100;
+    public TimeSpan PurgeWindow { get; set; } = TimeSpan.FromSeconds(20);
+    public int PurgeMaximumDays { get; set; } = 30;
+
     /// <summary>How long each request-cost measurement lasts; the step window when not set.</summary>
     public TimeSpan? CostWindow { get; set; }
 
-    /// <summary>Scenarios to run (idle, one-to-one, group, large-channel, request-cost, history, record, gdpr); all when empty. For development.</summary>
+    /// <summary>Scenarios to run (idle, one-to-one, group, large-channel, request-cost, history, record, gdpr, purge); all when empty. For development.</summary>
     public HashSet<string> Only { get; set; } = [];
 
     public bool Runs(string scenario) => Only.Count == 0 || Only.Contains(scenario);
@@ -58,6 +63,7 @@ public sealed class BenchSettings
                     break;
                 case "--history": s.HistoryMessages = long.Parse(Next(), CultureInfo.InvariantCulture); break;
                 case "--verify-integrity": s.VerifyIntegrity = true; break;
+                case "--purge-rate": s.PurgeSendRate = double.Parse(Next(), CultureInfo.InvariantCulture); break;
                 case "--cost-window": s.CostWindow = TimeSpan.FromSeconds(double.Parse(Next(), CultureInfo.InvariantCulture)); break;
                 case "--only": s.Only = [.. Next().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)]; break;
                 case "--quick": s.Quick(); break;
@@ -81,15 +87,23 @@ public sealed class BenchSettings
         HistoryMessages = 20_000;
         HistoryViaApi = 200;
         HistoryPages = 300;
+        PurgeWindow = TimeSpan.FromSeconds(10);
     }
 
-    public Dictionary<string, string> Describe() => new()
+    public Dictionary<string, string> Describe()
     {
-        ["users"] = Users.ToString(CultureInfo.InvariantCulture),
-        ["step"] = $"warm-up {Timing.Warmup.TotalSeconds} s, window {Timing.Window.TotalSeconds} s, drain up to {Timing.Drain.TotalSeconds} s",
-        ["one-to-one rates"] = string.Join(", ", OneToOneRates),
-        ["group rates"] = string.Join(", ", GroupRates),
-        ["large channel rates"] = string.Join(", ", LargeRates),
-        ["history messages"] = HistoryMessages.ToString(CultureInfo.InvariantCulture),
-    };
+        var described = new Dictionary<string, string>
+        {
+            ["users"] = Users.ToString(CultureInfo.InvariantCulture),
+            ["step"] = $"warm-up {Timing.Warmup.TotalSeconds} s, window {Timing.Window.TotalSeconds} s, drain up to {Timing.Drain.TotalSeconds} s",
+            ["one-to-one rates"] = string.Join(", ", OneToOneRates),
+            ["group rates"] = string.Join(", ", GroupRates),
+            ["large channel rates"] = string.Join(", ", LargeRates),
+            ["history messages"] = HistoryMessages.ToString(CultureInfo.InvariantCulture),
+        };
+        if (Runs("purge"))
+            described["purge step"] = string.Create(CultureInfo.InvariantCulture,
+                $"one-to-one open {PurgeSendRate}/s, window {PurgeWindow.TotalSeconds} s, retention maximum {PurgeMaximumDays} days");
+        return described;
+    }
 }

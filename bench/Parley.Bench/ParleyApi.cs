@@ -36,6 +36,15 @@ public sealed class ParleyApi : IDisposable
         return (await response.Content.ReadFromJsonAsync<T>(Json, ct))!;
     }
 
+    public async Task<T> PutAsync<T>(string path, object body, string token, CancellationToken ct = default)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Put, path) { Content = JsonContent.Create(body, options: Json) };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        using var response = await _http.SendAsync(request, ct);
+        await EnsureAsync(response, path, ct);
+        return (await response.Content.ReadFromJsonAsync<T>(Json, ct))!;
+    }
+
     public async Task<T> GetAsync<T>(string path, string token, CancellationToken ct = default)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, path);

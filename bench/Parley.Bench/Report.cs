@@ -61,6 +61,12 @@ public static class Report
         Line("| large channel, deliveries/s sustained (p99) | – | " + string.Join(" | ", c.Runs.Select(r => Best(r, "large channel", s => s.DeliveredPerSecond))) + " |");
         Line("| idle connections, server memory per connection | < 64 KiB | " + string.Join(" | ", c.Runs.Select(r => r.Idle is { } i ? $"{i.KiBPerConnection:0.0} KiB" : "–")) + " |");
         Line("| history, page of 50 with 1,000,000 stored, p99 | < 20 ms | " + string.Join(" | ", c.Runs.Select(r => r.History is { } h ? string.Create(inv, $"{h.PageMs.P99:0.0} ms") : "–")) + " |");
+        Line("| one-to-one p99 at a fixed rate, alone → while the retention purge runs | < 50 ms | " + string.Join(" | ", c.Runs.Select(r => r.Purge is { } p
+            ? string.Create(inv, $"{p.Baseline.LatencyMs.P99:0.0} → {p.During.LatencyMs.P99:0.0} ms")
+            : "–")) + " |");
+        Line("| retention purge, messages erased/s (hours for 1,000,000) | – | " + string.Join(" | ", c.Runs.Select(r => r.Purge is { } p
+            ? string.Create(inv, $"{p.ErasedPerSecond:N0} ({(p.HoursForMillion is { } hours ? hours.ToString("0.0", inv) : "–")} h)")
+            : "–")) + " |");
         Line("| closed loop maximum, one-to-one sends/s (p99) | – | " + string.Join(" | ", c.Runs.Select(r => Closed(r, "one-to-one", s => s.SentPerSecond))) + " |");
         Line("| closed loop maximum, group deliveries/s (p99) | – | " + string.Join(" | ", c.Runs.Select(r => Closed(r, "group", s => s.DeliveredPerSecond))) + " |");
         Line("");
@@ -72,7 +78,7 @@ public static class Report
             Line("");
             Line("| scenario | step | sent/s | delivered/s | lost | errors | p50 | p90 | p99 | max | ack p99 | server CPU µs/delivery | server CPU | bench CPU | RSS MiB | sustained |");
             Line("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |");
-            foreach (var s in run.Ladders.SelectMany(l => l.Steps))
+            foreach (var s in run.Ladders.SelectMany(l => l.Steps).Concat(run.Purge is { } purged ? [purged.Baseline, purged.During] : Array.Empty<StepResult>()))
                 Line(string.Create(inv, $"| {s.Scenario} | {s.Step} | {s.SentPerSecond:0} | {s.DeliveredPerSecond:0} | {s.Lost} | {s.SendErrors + s.Skipped} | " +
                     $"{s.LatencyMs.P50:0.0} | {s.LatencyMs.P90:0.0} | {s.LatencyMs.P99:0.0} | {s.LatencyMs.Max:0} | {s.AckMs.P99:0.0} | " +
                     $"{s.ServerCpuMicrosPerDelivery:0.0} | {s.ServerCpuPercent:0}% | {s.BenchCpuPercent:0}% | {s.ServerRssMiB:0} | {(s.Sustained ? "yes" : "no")} |"));
@@ -101,6 +107,19 @@ public static class Report
                 Line(string.Format(inv, "\nHistory: {0:N0} messages stored ({1}) Seeded in {2:0} s. ", h.MessagesStored, h.Notes, h.SeedSeconds) +
                     string.Create(inv, $"{h.Pages} pages: p50 {h.PageMs.P50:0.0} ms, p90 {h.PageMs.P90:0.0} ms, p99 {h.PageMs.P99:0.0} ms, max {h.PageMs.Max:0.0} ms; " +
                     $"{h.ServerCpuMicrosPerPage:0} µs of server CPU per page. Integrity check: {integrity}"));
+            }
+            if (run.Purge is { } erasing)
+            {
+                var purgeOptions = string.Join(", ", erasing.Purge.Select(kv => $"{kv.Key} {kv.Value}"));
+                var over = erasing.FinishedInStep ? "the purge's whole run (it finished within the step)" : "the step while purging";
+                Line(string.Create(inv, $"\nRetention purge ({purgeOptions}): a maximum of {erasing.MaximumDays} days over {erasing.HistoryMessages:N0} messages " +
+                    $"of which all but those sent through the API are 60 days old ({erasing.Notes}). **{erasing.Erased:N0} messages erased in " +
+                    $"{erasing.Seconds:0.0} s over {over}: {erasing.ErasedPerSecond:N1}/s, so 1,000,000 take about " +
+                    $"{(erasing.HoursForMillion is { } hours ? hours.ToString("0.0", inv) + " h" : "for ever")}.** One-to-one p99 " +
+                    $"{erasing.Baseline.LatencyMs.P99:0.0} ms alone, {erasing.During.LatencyMs.P99:0.0} ms while purging (ack p99 {erasing.Baseline.AckMs.P99:0.0} → " +
+                    $"{erasing.During.AckMs.P99:0.0} ms): **{(erasing.UnderLimit ? "under" : "OVER")} 50 ms**. " +
+                    $"{(erasing.Stopped ? $"The purge stopped within {erasing.StopSeconds + 1:0} s of its request's cancellation." : "The purge went on erasing for 10 s after its request was cancelled.")} " +
+                    $"Before the steps the log took in the seeded entries in {erasing.CatchUpSeconds:0} s."));
             }
             if (run.Record is { } rec)
             {

@@ -49,7 +49,7 @@ public sealed record MachineInfo(int Cores, string Cpu, double LoadAverageBefore
 public sealed record RunResult(
     string Database, DateTimeOffset StartedAt, double DurationSeconds, MachineInfo Machine, Dictionary<string, string> Settings,
     List<LadderResult> Ladders, IdleResult? Idle, HistoryResult? History, List<RequestCostResult>? RequestCost = null, RecordResult? Record = null,
-    GdprResult? Gdpr = null);
+    GdprResult? Gdpr = null, PurgeResult? Purge = null);
 
 /// <summary>The GDPR access export of the history's sender: seconds to the last byte, size, server CPU, and the time 100,000 messages would take.</summary>
 public sealed record GdprResult(long Messages, double Seconds, long Bytes, double ServerCpuSeconds, double MessagesPerSecond, double MinutesPer100000);

@@ -16,6 +16,11 @@ public sealed class Scenarios(BenchSettings settings, ParleyApi api, ServerProbe
         var org = await Provisioner.CreateAsync(api, settings.OperatorEmail, settings.OperatorPassword, settings.Users, runId, log, ct);
         var active = org.Users.Take(200).ToList();
         var pairs = await Provisioner.OpenPairsAsync(api, active, ct);
+        (long, BenchUser, int) OneToOne(Random r)
+        {
+            var pair = r.Next(pairs.Count);
+            return (pairs[pair], active[2 * pair + r.Next(2)], 2);
+        }
         var group = await Provisioner.CreateChannelAsync(api, org.Owner, "group-200", active, ct);
         log($"Adding {settings.Users:N0} members to the large channel...");
         var large = await Provisioner.CreateChannelAsync(api, org.Owner, "large", org.Users, ct);
@@ -27,15 +32,11 @@ public sealed class Scenarios(BenchSettings settings, ParleyApi api, ServerProbe
 
         var idle = await IdleAsync(fleet, settings.Runs("idle") ? settings.IdleSteps : [settings.Users], org.Users, ct);
         var ladder = new Ladder(api, fleet, server, settings.Timing, log);
-        await WarmUpAsync(ladder, pairs, active, group, ct);
+        await WarmUpAsync(ladder, OneToOne, active, group, ct);
         List<LadderResult> ladders = [];
         if (settings.Runs("one-to-one"))
             ladders.Add(await RunLadderAsync(ladder, "one-to-one", $"{active.Count} users in {pairs.Count} direct conversations, both directions",
-                settings.OneToOneRates, settings.OneToOneSenders, 2, r =>
-                {
-                    var pair = r.Next(pairs.Count);
-                    return (pairs[pair], active[2 * pair + r.Next(2)], 2);
-                }, ct));
+                settings.OneToOneRates, settings.OneToOneSenders, 2, OneToOne, ct));
         if (settings.Runs("group"))
             ladders.Add(await RunLadderAsync(ladder, "group", $"one conversation of {active.Count} members, random senders, every member receives",
                 settings.GroupRates, settings.GroupSenders, active.Count, r => (group, active[r.Next(active.Count)], active.Count), ct));
@@ -51,7 +52,8 @@ public sealed class Scenarios(BenchSettings settings, ParleyApi api, ServerProbe
         HistoryResult? history = null;
         RecordResult? record = null;
         GdprResult? gdpr = null;
-        if (settings.HistoryMessages > 0 && (settings.Runs("history") || settings.Runs("record") || settings.Runs("gdpr")))
+        PurgeResult? purge = null;
+        if (settings.HistoryMessages > 0 && (settings.Runs("history") || settings.Runs("record") || settings.Runs("gdpr") || settings.Runs("purge")))
         {
             // The seeding writes as many record entries, which the log takes in in the background: the record scenario
             // times that right after the seeding, and the history's reads then meet a log that has caught up.
@@ -63,23 +65,26 @@ public sealed class Scenarios(BenchSettings settings, ParleyApi api, ServerProbe
                 history = await HistoryScenario.RunAsync(settings, api, server, org.Owner, seeded, log, ct);
             if (settings.Runs("gdpr"))
                 gdpr = await GdprScenario.RunAsync(api, server, org.Owner, seeded, log, ct);
+            if (settings.Runs("purge"))
+            {
+                // Last, as it erases the history the others read; the one-to-one steps need the active users connected again.
+                await fleet.ConnectAsync(active, 32, ct);
+                purge = await PurgeScenario.RunAsync(settings, api, new Ladder(api, fleet, server, settings.Timing with { Window = settings.PurgeWindow }, log),
+                    OneToOne, org.Owner, seeded, log, ct);
+            }
         }
         return new RunResult(settings.Database, started, Math.Round(clock.Elapsed.TotalSeconds), Machine(loadBefore), settings.Describe(),
-            ladders, idle, history, cost, record, gdpr);
+            ladders, idle, history, cost, record, gdpr, purge);
     }
 
     /// <summary>
     /// A server that just started runs its first thousands of requests through unoptimized code while the JIT
     /// recompiles the hot paths. Users meet a warm server; so does the first measured step. Nothing here is reported.
     /// </summary>
-    private async Task WarmUpAsync(Ladder ladder, List<long> pairs, List<BenchUser> active, long group, CancellationToken ct)
+    private async Task WarmUpAsync(Ladder ladder, PickSender oneToOne, List<BenchUser> active, long group, CancellationToken ct)
     {
         log("Warming up the server (not measured):");
-        await ladder.ClosedAsync("warm-up", 16, r =>
-        {
-            var pair = r.Next(pairs.Count);
-            return (pairs[pair], active[2 * pair + r.Next(2)], 2);
-        }, 2, 500, ct);
+        await ladder.ClosedAsync("warm-up", 16, oneToOne, 2, 500, ct);
         await ladder.ClosedAsync("warm-up", 4, r => (group, active[r.Next(active.Count)], active.Count), active.Count, 100, ct);
     }
 
