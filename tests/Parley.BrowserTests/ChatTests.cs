@@ -32,15 +32,13 @@ public sealed class ChatTests
         await Expect(bobs.Locator("article.message strong", new() { HasText = "12" })).ToBeVisibleAsync();
 
         var mine = alice.Locator("article.message", new() { HasText = "Lunch at" });
-        await mine.HoverAsync();
-        await mine.GetByRole(AriaRole.Button, new() { Name = "Edit" }).ClickAsync();
+        await Pages.ClickMessageActionAsync(mine, "Edit");
         await alice.GetByLabel("Edit message").FillAsync("Lunch at 12:30?");
         await alice.GetByLabel("Edit message").PressAsync("Enter");
         await Expect(bobs.GetByText("Lunch at 12:30?")).ToBeVisibleAsync();
         await Expect(bobs.GetByText("(edited)")).ToBeVisibleAsync();
 
-        await mine.HoverAsync();
-        await mine.GetByRole(AriaRole.Button, new() { Name = "Delete" }).ClickAsync();
+        await Pages.ClickMessageActionAsync(mine, "Delete");
         await Expect(bobs.GetByText("This message was deleted.")).ToBeVisibleAsync();
         await Expect(alice.GetByText("This message was deleted.")).ToBeVisibleAsync();
         await Expect(bobs.GetByText("Lunch at 12:30?")).ToHaveCountAsync(0);
@@ -109,8 +107,7 @@ public sealed class ChatTests
         await Pages.OnlineAsync(alice);
 
         var root = bobs.Locator("article.message", new() { HasText = "Shall we move the launch?" });
-        await root.HoverAsync();
-        await root.GetByRole(AriaRole.Button, new() { Name = "Reply in thread" }).ClickAsync();
+        await Pages.ClickMessageActionAsync(root, "Reply in thread");
         var reply = bobs.GetByRole(AriaRole.Textbox, new() { Name = "Reply" });
         await reply.FillAsync("Yes, to Monday");
         await reply.PressAsync("Enter");

@@ -10,6 +10,26 @@ public static class Pages
     public static string WebRoot { get; } = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "../../../../../src/Parley.Web"));
 
     /// <summary>Waits until the live connection is up (the connection banner is gone).</summary>
+    /// <summary>
+    /// Clicks one of a message's action buttons, which show while the pointer is over the message. A render that moves the
+    /// message from under the pointer (the list keeping its bottom in view) hides them again: hover again until it lands.
+    /// </summary>
+    public static async Task ClickMessageActionAsync(ILocator message, string action)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            await message.HoverAsync();
+            try
+            {
+                await message.GetByRole(AriaRole.Button, new() { Name = action }).ClickAsync(new() { Timeout = 3000 });
+                return;
+            }
+            catch (TimeoutException) when (attempt < 5)
+            {
+            }
+        }
+    }
+
     public static async Task OnlineAsync(IPage page) => await Expect(page.Locator(".banner")).ToHaveCountAsync(0);
 
     /// <summary>Waits (with the page's deadline) until the user's outbox in IndexedDB holds no message.</summary>
