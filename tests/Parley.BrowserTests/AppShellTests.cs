@@ -121,10 +121,13 @@ public sealed class AppShellTests
         await Expect(page.GetByRole(AriaRole.Textbox, new() { Name = "Message" })).ToBeInViewportAsync();
         Assert.True(await list.EvaluateAsync<bool>("el => el.scrollHeight > el.clientHeight"), "the list scrolls within the screen");
 
-        for (var attempt = 0; attempt < 10 && await list.GetByText("note number 1", new() { Exact = true }).CountAsync() == 0; attempt++)
+        // Each scroll to the top brings one more page, and no more than that: the list never loads what was not asked for.
+        var element = await list.ElementHandleAsync();
+        var articles = list.Locator("article.message");
+        for (var shown = await articles.CountAsync(); shown < 120; shown = await articles.CountAsync())
         {
             await list.EvaluateAsync("el => el.scrollTop = 0");
-            await page.WaitForTimeoutAsync(400);
+            await page.WaitForFunctionAsync("([el, n]) => el.querySelectorAll('article.message').length > n", new object[] { element, shown });
         }
 
         await Expect(list.GetByText("note number 1", new() { Exact = true })).ToHaveCountAsync(1);

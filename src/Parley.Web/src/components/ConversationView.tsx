@@ -120,15 +120,19 @@ function MessageList({ conversation: c, onThread }: { conversation: Conversation
   const anchor = useRef<{ height: number; top: number } | null>(null);
   const stick = useRef(true);
   const placed = useRef(false);
+  const loadingOlder = useRef(false);
   const setTop = useRef<number | null>(null);                 // where this code last scrolled to (not the user)
   const me = session.value!.me.id;
   const [readBefore] = useState(() => c.lastReadSeq);          // where the reader was when the conversation opened
+  const [unreadAtOpen] = useState(() => c.unread);             // how many others' messages were unread then
   const t_ = timelines.value.get(c.id);
   const messages = t_ ? [...t_.messages.values()].filter(m => m.threadRootId === null).sort((a, b) => a.seq - b.seq) : [];
   const pending = pendingIn(c.id, null, t_?.messages.values() ?? []);
   const firstUnread = c.isMember ? messages.find(m => m.seq > readBefore && m.senderId !== me) : undefined;
-  // Unread messages may be older than the newest page: page back to them (within reason) before placing the view.
-  const unreadNotLoaded = !!(c.isMember && t_?.loaded && t_.hasMoreBefore && readBefore < c.lastMessageSeq
+  // Unread messages may be older than the newest page: page back to them (within reason) before placing the view. One's
+  // own messages are never unread, so the server's count of others' unread messages says whether any is still missing.
+  const unreadLoaded = t_ ? [...t_.messages.values()].filter(m => m.seq > readBefore && m.senderId !== me && !m.deleted).length : 0;
+  const unreadNotLoaded = !!(c.isMember && t_?.loaded && t_.hasMoreBefore && unreadLoaded < unreadAtOpen
     && messages.length > 0 && messages.length < 500 && messages[0].seq > readBefore + 1);
 
   useEffect(() => {                                   // the first unread is older than the newest page: fetch back to it
@@ -138,13 +142,20 @@ function MessageList({ conversation: c, onThread }: { conversation: Conversation
   useEffect(() => {                                   // load older pages when the top comes into view
     const element = sentinel.current;
     if (!element) return;
-    const observer = new IntersectionObserver(entries => {
-      if (!placed.current || !entries[0].isIntersecting || !timeline(c.id).hasMoreBefore || !list.current) return;
-      anchor.current = { height: list.current.scrollHeight, top: list.current.scrollTop };
-      void loadOlder(c.id);
-    }, { root: list.current });
+    let live = true;
+    // The entry only says that the top was crossed, maybe before the first placement (the list was still empty): the
+    // layout itself says whether the top is in view now, also after a page that was too short to push it out.
+    const more = () => {
+      const view = list.current;
+      if (!live || !placed.current || loadingOlder.current || !timeline(c.id).hasMoreBefore || !view) return;
+      if (element.getBoundingClientRect().bottom < view.getBoundingClientRect().top) return;
+      anchor.current = { height: view.scrollHeight, top: view.scrollTop };
+      loadingOlder.current = true;
+      void loadOlder(c.id).then(() => requestAnimationFrame(more), () => {}).finally(() => { loadingOlder.current = false; });
+    };
+    const observer = new IntersectionObserver(entries => { if (entries[0].isIntersecting) more(); }, { root: list.current });
     observer.observe(element);
-    return () => observer.disconnect();
+    return () => { live = false; observer.disconnect(); };
   }, [c.id, t_?.loaded]);
 
   useEffect(() => {                                   // media that load later must not push the bottom out of view

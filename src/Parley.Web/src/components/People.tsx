@@ -78,9 +78,13 @@ function DefaultChannels() {
   const [channels, setChannels] = useState<Conversation[]>([]);
   const [chosen, setChosen] = useState<Set<number>>(new Set());
   const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
+  // Nothing can be ticked until both lists are in: a choice made earlier would be overwritten by the saved one.
+  const [loaded, setLoaded] = useState(false);
   useEffect(() => {
-    api.browse().then(all => setChannels(all.filter(c => c.kind === "public" && !c.archived))).catch(() => {});
-    api.defaultChannels().then(list => setChosen(new Set(list.map(c => c.id)))).catch(() => {});
+    void Promise.all([
+      api.browse().then(all => setChannels(all.filter(c => c.kind === "public" && !c.archived))),
+      api.defaultChannels().then(list => setChosen(new Set(list.map(c => c.id)))),
+    ]).catch(() => {}).finally(() => setLoaded(true));
   }, []);
   function toggle(id: number, on: boolean) {
     const next = new Set(chosen);
@@ -100,7 +104,7 @@ function DefaultChannels() {
   }
   return (
     <form class="card stack" onSubmit={save}>
-      <fieldset>
+      <fieldset disabled={!loaded} aria-busy={!loaded}>
         <legend><h2>{t("defaults.title")}</h2></legend>
         <p class="muted">{t("defaults.text")}</p>
         {channels.length === 0 ? <p>{t("defaults.none")}</p> : channels.map(c => (
@@ -109,7 +113,7 @@ function DefaultChannels() {
           </label>
         ))}
       </fieldset>
-      <button type="submit" class="primary" disabled={channels.length === 0}>{t("defaults.save")}</button>
+      <button type="submit" class="primary" disabled={!loaded || channels.length === 0}>{t("defaults.save")}</button>
       {message && <p class={message.ok ? "notice" : "error"} role={message.ok ? "status" : "alert"}>{message.text}</p>}
     </form>
   );

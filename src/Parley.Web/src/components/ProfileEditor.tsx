@@ -28,16 +28,18 @@ function useAttempt() {
 export function ProfileEditor() {
   const me = session.value!.me;
   const user = users.value.get(me.id);
-  const [name, setName] = useState(me.displayName);
-  const [title, setTitle] = useState("");
-  const [pronouns, setPronouns] = useState("");
-  const [zone, setZone] = useState("");
+  const [name, setName] = useState(user?.displayName ?? me.displayName);
+  const [title, setTitle] = useState(user?.title ?? "");
+  const [pronouns, setPronouns] = useState(user?.pronouns ?? "");
+  const [zone, setZone] = useState(user?.timeZone ?? "");
+  // The fields stay disabled until the saved profile is in them: typing earlier would be overwritten when it arrives.
+  const [loaded, setLoaded] = useState(false);
   const { attempt, shown } = useAttempt();
   useEffect(() => {
     api.profile().then(p => {
       applyUser(p);
       setName(p.displayName); setTitle(p.title ?? ""); setPronouns(p.pronouns ?? ""); setZone(p.timeZone ?? "");
-    }).catch(() => {});
+    }).catch(() => {}).finally(() => setLoaded(true));
   }, []);
 
   return (
@@ -48,6 +50,7 @@ export function ProfileEditor() {
         e.preventDefault();
         void attempt(() => api.editProfile({ displayName: name, title, pronouns, timeZone: zone }), t("profile.saved"));
       }}>
+        <fieldset class="stack plain" disabled={!loaded} aria-busy={!loaded}>
         <label>{t("profile.name")}<input required maxLength={80} value={name} onInput={e => setName(e.currentTarget.value)} /></label>
         <label>{t("profile.jobTitle")}<input maxLength={80} value={title} onInput={e => setTitle(e.currentTarget.value)} /></label>
         <label>{t("profile.pronouns")}<input maxLength={40} value={pronouns} placeholder={t("profile.pronounsExample")}
@@ -59,6 +62,7 @@ export function ProfileEditor() {
         <datalist id="time-zones">{zones.map(z => <option key={z} value={z} />)}</datalist>
         {!zone && <button type="button" class="link-button" onClick={() => setZone(deviceZone)}>{t("profile.useDeviceZone", { zone: deviceZone })}</button>}
         <button type="submit" class="primary">{t("profile.save")}</button>
+        </fieldset>
       </form>
       {shown}
       <StatusEditor current={user} />
