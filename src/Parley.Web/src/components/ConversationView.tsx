@@ -13,6 +13,12 @@ import { MembersPanel } from "./MembersPanel";
 import { MessageItem, PendingItem } from "./MessageItem";
 import { ThreadPanel } from "./ThreadPanel";
 
+/** Within five minutes of the same sender's previous message, neither deleted: shown as one group, as chat apps do. */
+function follows(previous: Message | undefined, m: Message) {
+  return previous !== undefined && previous.senderId === m.senderId && !previous.deleted && !m.deleted
+    && Date.parse(m.createdAt) - Date.parse(previous.createdAt) < 5 * 60_000;
+}
+
 /** The conversation's panel comes from the route (/c/1/thread/7, /c/1/members), so the browser's Back closes it. */
 function panelOf(path: string): { kind: "thread"; rootId: number } | { kind: "members" } | null {
   const thread = /^\/c\/\d+\/thread\/(\d+)/.exec(path);
@@ -243,6 +249,7 @@ function MessageList({ conversation: c, onThread }: { conversation: Conversation
   }
 
   let lastDay = "";
+  let previous: Message | undefined;
   return (
     <div class="message-list" ref={list} role="log" aria-label={t("conversation.messages")} tabIndex={0}
       onScroll={e => onScroll(e.currentTarget)}>
@@ -257,7 +264,9 @@ function MessageList({ conversation: c, onThread }: { conversation: Conversation
           const unreadLine = m === firstUnread
             ? <div class="unread-line" ref={line} role="separator" aria-label={t("conversation.newMessages")}><span>{t("conversation.newMessages")}</span></div>
             : null;
-          return <div key={m.id} data-seq={m.seq}>{separator}{unreadLine}<MessageItem message={m} conversation={c} onThread={onThread} /></div>;
+          const continued = !separator && !unreadLine && follows(previous, m);
+          previous = m;
+          return <div key={m.id} data-seq={m.seq}>{separator}{unreadLine}<MessageItem message={m} conversation={c} onThread={onThread} continued={continued} /></div>;
         })}
         {pending.map(p => <PendingItem key={p.clientMessageId} pending={p} />)}
       </div>

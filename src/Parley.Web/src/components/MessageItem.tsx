@@ -27,7 +27,13 @@ function safeHtml(html: string) {
   return DOMPurify.sanitize(html, { ALLOWED_URI_REGEXP: /^(?:https?:|mailto:)/i });
 }
 
-export function MessageItem(props: { message: Message; conversation: Conversation; onThread?: (rootId: number) => void; inThread?: boolean }) {
+/**
+ * One message. `continued`: it follows the same sender's previous message closely, so it shows without their picture and
+ * name (its time shows in their place on hover); the article's label still names the sender for screen readers.
+ */
+export function MessageItem(props: {
+  message: Message; conversation: Conversation; onThread?: (rootId: number) => void; inThread?: boolean; continued?: boolean;
+}) {
   const { message: m, conversation: c } = props;
   const me = session.value!.me;
   const mine = m.senderId === me.id;
@@ -54,16 +60,23 @@ export function MessageItem(props: { message: Message; conversation: Conversatio
 
   const mentioned = m.mentions.includes(me.id) || m.mentionsChannel;
   return (
-    <article class={`message ${mentioned ? "mentioned" : ""} ${m.deleted ? "deleted" : ""}`} aria-label={t("message.from", { name: userName(m.senderId) })}>
+    <article class={`message ${mentioned ? "mentioned" : ""} ${m.deleted ? "deleted" : ""} ${props.continued ? "continued" : ""}`}
+      aria-label={t("message.from", { name: userName(m.senderId) })}>
       {/* The name is the keyboard's way to the card; the picture is a larger target for a pointer. */}
-      <div class="avatar-target" onClick={() => { profileCardUserId.value = m.senderId; }}><Avatar userId={m.senderId} /></div>
+      {props.continued
+        ? <time class="gutter-time" dateTime={m.createdAt} title={formatDateTime(m.createdAt)}>{formatTime(m.createdAt)}</time>
+        : <div class="avatar-target" onClick={() => { profileCardUserId.value = m.senderId; }}><Avatar userId={m.senderId} /></div>}
       <div class="message-body">
-        <header>
-          <PersonButton userId={m.senderId}><strong>{userName(m.senderId)}</strong></PersonButton>
-          <StatusEmoji userId={m.senderId} />
-          <time dateTime={m.createdAt} title={formatDateTime(m.createdAt)}>{formatTime(m.createdAt)}</time>
-          {m.editedAt && !m.deleted && <span class="muted" title={formatDateTime(m.editedAt)}>{t("message.edited")}</span>}
-        </header>
+        {props.continued
+          ? m.editedAt && !m.deleted && <header><span class="muted" title={formatDateTime(m.editedAt)}>{t("message.edited")}</span></header>
+          : (
+            <header>
+              <PersonButton userId={m.senderId}><strong>{userName(m.senderId)}</strong></PersonButton>
+              <StatusEmoji userId={m.senderId} />
+              <time dateTime={m.createdAt} title={formatDateTime(m.createdAt)}>{formatTime(m.createdAt)}</time>
+              {m.editedAt && !m.deleted && <span class="muted" title={formatDateTime(m.editedAt)}>{t("message.edited")}</span>}
+            </header>
+          )}
         {m.deleted ? <p class="tombstone">{t("message.deleted")}</p>
           : editing ? (
             <form class="edit-form" onSubmit={e => { e.preventDefault(); setEditing(false); const text = editArea.current?.value ?? ""; void act(() => api.edit(c.id, m.id, text)); }}>
