@@ -201,6 +201,7 @@ public static class EndpointTable
             t => new { content = "posted by the caller", clientMessageId = Guid.NewGuid(), threadRootId = t.Message, attachmentIds = new[] { t.File } },
             BodySlots: [Slot.Message, Slot.File]),
         new("GET /api/v1/conversations/{conversationId}/changes", Access.Ids, Query: "after=0"),
+        new("POST /api/v1/search/messages", Access.Ids, t => new { q = "caller", conversationId = t.Conversation }, BodySlots: [Slot.Conversation]),
         new("PATCH /api/v1/conversations/{conversationId}/messages/{messageId}", Access.Ids, _ => new { content = "edited by the caller" }),
         new("DELETE /api/v1/conversations/{conversationId}/messages/{messageId}", Access.Ids),
         new("GET /api/v1/conversations/{conversationId}/messages/{messageId}/replies", Access.Ids),
