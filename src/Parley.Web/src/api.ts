@@ -16,6 +16,10 @@ export interface User {
   /** Null: no picture, the client draws initials. The URL carries a version, so a fetched picture is kept. */
   avatarUrl?: string | null; status?: Status | null;
 }
+/** A search hit: `snippet` is HTML from the server, the text escaped and each match in a `mark`. */
+export interface SearchHit { message: Message; snippet: string; conversationKind: string; conversationName: string | null; }
+export interface SearchResults { hits: SearchHit[]; page: number; hasMore: boolean; }
+export interface SearchRequest { q: string; sort?: "relevance" | "recent"; page?: number; conversationId?: number; timeZone?: string; }
 export interface ProfileChange { displayName?: string; title?: string; pronouns?: string; timeZone?: string; }
 export interface DefaultChannel { id: number; name: string; }
 export interface Conversation {
@@ -165,6 +169,7 @@ export const api = {
   send: (id: number, content: string, clientMessageId: string, threadRootId: number | null, attachmentIds: string[]) =>
     call<Message>("POST", `/conversations/${id}/messages`, { content, clientMessageId, threadRootId, attachmentIds }),
   edit: (id: number, messageId: number, content: string) => call<Message>("PATCH", `/conversations/${id}/messages/${messageId}`, { content }),
+  search: (request: SearchRequest) => call<SearchResults>("POST", "/search/messages", request),
   remove: (id: number, messageId: number) => call<Message>("DELETE", `/conversations/${id}/messages/${messageId}`),
   retentionPolicies: () => call<RetentionPolicy[]>("GET", "/compliance/retention/policies"),
   /** scope: "organization", "kinds/{kind}" or "conversations/{id}". */

@@ -6,6 +6,7 @@ import { discard, flush, Pending, retry } from "../outbox";
 import { applyMessages, editingAt, editKey, profileCardUserId, session, userName } from "../state";
 import { Icon } from "./Icon";
 import { Avatar, PersonButton, StatusEmoji } from "./Profile";
+import { messageLink } from "./Search";
 import { problemText } from "./AuthCard";
 
 export const quickReactions = ["👍", "❤️", "😂", "🎉", "👀", "✅"];
@@ -52,6 +53,7 @@ export function MessageItem(props: {
   }, [editing]);
   const [picker, setPicker] = useState(false);
   const [error, setError] = useState<string | null>(null);
+  const [copied, setCopied] = useState(false);
 
   async function act(work: () => Promise<Message>) {
     setError(null);
@@ -109,12 +111,18 @@ export function MessageItem(props: {
           <button type="button" class="link-button" onClick={() => props.onThread?.(m.id)}>{plural("message.replies", m.replyCount)}</button>
         )}
         {error && <p class="error" role="alert">{error}</p>}
+        {copied && <p class="muted" role="status">{t("message.linkCopied")}</p>}
       </div>
       {!m.deleted && c.isMember && (
         <div class="message-actions">
           <button type="button" class="icon-button" aria-label={t("message.react")} aria-expanded={picker} onClick={() => setPicker(!picker)}><Icon name="smile" /></button>
           {!props.inThread && <button type="button" class="icon-button" aria-label={t("message.reply")} onClick={() => props.onThread?.(m.id)}><Icon name="reply" /></button>}
           {mine && <button type="button" class="icon-button" aria-label={t("message.edit")} onClick={() => setEditing(true)}><Icon name="edit" /></button>}
+          <button type="button" class="icon-button" aria-label={t("message.copyLink")} title={t("message.copyLink")}
+            onClick={() => void navigator.clipboard.writeText(location.origin + messageLink(m))
+              .then(() => { setError(null); setCopied(true); setTimeout(() => setCopied(false), 3000); }, () => setError(t("error.generic")))}>
+            <Icon name="link" />
+          </button>
           {(mine || canModerate) && (
             <button type="button" class="icon-button" aria-label={t("message.delete")}
               onClick={() => { if (confirm(t("message.confirmDelete"))) void act(() => api.remove(c.id, m.id)); }}><Icon name="trash" /></button>
