@@ -7,6 +7,7 @@ using Parley.Server.Features.Messages;
 using Parley.Server.Features.Organizations;
 using Parley.Server.Features.Profiles;
 using Parley.Server.Features.Records;
+using Parley.Server.Features.Scim;
 using Parley.Server.Features.TwoFactor;
 using Parley.Server.Platform;
 using Parley.Server.Realtime;
@@ -57,6 +58,8 @@ api.MapMessageEndpoints();
 api.MapFileEndpoints();
 api.MapRecordEndpoints();
 api.MapComplianceEndpoints();
+api.MapScimTokenEndpoints();
+app.MapScimEndpoints();                                  // its own prefix, tokens and error format
 app.MapHub<ParleyHub>("/hubs/events");
 app.MapParleyHealth();
 app.MapOpenApi();
