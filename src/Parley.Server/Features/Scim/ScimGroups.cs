@@ -70,11 +70,7 @@ public static class ScimGroups
         }, ct);
 
     public static Task<IResult> PatchAsync(string id, HttpContext http, ParleyDb db, TimeProvider clock, CancellationToken ct) =>
-        ChangeAsync(id, http, db, clock, (body, state) =>
-        {
-            foreach (var operation in ScimPatch.Operations(body))
-                state.Apply(operation);
-        }, ct);
+        ChangeAsync(id, http, db, clock, (body, state) => ScimPatch.Apply(body, state.Set), ct);
 
     /// <summary>Deletes the group and its memberships; the accounts stay as they are.</summary>
     public static async Task<IResult> DeleteAsync(string id, HttpContext http, ParleyDb db, TimeProvider clock, CancellationToken ct)
@@ -225,18 +221,7 @@ public static class ScimGroups
             return state;
         }
 
-        public void Apply(ScimOperation operation)
-        {
-            if (operation.Path is null)
-            {
-                foreach (var (key, value) in (JsonObject)operation.Value!)
-                    Set(key, value, operation.Op);
-                return;
-            }
-            Set(operation.Path, operation.Value, operation.Op);
-        }
-
-        private void Set(string path, JsonNode? value, ScimOp op)
+        public void Set(string path, JsonNode? value, ScimOp op)
         {
             var (attribute, filter, sub) = ScimPatch.Split(path, ScimSchemas.Group);
             switch (attribute)

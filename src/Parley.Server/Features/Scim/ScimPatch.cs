@@ -25,6 +25,21 @@ public static class ScimPatch
         return [.. operations.Select(Operation)];
     }
 
+    /// <summary>
+    /// Applies a PatchOp message through <paramref name="set"/> (a path, its value, the operation). An operation without a
+    /// path sets each member of its value object: Okta's <c>{"op":"replace","value":{"active":false}}</c>, and Entra ID's
+    /// value objects whose keys are paths such as <c>name.givenName</c>.
+    /// </summary>
+    public static void Apply(JsonObject body, Action<string, JsonNode?, ScimOp> set)
+    {
+        foreach (var operation in Operations(body))
+            if (operation.Path is null)
+                foreach (var (key, value) in (JsonObject)operation.Value!)
+                    set(key, value, operation.Op);
+            else
+                set(operation.Path, operation.Value, operation.Op);
+    }
+
     private static ScimOperation Operation(JsonNode? node)
     {
         if (node is not JsonObject o)

@@ -83,19 +83,7 @@ public sealed record ScimUserState
             }
     }
 
-    public void Apply(ScimOperation operation)
-    {
-        if (operation.Path is null)
-        {
-            // Okta's {"op":"replace","value":{"active":false}}, and Entra ID's value objects whose keys are paths.
-            foreach (var (key, value) in (JsonObject)operation.Value!)
-                Set(key, value, operation.Op);
-            return;
-        }
-        Set(operation.Path, operation.Value, operation.Op);
-    }
-
-    private void Set(string path, JsonNode? value, ScimOp op)
+    public void Set(string path, JsonNode? value, ScimOp op)
     {
         // The enterprise extension (department, manager, employeeNumber…) and an administrator's own extensions: accepted,
         // not kept. Units and managers are not modelled yet.

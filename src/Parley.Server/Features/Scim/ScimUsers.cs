@@ -93,11 +93,7 @@ public static class ScimUsers
         }, ct);
 
     public static Task<IResult> PatchAsync(string id, HttpContext http, ParleyDb db, TimeProvider clock, CancellationToken ct) =>
-        ChangeAsync(id, http, db, clock, (body, state) =>
-        {
-            foreach (var operation in ScimPatch.Operations(body))
-                state.Apply(operation);
-        }, ct);
+        ChangeAsync(id, http, db, clock, (body, state) => ScimPatch.Apply(body, state.Set), ct);
 
     /// <summary>Deactivates the account (RFC 7644 lets a deleted resource be kept): its sessions end, its record stays.</summary>
     public static async Task<IResult> DeleteAsync(string id, HttpContext http, ParleyDb db, TimeProvider clock, CancellationToken ct)

@@ -1,7 +1,7 @@
 import { useEffect, useState } from "preact/hooks";
-import { api, ApiError, CreatedScimToken, ScimToken } from "../api";
+import { api, CreatedScimToken, ScimToken } from "../api";
 import { formatDateTime, t } from "../i18n";
-import { problemText } from "./AuthCard";
+import { useAction } from "./useAction";
 
 /**
  * Provisioning tokens for the organization's directory (Entra ID, Okta): make one, shown once with the tenant URL to
@@ -11,23 +11,10 @@ export function ProvisioningSettings() {
   const [tokens, setTokens] = useState<ScimToken[]>([]);
   const [name, setName] = useState("");
   const [created, setCreated] = useState<CreatedScimToken | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { error, busy, run: act } = useAction();
   const load = () => api.scimTokens().then(setTokens).catch(() => {});
   useEffect(() => { void load(); }, []);
-
-  async function run(work: () => Promise<void>) {
-    setBusy(true);
-    setError(null);
-    try {
-      await work();
-      await load();
-    } catch (e) {
-      setError(e instanceof ApiError ? problemText(e) : t("error.generic"));
-    } finally {
-      setBusy(false);
-    }
-  }
+  const run = (work: () => Promise<void>) => act(async () => { await work(); await load(); });
 
   const make = (e: Event) => { e.preventDefault(); void run(async () => {
     setCreated(await api.createScimToken(name.trim()));
