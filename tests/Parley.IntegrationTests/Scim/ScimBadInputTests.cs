@@ -107,6 +107,23 @@ public abstract class ScimBadInputTests(ParleyApp app)
     }
 
     [Fact]
+    public async Task Of_two_directories_creating_the_same_person_at_once_one_gets_the_account_and_the_other_a_conflict()
+    {
+        var org = await app.OrganizationAsync();
+        using var first = await ForAsync(app, org.Owner, "Entra ID");
+        using var second = await ForAsync(app, org.Owner, "Okta");
+
+        var answers = await Task.WhenAll(Enumerable.Range(0, 6).Select(i =>
+            (i % 2 == 0 ? first : second).PostAsync("/Users", User($"same@{org.Domain}"))));
+
+        Assert.Equal(1, answers.Count(a => a.StatusCode == HttpStatusCode.Created));
+        foreach (var conflict in answers.Where(a => a.StatusCode != HttpStatusCode.Created))
+            await conflict.ScimErrorAsync(HttpStatusCode.Conflict, "uniqueness");
+        Assert.Equal(2, (await org.Owner.UsersAsync()).Count);
+        Assert.Single(await org.Owner.AuditAsync("UserProvisioned"));
+    }
+
+    [Fact]
     public async Task Ids_that_are_not_ids_and_unknown_resources_are_404()
     {
         var org = await app.OrganizationAsync();
