@@ -7,6 +7,7 @@ using Parley.Server.Features.Messages;
 using Parley.Server.Features.Organizations;
 using Parley.Server.Features.Profiles;
 using Parley.Server.Features.Records;
+using Parley.Server.Features.Scim;
 using Parley.Server.Features.Search;
 using Parley.Server.Features.TwoFactor;
 using Parley.Server.Platform;
@@ -59,6 +60,8 @@ api.MapSearchEndpoints();
 api.MapFileEndpoints();
 api.MapRecordEndpoints();
 api.MapComplianceEndpoints();
+api.MapScimTokenEndpoints();
+app.MapScimEndpoints();                                  // its own prefix, tokens and error format
 app.MapHub<ParleyHub>("/hubs/events");
 app.MapParleyHealth();
 app.MapOpenApi();

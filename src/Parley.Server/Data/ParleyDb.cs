@@ -41,6 +41,10 @@ public abstract class ParleyDb(DbContextOptions options) : DbContext(options)
     public DbSet<Features.Compliance.Discovery.DiscoveryExport> DiscoveryExports => Set<Features.Compliance.Discovery.DiscoveryExport>();
     public DbSet<Features.Compliance.Gdpr.ErasureRequest> ErasureRequests => Set<Features.Compliance.Gdpr.ErasureRequest>();
     public DbSet<Features.Profiles.Avatar> Avatars => Set<Features.Profiles.Avatar>();
+    public DbSet<Features.Scim.ScimToken> ScimTokens => Set<Features.Scim.ScimToken>();
+    public DbSet<Features.Scim.ScimIdentity> ScimIdentities => Set<Features.Scim.ScimIdentity>();
+    public DbSet<Features.Scim.ScimGroup> ScimGroups => Set<Features.Scim.ScimGroup>();
+    public DbSet<Features.Scim.ScimGroupMember> ScimGroupMembers => Set<Features.Scim.ScimGroupMember>();
 
     /// <summary>Begins a transaction that writes. Use this, not Database.BeginTransactionAsync: SQLite queues writers.</summary>
     public virtual Task<IDbContextTransaction> BeginWriteAsync(CancellationToken ct) => Database.BeginTransactionAsync(ct);

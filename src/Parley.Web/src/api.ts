@@ -39,6 +39,8 @@ export interface MessagePage { messages: Message[]; hasMore: boolean; lastMessag
 export interface Changes { messages: Message[]; position: number; complete: boolean; }
 export interface Member { userId: string; displayName: string; handle: string; role: string; joinedAt: string; }
 export interface Session { id: string; deviceName: string; createdAt: string; lastSeenAt: string; current: boolean; }
+export interface ScimToken { id: string; name: string; createdBy: string; createdAt: string; revokedAt: string | null; }
+export interface CreatedScimToken { scimToken: ScimToken; token: string; tenantUrl: string; }
 export interface Invite { id: string; email: string; role: string; expiresAt: string; token: string; link: string; }
 
 export interface RetentionPolicy {
@@ -150,6 +152,9 @@ export const api = {
   setDefaultChannels: (conversationIds: number[]) => call<DefaultChannel[]>("PUT", "/organization/default-channels", { conversationIds }),
   sessions: () => call<Session[]>("GET", "/auth/sessions"),
   revokeSession: (id: string) => call<void>("DELETE", `/auth/sessions/${id}`),
+  scimTokens: () => call<ScimToken[]>("GET", "/organization/scim-tokens"),
+  createScimToken: (name: string) => call<CreatedScimToken>("POST", "/organization/scim-tokens", { name }),
+  revokeScimToken: (id: string) => call<ScimToken>("DELETE", `/organization/scim-tokens/${id}`),
   conversations: () => call<Conversation[]>("GET", "/conversations"),
   browse: () => call<Conversation[]>("GET", "/conversations/browse"),
   conversation: (id: number) => call<Conversation>("GET", `/conversations/${id}`),

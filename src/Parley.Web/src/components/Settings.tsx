@@ -5,6 +5,7 @@ import { disconnect } from "../realtime";
 import { session, signOut } from "../state";
 import { PageHeader } from "./PageHeader";
 import { ProfileEditor } from "./ProfileEditor";
+import { ProvisioningSettings } from "./Provisioning";
 import { TwoFactorSettings } from "./Security";
 
 export function LanguagePicker() {
@@ -41,6 +42,7 @@ export function Settings() {
       </section>
       <ProfileEditor />
       <TwoFactorSettings />
+      {(me.role === "owner" || me.role === "admin") && <ProvisioningSettings />}
       <section class="card stack">
         <h2>{t("settings.devices")}</h2>
         <ul class="device-list">
