@@ -22,9 +22,10 @@ public static class ListMessageVersions
             return Problems.NotFound("message");
         if (message.SenderId != me.Id && !me.IsAdmin)
             return Problems.Forbidden("record-restricted", "Only the sender and admins can read a message's history.");
-        var entries = await db.RecordEntries.Where(r => r.ConversationId == conversationId && r.MessageSeq == message.Seq)
-            .OrderBy(r => r.Index).ToListAsync(ct);
-        return TypedResults.Ok(entries.Select(e => new RecordEntryDto(e.Index, KindName(e.Kind), e.ActorId, e.At,
+        // Sorted here, not in SQL: an ORDER BY on the index leads the planner to walk the conversation's whole chain in
+        // index order instead of looking up this message's few entries.
+        var entries = await db.RecordEntries.Where(r => r.ConversationId == conversationId && r.MessageSeq == message.Seq).ToListAsync(ct);
+        return TypedResults.Ok(entries.OrderBy(e => e.Index).Select(e => new RecordEntryDto(e.Index, KindName(e.Kind), e.ActorId, e.At,
             e.Data is null ? null : JsonDocument.Parse(e.Data).RootElement.Clone(), e.Content, e.Hash)).ToList());
     }
 
