@@ -27,6 +27,17 @@ if [ ! -x /usr/bin/chromium ]; then
   fi
 fi
 
+# The directory sync tests start OpenLDAP's slapd on loopback and load it with ldapadd.
+if [ ! -x /usr/sbin/slapd ] || [ ! -x /usr/bin/ldapadd ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "test.sh: installing slapd and ldap-utils from Debian's packages (once)..."
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq slapd ldap-utils >/dev/null || echo "test.sh: slapd did not install." >&2
+  else
+    echo "test.sh: OpenLDAP is not installed (Debian: apt-get install slapd ldap-utils). The directory sync tests will FAIL."
+  fi
+fi
+
 # The API walkthrough test runs docs/api.md as written, with bash, curl and jq.
 missing_tools=$(for tool in curl jq; do command -v "$tool" >/dev/null 2>&1 || printf '%s ' "$tool"; done)
 if [ -n "$missing_tools" ]; then

@@ -2,6 +2,7 @@ using Parley.Server.Data;
 using Parley.Server.Features.Accounts;
 using Parley.Server.Features.Compliance;
 using Parley.Server.Features.Conversations;
+using Parley.Server.Features.DirectorySync;
 using Parley.Server.Features.Files;
 using Parley.Server.Features.Messages;
 using Parley.Server.Features.Organizations;
@@ -35,6 +36,7 @@ builder.Services.AddRealtime();
 builder.Services.AddParleyFeatures();
 builder.Services.AddParleyRecord();
 builder.Services.AddParleyCompliance();
+builder.Services.AddDirectorySync();
 
 var app = builder.Build();
 if (adminCommand is not null)
@@ -54,6 +56,7 @@ api.MapOrganizationEndpoints();
 api.MapAccountEndpoints();
 api.MapProfileEndpoints();
 api.MapTwoFactorEndpoints();
+api.MapDirectorySyncEndpoints();
 api.MapConversationEndpoints();
 api.MapMessageEndpoints();
 api.MapSearchEndpoints();

@@ -45,6 +45,10 @@ public abstract class ParleyDb(DbContextOptions options) : DbContext(options)
     public DbSet<Features.Scim.ScimIdentity> ScimIdentities => Set<Features.Scim.ScimIdentity>();
     public DbSet<Features.Scim.ScimGroup> ScimGroups => Set<Features.Scim.ScimGroup>();
     public DbSet<Features.Scim.ScimGroupMember> ScimGroupMembers => Set<Features.Scim.ScimGroupMember>();
+    public DbSet<Features.DirectorySync.DirectorySettings> DirectorySettings => Set<Features.DirectorySync.DirectorySettings>();
+    public DbSet<Features.DirectorySync.DirectoryLink> DirectoryLinks => Set<Features.DirectorySync.DirectoryLink>();
+    public DbSet<Features.DirectorySync.DirectoryGrant> DirectoryGrants => Set<Features.DirectorySync.DirectoryGrant>();
+    public DbSet<Features.DirectorySync.DirectorySyncRun> DirectorySyncRuns => Set<Features.DirectorySync.DirectorySyncRun>();
 
     /// <summary>Begins a transaction that writes. Use this, not Database.BeginTransactionAsync: SQLite queues writers.</summary>
     public virtual Task<IDbContextTransaction> BeginWriteAsync(CancellationToken ct) => Database.BeginTransactionAsync(ct);

@@ -129,6 +129,7 @@ public static class EndpointTable
         ["exportId"] = new(null, "0193e0a0-0000-7000-8000-000000000002"),
         ["requestId"] = new(null, "0193e0a0-0000-7000-8000-000000000003"),
         ["tokenId"] = new(null, "0193e0a0-0000-7000-8000-000000000004"),
+        ["runId"] = new(null, "0193e0a0-0000-7000-8000-000000000005"),
     };
 
     private static string Fresh(string prefix) => $"{prefix}-{Guid.NewGuid():N}"[..(prefix.Length + 13)];
@@ -180,6 +181,18 @@ public static class EndpointTable
         new("POST /api/v1/users/{userId}/two-factor/reset", Access.Ids),
         new("GET /api/v1/organization/two-factor", Access.Own),
         new("PUT /api/v1/organization/two-factor", Access.Own, _ => new { required = false }),
+
+        // Directory sync
+        new("GET /api/v1/organization/directory", Access.Own),
+        new("PUT /api/v1/organization/directory", Access.Own, _ => new
+        {
+            serverUrl = "ldap://127.0.0.1:9/", bindDn = "cn=sync,dc=example,dc=test", bindPassword = "probe", baseDn = "dc=example,dc=test",
+            userFilter = "(objectClass=inetOrgPerson)",
+        }),
+        new("DELETE /api/v1/organization/directory", Access.Own),
+        new("POST /api/v1/organization/directory/sync", Access.Own, _ => new { }),
+        new("GET /api/v1/organization/directory/runs", Access.Own),
+        new("GET /api/v1/organization/directory/runs/{runId}", Access.Own),
 
         // Conversations and membership
         new("GET /api/v1/conversations", Access.Own),

@@ -22,7 +22,10 @@ public sealed partial class User
     /// <summary>After this the status is no longer shown; null keeps it until it is cleared.</summary>
     public DateTimeOffset? StatusExpiresAt { get; private set; }
 
-    public void ChangeTitle(string? title) => Title = Optional(title, MaxTitleLength, "title-invalid", "Titles");
+    public void ChangeTitle(string? title) => Title = ValidTitle(title);
+
+    /// <summary>A title cleaned as a name, or null for none; refused when too long or with control characters.</summary>
+    public static string? ValidTitle(string? title) => Optional(title, MaxTitleLength, "title-invalid", "Titles");
     public void ChangePronouns(string? pronouns) => Pronouns = Optional(pronouns, MaxPronounsLength, "pronouns-invalid", "Pronouns");
     public void ChangeTimeZone(string? timeZone) => TimeZone = ValidTimeZone(timeZone);
     public void AvatarChanged(DateTimeOffset? at) => AvatarUpdatedAt = at;

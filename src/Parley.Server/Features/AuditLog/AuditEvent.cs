@@ -28,6 +28,8 @@ public enum AuditAction
     PersonalDataExported = 850, PersonalDataErased = 851, ProcessingRecordRead = 852, ErasureRequested = 853,
     ScimTokenCreated = 900, ScimTokenRevoked = 901, UserProvisioned = 902, UserUpdated = 903, UserReactivated = 904,
     GroupCreated = 910, GroupChanged = 911, GroupDeleted = 912,
+    DirectorySettingsChanged = 920, DirectorySettingsRemoved = 921, DirectorySyncRequested = 922, DirectorySyncCompleted = 923,
+    DirectorySyncFailed = 924,
 }
 
 /// <summary>The name of each action in the record format (docs/record-format.md): never rename.</summary>
@@ -63,6 +65,9 @@ public static class AuditActions
         [AuditAction.UserProvisioned] = "user-provisioned", [AuditAction.UserUpdated] = "user-updated",
         [AuditAction.UserReactivated] = "user-reactivated",
         [AuditAction.GroupCreated] = "group-created", [AuditAction.GroupChanged] = "group-changed", [AuditAction.GroupDeleted] = "group-deleted",
+        [AuditAction.DirectorySettingsChanged] = "directory-settings-changed", [AuditAction.DirectorySettingsRemoved] = "directory-settings-removed",
+        [AuditAction.DirectorySyncRequested] = "directory-sync-requested", [AuditAction.DirectorySyncCompleted] = "directory-sync-completed",
+        [AuditAction.DirectorySyncFailed] = "directory-sync-failed",
     };
 
     public static string Name(AuditAction action) => Names.TryGetValue(action, out var name) ? name : $"unknown-{(int)action}";

@@ -26,6 +26,29 @@ public static class AuditTrail
         return entry;
     }
 
+    /// <summary>
+    /// Several events of the organization's chain at once, as <see cref="AuditAsync(ParleyDb, Guid, AuditAction, Guid?, string, string?, object?, string?, DateTimeOffset, CancellationToken)"/>
+    /// adds one: the head is taken and moved once, for changes made of many parts (a directory sync).
+    /// </summary>
+    public static async Task AuditManyAsync(this ParleyDb db, Guid organizationId, Guid? actorId, string? address, DateTimeOffset now,
+        IReadOnlyList<(AuditAction Action, string TargetType, string? TargetId, object? Data)> events, CancellationToken ct)
+    {
+        if (events.Count == 0)
+            return;
+        var org = db.Organizations.Where(o => o.Id == organizationId);
+        await org.ExecuteUpdateAsync(s => s.SetProperty(o => o.AuditCount, o => o.AuditCount + events.Count), ct);
+        var head = await org.Select(o => new { o.AuditCount, o.AuditHead }).SingleAsync(ct);
+        var (index, previous) = (head.AuditCount - events.Count, head.AuditHead);
+        foreach (var (action, targetType, targetId, data) in events)
+        {
+            var json = data is null ? null : JsonSerializer.Serialize(data, JsonSerializerOptions.Web);
+            var entry = new AuditEvent(organizationId, ++index, action, actorId, targetType, targetId, json, address, now, previous);
+            db.AuditEvents.Add(entry);
+            previous = entry.Hash;
+        }
+        await org.ExecuteUpdateAsync(s => s.SetProperty(o => o.AuditHead, previous), ct);
+    }
+
     public static Task<AuditEvent> AuditAsync(this ParleyDb db, CurrentUser me, AuditAction action, string targetType, string? targetId,
         object? data, HttpContext http, DateTimeOffset now, CancellationToken ct) =>
         db.AuditAsync(me.OrganizationId, action, me.Id, targetType, targetId, data, http.ClientAddress(), now, ct);
