@@ -7,6 +7,7 @@ using Parley.Server.Features.Messages;
 using Parley.Server.Features.Organizations;
 using Parley.Server.Features.Profiles;
 using Parley.Server.Features.Records;
+using Parley.Server.Features.Sso;
 using Parley.Server.Features.TwoFactor;
 using Parley.Server.Platform;
 using Parley.Server.Realtime;
@@ -33,6 +34,7 @@ builder.Services.AddRealtime();
 builder.Services.AddParleyFeatures();
 builder.Services.AddParleyRecord();
 builder.Services.AddParleyCompliance();
+builder.Services.AddParleySso();
 
 var app = builder.Build();
 if (adminCommand is not null)
@@ -52,6 +54,7 @@ api.MapOrganizationEndpoints();
 api.MapAccountEndpoints();
 api.MapProfileEndpoints();
 api.MapTwoFactorEndpoints();
+api.MapSsoEndpoints();
 api.MapConversationEndpoints();
 api.MapMessageEndpoints();
 api.MapFileEndpoints();

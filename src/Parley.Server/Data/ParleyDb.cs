@@ -41,6 +41,9 @@ public abstract class ParleyDb(DbContextOptions options) : DbContext(options)
     public DbSet<Features.Compliance.Discovery.DiscoveryExport> DiscoveryExports => Set<Features.Compliance.Discovery.DiscoveryExport>();
     public DbSet<Features.Compliance.Gdpr.ErasureRequest> ErasureRequests => Set<Features.Compliance.Gdpr.ErasureRequest>();
     public DbSet<Features.Profiles.Avatar> Avatars => Set<Features.Profiles.Avatar>();
+    public DbSet<Features.Sso.OidcProvider> OidcProviders => Set<Features.Sso.OidcProvider>();
+    public DbSet<Features.Sso.OidcLink> OidcLinks => Set<Features.Sso.OidcLink>();
+    public DbSet<Features.Sso.SsoTicket> SsoTickets => Set<Features.Sso.SsoTicket>();
 
     /// <summary>Begins a transaction that writes. Use this, not Database.BeginTransactionAsync: SQLite queues writers.</summary>
     public virtual Task<IDbContextTransaction> BeginWriteAsync(CancellationToken ct) => Database.BeginTransactionAsync(ct);
