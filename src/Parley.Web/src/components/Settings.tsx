@@ -6,6 +6,7 @@ import { session, signOut } from "../state";
 import { PageHeader } from "./PageHeader";
 import { ProfileEditor } from "./ProfileEditor";
 import { TwoFactorSettings } from "./Security";
+import { SsoSettings } from "./SsoSettings";
 
 export function LanguagePicker() {
   return (
@@ -41,6 +42,7 @@ export function Settings() {
       </section>
       <ProfileEditor />
       <TwoFactorSettings />
+      {(me.role === "owner" || me.role === "admin") && <SsoSettings />}
       <section class="card stack">
         <h2>{t("settings.devices")}</h2>
         <ul class="device-list">
