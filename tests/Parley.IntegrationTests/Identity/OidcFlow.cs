@@ -68,7 +68,8 @@ public sealed partial class OidcFlow(ParleyApp app, OidcTestProvider provider) :
     /// <summary>The provider's login form, filled and posted: where the provider sends the browser back.</summary>
     public async Task<Uri> LogInAtProviderAsync(Uri authorize, string username, string password)
     {
-        Assert.StartsWith(provider.Issuer.ToString(), authorize.ToString());
+        Assert.True(authorize.ToString().StartsWith(provider.Issuer.ToString(), StringComparison.Ordinal),
+            $"Parley's start sent the browser to {authorize}, not to the provider at {provider.Issuer}");
         var page = await _provider.GetStringAsync(authorize);
         var fields = Inputs().Matches(page).ToDictionary(m => WebUtility.HtmlDecode(m.Groups[1].Value), m => WebUtility.HtmlDecode(m.Groups[2].Value));
         fields["username"] = username;
@@ -81,7 +82,8 @@ public sealed partial class OidcFlow(ParleyApp app, OidcTestProvider provider) :
     /// <summary>Parley's callback: the fragment of the web client address it ends on (<c>sso=…</c> or <c>sso-error=…</c>).</summary>
     public async Task<(string Key, string Value)> CallbackAsync(Uri callback)
     {
-        Assert.StartsWith(app.BaseAddress.ToString(), callback.ToString());
+        Assert.True(callback.ToString().StartsWith(app.BaseAddress.ToString(), StringComparison.Ordinal),
+            $"The provider sent the browser to {callback}, not back to Parley");
         var answer = await Browser.GetAsync(callback.PathAndQuery);
         Assert.Equal(HttpStatusCode.Redirect, answer.StatusCode);
         var location = answer.Headers.Location!.OriginalString;

@@ -63,7 +63,7 @@ public static class OidcSignIn
 
     /// <summary>Sends the browser to the organization's provider, with PKCE (S256), a state and a nonce.</summary>
     public static async Task<RedirectHttpResult> StartAsync(Guid organizationId, ParleyDb db, OidcProtocol protocol, OidcStateCookie cookie,
-        HttpContext http, CancellationToken ct)
+        ILogger<OidcProtocol> log, HttpContext http, CancellationToken ct)
     {
         var provider = await db.OidcProviders.AsNoTracking()
             .Where(p => p.OrganizationId == organizationId && db.Organizations.Any(o => o.Id == organizationId && o.SuspendedAt == null))
@@ -77,6 +77,7 @@ public static class OidcSignIn
         }
         catch (OidcRefusal refusal)
         {
+            log.LogWarning("Single sign-on for organization {OrganizationId} cannot start: {Reason}", organizationId, refusal.Message);
             return ToClient(http.Request, $"sso-error={refusal.Code}");
         }
         var pending = new OidcStateCookie.Pending(organizationId, Secrets.NewToken(), Secrets.NewToken(), Secrets.NewToken());

@@ -6,7 +6,7 @@ public static class SsoEndpoints
 {
     public static IServiceCollection AddParleySso(this IServiceCollection services)
     {
-        services.AddHttpClient(OidcProtocol.HttpClientName, c => c.Timeout = TimeSpan.FromSeconds(15));
+        services.AddHttpClient(OidcProtocol.HttpClientName, c => c.Timeout = TimeSpan.FromSeconds(30));
         services.AddSingleton<OidcProtocol>();
         services.AddSingleton<OidcStateCookie>();
         services.AddScoped<OidcAccounts>();
@@ -20,16 +20,19 @@ public static class SsoEndpoints
             .WithSummary("Find the single sign-on providers for an email")
             .WithDescription("The organizations whose provider accepts this email's domain (their allowed domains), with the " +
                 "provider's name for the button and whether password sign-in is still allowed there. Nothing is said about " +
-                "organizations whose domains do not include it.");
+                "organizations whose domains do not include it.")
+            .WithProblems(400, 429);
         signIn.MapGet("/{organizationId:guid}/start", OidcSignIn.StartAsync).RequireRateLimiting(RateLimits.Login)
             .WithSummary("Start signing in through the organization's provider")
             .WithDescription("A browser navigation: redirects to the provider (authorization code flow, PKCE S256, state and nonce). " +
-                "Where it cannot, redirects to the web client with `#sso-error={code}`.");
+                "Where it cannot, redirects to the web client with `#sso-error={code}`.")
+            .WithProblems(404, 429);
         signIn.MapGet("/{organizationId:guid}/callback", OidcSignIn.CallbackAsync)
             .WithSummary("The provider's redirect back")
             .WithDescription("Exchanges the code, validates the ID token (signature against the provider's keys, issuer, audience, " +
                 "expiry, nonce), finds or creates the account and redirects to the web client with `#sso={ticket}`, or " +
-                "`#sso-error={code}` (docs/problems.md); refusals are audited.");
+                "`#sso-error={code}` (docs/problems.md); refusals are audited.")
+            .WithProblems(404);
         signIn.MapPost("/complete", CompleteSsoSignIn.HandleAsync).RequireRateLimiting(RateLimits.Login)
             .WithSummary("Finish a single sign-on")
             .WithDescription("The ticket of `#sso={ticket}` (single use, valid 2 minutes) opens a session: the answer is the same as " +
