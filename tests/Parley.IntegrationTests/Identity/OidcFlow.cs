@@ -29,7 +29,8 @@ public sealed partial class OidcFlow(ParleyApp app, OidcTestProvider provider) :
     private HttpClient? _browser;
 
     private HttpClient Browser => _browser ??= new HttpClient(
-        new HttpClientHandler { AllowAutoRedirect = false, CookieContainer = _parleyCookies }) { BaseAddress = app.BaseAddress };
+        new HttpClientHandler { AllowAutoRedirect = false, CookieContainer = _parleyCookies })
+    { BaseAddress = app.BaseAddress };
 
     public static string RedirectUri(ParleyApp app, Guid organizationId) =>
         new Uri(app.BaseAddress, $"/api/v1/auth/oidc/{organizationId}/callback").ToString();
@@ -95,6 +96,11 @@ public sealed partial class OidcFlow(ParleyApp app, OidcTestProvider provider) :
     /// <summary>The whole walk; returns the fragment it ended on.</summary>
     public async Task<(string Key, string Value)> SignInAsync(Guid organizationId, string username, string password = "provider-password") =>
         await CallbackAsync(await LogInAtProviderAsync(await StartAsync(organizationId), username, password));
+
+    /// <summary>The whole walk and the web client's last step, which must open a session.</summary>
+    public async Task<Parley.Server.Features.Accounts.LoginResultDto> SessionAsync(Guid organizationId, string username) =>
+        await (await CompleteAsync(await SignInAsync(organizationId, username).ShouldSignInAsync()))
+            .ReadAsync<Parley.Server.Features.Accounts.LoginResultDto>(HttpStatusCode.OK);
 
     /// <summary>The web client's last step: the ticket for a session.</summary>
     public async Task<HttpResponseMessage> CompleteAsync(string ticket, string device = "SSO browser") =>

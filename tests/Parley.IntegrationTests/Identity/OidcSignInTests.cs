@@ -22,6 +22,15 @@ public abstract class OidcSignInTests(ParleyApp app, OidcProviderFixture fixture
 
     private OidcFlow Flow() => new(app, _provider);
 
+    /// <summary>An organization with the provider, and Bob, invited, whose identity at the provider has his email.</summary>
+    private async Task<(Org Org, Actor Bob, TestUser AtProvider)> OrganizationWithBobAsync()
+    {
+        var org = await app.OrganizationAsync();
+        await OidcFlow.ConfigureAsync(app, _provider, org);
+        var bob = await org.MemberAsync("Bob");
+        return (org, bob, User(org, "Bob", email: bob.Email));
+    }
+
     [Fact]
     public async Task First_sign_in_creates_the_account_and_later_ones_find_it_by_its_link()
     {
@@ -34,8 +43,7 @@ public abstract class OidcSignInTests(ParleyApp app, OidcProviderFixture fixture
         var signedIn = await (await first.CompleteAsync(ticket, "Carol's laptop")).ReadAsync<LoginResultDto>(HttpStatusCode.OK);
         var replayed = await first.CompleteAsync(ticket);
         using var second = Flow();
-        var again = await (await second.CompleteAsync(await second.SignInAsync(org.Id, carol.Username).ShouldSignInAsync()))
-            .ReadAsync<LoginResultDto>(HttpStatusCode.OK);
+        var again = await second.SessionAsync(org.Id, carol.Username);
 
         using var http = app.Http(signedIn.Token);
         var me = await (await http.GetAsync("/api/v1/users/me", TestContext.Current.CancellationToken)).ReadAsync<MeDto>(HttpStatusCode.OK);
@@ -74,8 +82,7 @@ public abstract class OidcSignInTests(ParleyApp app, OidcProviderFixture fixture
         using (var flow = Flow())
             await flow.SignInAsync(org.Id, elsewhere.Username).ShouldBeRefusedAsync("oidc-email-domain-not-allowed");
         using var matched = Flow();
-        var result = await (await matched.CompleteAsync(await matched.SignInAsync(org.Id, verified.Username).ShouldSignInAsync()))
-            .ReadAsync<LoginResultDto>(HttpStatusCode.OK);
+        var result = await matched.SessionAsync(org.Id, verified.Username);
 
         Assert.Equal(bob.Id, result.Me.Id);
         Assert.Equal(usersBefore, await app.WithDbAsync(db => db.Users.CountAsync(u => u.OrganizationId == org.Id)));
@@ -87,12 +94,9 @@ public abstract class OidcSignInTests(ParleyApp app, OidcProviderFixture fixture
     [Fact]
     public async Task A_linked_subject_stays_with_its_person_and_another_subject_cannot_take_the_account()
     {
-        var org = await app.OrganizationAsync();
-        await OidcFlow.ConfigureAsync(app, _provider, org);
-        var bob = await org.MemberAsync("Bob");
-        var bobAtProvider = User(org, "Bob", email: bob.Email);
+        var (org, bob, bobAtProvider) = await OrganizationWithBobAsync();
         using (var flow = Flow())
-            await (await flow.CompleteAsync(await flow.SignInAsync(org.Id, bobAtProvider.Username).ShouldSignInAsync())).ShouldBe(HttpStatusCode.OK);
+            await flow.SessionAsync(org.Id, bobAtProvider.Username);
 
         // The provider gives Bob's address to someone else, and Bob a new one.
         var impostor = User(org, "Impostor", email: bob.Email);
@@ -100,8 +104,7 @@ public abstract class OidcSignInTests(ParleyApp app, OidcProviderFixture fixture
         using (var flow = Flow())
             await flow.SignInAsync(org.Id, impostor.Username).ShouldBeRefusedAsync("oidc-account-linked-elsewhere");
         using var renamed = Flow();
-        var result = await (await renamed.CompleteAsync(await renamed.SignInAsync(org.Id, bobRenamed.Username).ShouldSignInAsync()))
-            .ReadAsync<LoginResultDto>(HttpStatusCode.OK);
+        var result = await renamed.SessionAsync(org.Id, bobRenamed.Username);
 
         Assert.Equal(bob.Id, result.Me.Id);
         Assert.Equal(1, await app.WithDbAsync(db => db.OidcLinks.CountAsync(l => l.UserId == bob.Id)));
@@ -135,10 +138,7 @@ public abstract class OidcSignInTests(ParleyApp app, OidcProviderFixture fixture
     [Fact]
     public async Task A_deactivated_account_is_refused()
     {
-        var org = await app.OrganizationAsync();
-        await OidcFlow.ConfigureAsync(app, _provider, org);
-        var bob = await org.MemberAsync("Bob");
-        var bobAtProvider = User(org, "Bob", email: bob.Email);
+        var (org, bob, bobAtProvider) = await OrganizationWithBobAsync();
         using (var flow = Flow())
             await flow.SignInAsync(org.Id, bobAtProvider.Username).ShouldSignInAsync();
         await (await org.Owner.PostAsync($"/api/v1/users/{bob.Id}/deactivate")).ShouldBe(HttpStatusCode.OK);
@@ -152,10 +152,7 @@ public abstract class OidcSignInTests(ParleyApp app, OidcProviderFixture fixture
     [Fact]
     public async Task A_ticket_issued_before_deactivation_opens_no_session()
     {
-        var org = await app.OrganizationAsync();
-        await OidcFlow.ConfigureAsync(app, _provider, org);
-        var bob = await org.MemberAsync("Bob");
-        var bobAtProvider = User(org, "Bob", email: bob.Email);
+        var (org, bob, bobAtProvider) = await OrganizationWithBobAsync();
         using var flow = Flow();
         var ticket = await flow.SignInAsync(org.Id, bobAtProvider.Username).ShouldSignInAsync();
         await (await org.Owner.PostAsync($"/api/v1/users/{bob.Id}/deactivate")).ShouldBe(HttpStatusCode.OK);
@@ -204,12 +201,10 @@ public abstract class OidcSignInTests(ParleyApp app, OidcProviderFixture fixture
         var asAdmin = User(org, "Hana", roles: ["Parley Admins", "Staff"], subject: subject);
 
         using var first = Flow();
-        var admin = await (await first.CompleteAsync(await first.SignInAsync(org.Id, asAdmin.Username).ShouldSignInAsync()))
-            .ReadAsync<LoginResultDto>(HttpStatusCode.OK);
+        var admin = await first.SessionAsync(org.Id, asAdmin.Username);
         var demoted = User(org, "Hana", roles: ["Staff"], subject: subject, email: asAdmin.Email);
         using var second = Flow();
-        var member = await (await second.CompleteAsync(await second.SignInAsync(org.Id, demoted.Username).ShouldSignInAsync()))
-            .ReadAsync<LoginResultDto>(HttpStatusCode.OK);
+        var member = await second.SessionAsync(org.Id, demoted.Username);
 
         Assert.Equal("admin", admin.Me.Role);
         Assert.Equal("member", member.Me.Role);

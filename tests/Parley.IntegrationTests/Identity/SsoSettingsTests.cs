@@ -21,8 +21,11 @@ public abstract class SsoSettingsTests(ParleyApp app, OidcProviderFixture fixtur
         var bob = await org.MemberAsync("Bob");
         var valid = new
         {
-            displayName = "Acme SSO", issuer = _provider.Issuer.ToString(), clientId = "parley-web",
-            justInTime = "create-accounts", allowedDomains = new[] { org.Domain },
+            displayName = "Acme SSO",
+            issuer = _provider.Issuer.ToString(),
+            clientId = "parley-web",
+            justInTime = "create-accounts",
+            allowedDomains = new[] { org.Domain },
         };
 
         var none = await org.Owner.GetAsync("/api/v1/organization/sso");
@@ -82,8 +85,7 @@ public abstract class SsoSettingsTests(ParleyApp app, OidcProviderFixture fixtur
         var bobAtProvider = new TestUser($"bob-{Guid.NewGuid():N}", "provider-password", $"sub-{Guid.NewGuid():N}", bob.Email);
         _provider.AddUser(bobAtProvider);
         using var flow = new OidcFlow(app, _provider);
-        var viaProvider = await (await flow.CompleteAsync(await flow.SignInAsync(org.Id, bobAtProvider.Username).ShouldSignInAsync()))
-            .ReadAsync<LoginResultDto>(HttpStatusCode.OK);
+        var viaProvider = await flow.SessionAsync(org.Id, bobAtProvider.Username);
         await (await org.Owner.PutAsync("/api/v1/organization/password-sign-in", new { allowed = true })).ShouldBe(HttpStatusCode.OK);
         var passwordAgain = await anonymous.PostLoginAsync(bob.Email, bob.Password);
 

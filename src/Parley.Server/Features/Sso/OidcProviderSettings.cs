@@ -96,8 +96,14 @@ public static partial class OidcProviderSettings
         await db.AuditAsync(me, AuditAction.SsoProviderChanged, "organization", me.OrganizationId.ToString(),
             new
             {
-                dto.DisplayName, dto.Issuer, dto.ClientId, secretChanged = request.ClientSecret is not null, dto.Scopes, dto.JustInTime,
-                dto.AllowedDomains, dto.RoleClaim,
+                dto.DisplayName,
+                dto.Issuer,
+                dto.ClientId,
+                secretChanged = request.ClientSecret is not null,
+                dto.Scopes,
+                dto.JustInTime,
+                dto.AllowedDomains,
+                dto.RoleClaim,
             }, http, now, ct);
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);

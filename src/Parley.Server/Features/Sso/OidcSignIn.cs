@@ -47,7 +47,11 @@ public sealed class OidcStateCookie(IDataProtectionProvider protection, TimeProv
     // Lax: the provider's redirect back is a top-level GET from another site, which Strict would strip the cookie from.
     private static CookieOptions Options(HttpContext http) => new()
     {
-        HttpOnly = true, Secure = http.Request.IsHttps, SameSite = SameSiteMode.Lax, Path = "/api/v1/auth/oidc", IsEssential = true,
+        HttpOnly = true,
+        Secure = http.Request.IsHttps,
+        SameSite = SameSiteMode.Lax,
+        Path = "/api/v1/auth/oidc",
+        IsEssential = true,
     };
 }
 
