@@ -136,17 +136,25 @@ public abstract class OidcSignInTests(ParleyApp app, OidcProviderFixture fixture
     }
 
     [Fact]
-    public async Task A_deactivated_account_is_refused()
+    public async Task A_deactivated_account_is_refused_whether_linked_or_not_and_is_not_linked()
     {
         var (org, bob, bobAtProvider) = await OrganizationWithBobAsync();
+        var dan = await org.MemberAsync("Dan");
+        var danAtProvider = User(org, "Dan", email: dan.Email);
         using (var flow = Flow())
             await flow.SignInAsync(org.Id, bobAtProvider.Username).ShouldSignInAsync();
         await (await org.Owner.PostAsync($"/api/v1/users/{bob.Id}/deactivate")).ShouldBe(HttpStatusCode.OK);
+        await (await org.Owner.PostAsync($"/api/v1/users/{dan.Id}/deactivate")).ShouldBe(HttpStatusCode.OK);
 
-        using var after = Flow();
-        await after.SignInAsync(org.Id, bobAtProvider.Username).ShouldBeRefusedAsync("oidc-account-deactivated");
+        using (var flow = Flow())
+            await flow.SignInAsync(org.Id, bobAtProvider.Username).ShouldBeRefusedAsync("oidc-account-deactivated");
+        using (var flow = Flow())
+            await flow.SignInAsync(org.Id, danAtProvider.Username).ShouldBeRefusedAsync("oidc-account-deactivated");
 
-        Assert.Equal(bob.Id, Assert.Single(await org.Owner.AuditAsync("SsoSignInFailed")).ActorId);
+        var refusals = await org.Owner.AuditAsync("SsoSignInFailed");
+        Assert.Equal(new[] { bob.Id, dan.Id }.Order(), refusals.Select(e => e.ActorId!.Value).Order());
+        Assert.False(await app.WithDbAsync(db => db.OidcLinks.AnyAsync(l => l.UserId == dan.Id)));
+        Assert.DoesNotContain(await org.Owner.AuditAsync("SsoAccountLinked"), e => e.ActorId == dan.Id);
     }
 
     [Fact]

@@ -18,6 +18,20 @@ public sealed class OidcAccounts(ParleyDb db, LiveEvents events, TimeProvider cl
     /// <summary>Returns a ticket for <see cref="CompleteSsoSignIn"/>, or throws the refusal (audited by the caller).</summary>
     public async Task<string> SignInAsync(OidcProvider provider, OidcIdentity identity, HttpContext http, CancellationToken ct)
     {
+        try
+        {
+            return await LinkAndTicketAsync(provider, identity, http, ct);
+        }
+        catch (OidcRefusal)
+        {
+            // The transaction rolled back; nothing it added may ride along with the refusal's audit event.
+            db.ChangeTracker.Clear();
+            throw;
+        }
+    }
+
+    private async Task<string> LinkAndTicketAsync(OidcProvider provider, OidcIdentity identity, HttpContext http, CancellationToken ct)
+    {
         var now = clock.GetUtcNow();
         var address = http.ClientAddress();
         var org = await db.Organizations.SingleAsync(o => o.Id == provider.OrganizationId, ct);
@@ -68,6 +82,8 @@ public sealed class OidcAccounts(ParleyDb db, LiveEvents events, TimeProvider cl
         var existing = await db.Users.SingleOrDefaultAsync(u => u.OrganizationId == org.Id && u.NormalizedEmail == User.Normalize(email), ct);
         if (existing is not null)
         {
+            if (!existing.IsActive)
+                throw new OidcRefusal("oidc-account-deactivated", "This account is deactivated.", existing.Id);
             if (await db.OidcLinks.AnyAsync(l => l.UserId == existing.Id && l.Issuer == identity.Issuer, ct))
                 throw new OidcRefusal("oidc-account-linked-elsewhere",
                     "This account is already linked to another identity of the provider.", existing.Id);
