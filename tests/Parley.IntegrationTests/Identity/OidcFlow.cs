@@ -104,7 +104,11 @@ public sealed partial class OidcFlow(ParleyApp app, OidcTestProvider provider) :
 
     /// <summary>The web client's last step: the ticket for a session.</summary>
     public async Task<HttpResponseMessage> CompleteAsync(string ticket, string device = "SSO browser") =>
-        await _parley.PostAsJsonAsync("/api/v1/auth/oidc/complete", new { ticket, deviceName = device });
+        await Browser.PostAsJsonAsync("/api/v1/auth/oidc/complete", new { ticket, deviceName = device });
+
+    /// <summary>The last step from another browser (one the sign-in did not end in), as a link sent to someone would make.</summary>
+    public async Task<HttpResponseMessage> CompleteElsewhereAsync(string ticket) =>
+        await _parley.PostAsJsonAsync("/api/v1/auth/oidc/complete", new { ticket, deviceName = "another browser" });
 
     public void Dispose()
     {

@@ -40,6 +40,7 @@ public abstract class OidcSignInTests(ParleyApp app, OidcProviderFixture fixture
 
         using var first = Flow();
         var ticket = await first.SignInAsync(org.Id, carol.Username).ShouldSignInAsync();
+        var elsewhere = await first.CompleteElsewhereAsync(ticket);
         var signedIn = await (await first.CompleteAsync(ticket, "Carol's laptop")).ReadAsync<LoginResultDto>(HttpStatusCode.OK);
         var replayed = await first.CompleteAsync(ticket);
         using var second = Flow();
@@ -49,6 +50,7 @@ public abstract class OidcSignInTests(ParleyApp app, OidcProviderFixture fixture
         var me = await (await http.GetAsync("/api/v1/users/me", TestContext.Current.CancellationToken)).ReadAsync<MeDto>(HttpStatusCode.OK);
         Assert.Equal((org.Id, carol.Email, "Carol Provided", "member"), (me.OrganizationId, me.Email, me.DisplayName, me.Role));
         Assert.Equal(me.Id, again.Me.Id);
+        await elsewhere.ShouldBeProblem(HttpStatusCode.Unauthorized, "sso-ticket-invalid");
         await replayed.ShouldBeProblem(HttpStatusCode.Unauthorized, "sso-ticket-invalid");
         Assert.Equal("Carol's laptop", (await app.WithDbAsync(db => db.Sessions.SingleAsync(s => s.Id == signedIn.SessionId))).DeviceName);
         var links = await app.WithDbAsync(db => db.OidcLinks.Where(l => l.UserId == me.Id).ToListAsync());

@@ -44,6 +44,26 @@ public sealed class OidcStateCookie(IDataProtectionProvider protection, TimeProv
         }
     }
 
+    /// <summary>
+    /// The ticket also goes into a cookie of this browser, and the exchange needs both: a link carrying someone else's
+    /// ticket cannot sign a person in to an account that is not theirs.
+    /// </summary>
+    public static void BindTicket(HttpContext http, string ticket)
+    {
+        var options = Options(http);
+        options.MaxAge = SsoTicket.Lifetime;
+        http.Response.Cookies.Append(TicketName, ticket, options);
+    }
+
+    public static bool TakeBoundTicket(HttpContext http, string ticket)
+    {
+        var bound = http.Request.Cookies[TicketName];
+        http.Response.Cookies.Delete(TicketName, Options(http));
+        return bound is not null && CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(bound), Encoding.UTF8.GetBytes(ticket));
+    }
+
+    private const string TicketName = "parley_sso_ticket";
+
     // Lax: the provider's redirect back is a top-level GET from another site, which Strict would strip the cookie from.
     private static CookieOptions Options(HttpContext http) => new()
     {
@@ -128,6 +148,7 @@ public static class OidcSignIn
                 pending.Verifier, ct);
             var identity = await protocol.ValidateIdTokenAsync(idToken, provider, pending.Nonce, ct);
             var ticket = await accounts.SignInAsync(provider, identity, http, ct);
+            OidcStateCookie.BindTicket(http, ticket);
             return ToClient(http.Request, $"sso={ticket}");
         }
         catch (OidcRefusal refusal)
@@ -159,12 +180,17 @@ public static class CompleteSsoSignIn
         [Required, StringLength(Session.MaxDeviceNameLength, MinimumLength = 1)] public string DeviceName { get; init; } = "";
     }
 
-    /// <summary>Exchanges the ticket once for what a password sign-in answers: a session, or a second-factor challenge.</summary>
+    /// <summary>
+    /// Exchanges the ticket once, in the browser the sign-in ended in (its cookie), for what a password sign-in answers: a
+    /// session, or a second-factor challenge.
+    /// </summary>
     public static async Task<Results<Ok<LoginResultDto>, ProblemHttpResult>> HandleAsync(Request request, ParleyDb db, TimeProvider clock,
         HttpContext http, CancellationToken ct)
     {
         var now = clock.GetUtcNow();
         var hash = Secrets.Hash(request.Ticket);
+        if (!OidcStateCookie.TakeBoundTicket(http, request.Ticket))
+            return Problems.Of(401, "sso-ticket-invalid", "This sign-in has expired or was already used. Sign in again.");
         await using var tx = await db.BeginWriteAsync(ct);
         var taken = await db.SsoTickets.Where(t => t.TokenHash == hash && t.UsedAt == null && t.ExpiresAt > now)
             .ExecuteUpdateAsync(s => s.SetProperty(t => t.UsedAt, now), ct);

@@ -35,7 +35,8 @@ public static class SsoEndpoints
             .WithProblems(404);
         signIn.MapPost("/complete", CompleteSsoSignIn.HandleAsync).RequireRateLimiting(RateLimits.Login)
             .WithSummary("Finish a single sign-on")
-            .WithDescription("The ticket of `#sso={ticket}` (single use, valid 2 minutes) opens a session: the answer is the same as " +
+            .WithDescription("The ticket of `#sso={ticket}` (single use, valid 2 minutes, only from the browser the sign-in ended in, " +
+                "which holds its cookie) opens a session: the answer is the same as " +
                 "a password sign-in's, including 401 `second-factor-required` for a person with two-factor on.")
             .WithProblems(400, 401, 429);
 
