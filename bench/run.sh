@@ -7,7 +7,7 @@
 #   bench/run.sh                 the published run: 1,000 users, 1,000,000 stored messages (about 11 minutes on 2 cores)
 #   bench/run.sh --quick         a small run to try the harness (writes bench/results/*-quick.json only)
 #   BENCH_DATABASES=Sqlite bench/run.sh   one database only
-#   BENCH_ONLY=one-to-one,group bench/run.sh --quick   some scenarios only (idle, one-to-one, group, large-channel, request-cost, history, record, gdpr, purge)
+#   BENCH_ONLY=one-to-one,group bench/run.sh --quick   some scenarios only (idle, one-to-one, group, large-channel, request-cost, history, record, gdpr, purge, search)
 #   BENCH_USERS=5000 bench/run.sh   the full scale: over 15 minutes here, most of it creating accounts
 #   BENCH_ONLY=record BENCH_HISTORY=1000000 BENCH_DATABASES=Sqlite bench/run.sh --quick
 #                                the record log: checkpoint over the seeded entries, proofs, integrity check

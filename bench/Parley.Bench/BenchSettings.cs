@@ -26,6 +26,7 @@ public sealed class BenchSettings
     public long HistoryMessages { get; set; } = 1_000_000;
     public int HistoryViaApi { get; set; } = 2000;
     public int HistoryPages { get; set; } = 2000;
+    public int SearchQueries { get; set; } = 200;
     public TimeSpan HistoryDuration { get; set; } = TimeSpan.FromSeconds(20);
     public bool VerifyIntegrity { get; set; }
 
@@ -87,6 +88,7 @@ public sealed class BenchSettings
         HistoryMessages = 20_000;
         HistoryViaApi = 200;
         HistoryPages = 300;
+        SearchQueries = 50;
         PurgeWindow = TimeSpan.FromSeconds(10);
     }
 

@@ -60,7 +60,8 @@ public sealed class HistorySeeder(string provider, string connectionString)
         }
     }
 
-    private static string Text(long seq) => $"History message number {seq}, stored to measure paging.";
+    /// <summary>Ten words of <see cref="Vocabulary"/>, so that search meets words as frequent and as rare as in real use.</summary>
+    private static string Text(long seq) => $"History message {seq}: {Vocabulary.Sentence(seq)}.";
 
     private sealed record Head(Guid OrganizationId, Guid SenderId, string RawOrganizationId, string RawSenderId, long Seq, long Index, string Hash);
 

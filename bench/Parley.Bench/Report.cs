@@ -137,6 +137,15 @@ public static class Report
                 foreach (var p in rec.Proofs)
                     Line(string.Create(inv, $"| {p.Proof} | {p.Size:N0} | {p.Ms.P50:0.00} | {p.Ms.P99:0.00} | {p.Ms.Max:0.00} | {p.ServerCpuMicrosPerProof:N0} | {p.MeanHashes:0.0} |"));
             }
+            if (run.Search is { } search)
+            {
+                Line(string.Create(inv, $"\nSearch (`POST /api/v1/search/messages`, one searcher, first page of 20) over {search.MessagesStored:N0} messages of ten words each from a 5,000-word vocabulary of log-uniform frequency (target: p99 under 50 ms):"));
+                Line("");
+                Line("| query | order | hits on page 1 | p50 ms | p99 ms | max ms | server CPU ms/query |");
+                Line("| --- | --- | ---: | ---: | ---: | ---: | ---: |");
+                foreach (var row in search.Rows)
+                    Line(string.Create(inv, $"| {row.Query} (`{row.Text}`) | {row.Sort} | {row.Hits} | {row.Ms.P50:0.0} | {row.Ms.P99:0.0} | {row.Ms.Max:0.0} | {row.ServerCpuMsPerQuery:0.0} |"));
+            }
             if (run.Gdpr is { } g)
                 Line(string.Create(inv, $"\nGDPR access export (`GET /api/v1/me/personal-data`) of the person who sent the {g.Messages:N0} history messages: " +
                     $"{g.Bytes / 1048576.0:0.0} MiB in {g.Seconds:0.0} s to the last byte ({g.MessagesPerSecond:N0} messages/s, {g.ServerCpuSeconds:0.0} s of " +

@@ -49,7 +49,13 @@ public sealed record MachineInfo(int Cores, string Cpu, double LoadAverageBefore
 public sealed record RunResult(
     string Database, DateTimeOffset StartedAt, double DurationSeconds, MachineInfo Machine, Dictionary<string, string> Settings,
     List<LadderResult> Ladders, IdleResult? Idle, HistoryResult? History, List<RequestCostResult>? RequestCost = null, RecordResult? Record = null,
-    GdprResult? Gdpr = null, PurgeResult? Purge = null);
+    GdprResult? Gdpr = null, PurgeResult? Purge = null, SearchResult? Search = null);
+
+/// <summary>Search over the seeded history: one row per kind of query.</summary>
+public sealed record SearchResult(long MessagesStored, List<SearchRow> Rows);
+
+/// <param name="Hits">Hits on the first page (at most 20).</param>
+public sealed record SearchRow(string Query, string Text, string Sort, int Hits, Percentiles Ms, double ServerCpuMsPerQuery);
 
 /// <summary>The GDPR access export of the history's sender: seconds to the last byte, size, server CPU, and the time 100,000 messages would take.</summary>
 public sealed record GdprResult(long Messages, double Seconds, long Bytes, double ServerCpuSeconds, double MessagesPerSecond, double MinutesPer100000);

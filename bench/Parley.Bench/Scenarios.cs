@@ -53,7 +53,9 @@ public sealed class Scenarios(BenchSettings settings, ParleyApi api, ServerProbe
         RecordResult? record = null;
         GdprResult? gdpr = null;
         PurgeResult? purge = null;
-        if (settings.HistoryMessages > 0 && (settings.Runs("history") || settings.Runs("record") || settings.Runs("gdpr") || settings.Runs("purge")))
+        SearchResult? search = null;
+        if (settings.HistoryMessages > 0 && (settings.Runs("history") || settings.Runs("record") || settings.Runs("gdpr") || settings.Runs("purge")
+            || settings.Runs("search")))
         {
             // The seeding writes as many record entries, which the log takes in in the background: the record scenario
             // times that right after the seeding, and the history's reads then meet a log that has caught up.
@@ -65,6 +67,8 @@ public sealed class Scenarios(BenchSettings settings, ParleyApi api, ServerProbe
                 history = await HistoryScenario.RunAsync(settings, api, server, org.Owner, seeded, log, ct);
             if (settings.Runs("gdpr"))
                 gdpr = await GdprScenario.RunAsync(api, server, org.Owner, seeded, log, ct);
+            if (settings.Runs("search"))
+                search = await SearchScenario.RunAsync(settings, api, server, org.Owner, seeded, log, ct);
             if (settings.Runs("purge"))
             {
                 // Last, as it erases the history the others read; the one-to-one steps need the active users connected again.
@@ -74,7 +78,7 @@ public sealed class Scenarios(BenchSettings settings, ParleyApi api, ServerProbe
             }
         }
         return new RunResult(settings.Database, started, Math.Round(clock.Elapsed.TotalSeconds), Machine(loadBefore), settings.Describe(),
-            ladders, idle, history, cost, record, gdpr, purge);
+            ladders, idle, history, cost, record, gdpr, purge, search);
     }
 
     /// <summary>

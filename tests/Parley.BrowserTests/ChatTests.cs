@@ -1,4 +1,5 @@
 using System.Net;
+using System.Text.RegularExpressions;
 using Microsoft.Playwright;
 using Parley.IntegrationTests.Infrastructure;
 using Parley.Server.Features.Messages;
@@ -74,6 +75,28 @@ public sealed class ChatTests
         await editor.FillAsync("second plan, revised");
         await editor.PressAsync("Enter");
         await Expect(page.GetByText("second plan, revised")).ToBeVisibleAsync();
+    }
+
+    [Fact]
+    public async Task Consecutive_messages_from_one_sender_show_as_one_group_that_another_sender_breaks()
+    {
+        var org = await _f.App.OrganizationAsync();
+        var bob = await org.MemberAsync("Bob");
+        var channel = await org.Owner.CreateChannelAsync("standup", "public", bob);
+        foreach (var text in new[] { "done: the report", "next: the slides" })
+            await bob.SendAsync(channel.Id, text);
+        await org.Owner.SendAsync(channel.Id, "thanks");
+        await bob.SendAsync(channel.Id, "blocked: nothing");
+        var page = await _f.PageAsync(org.Owner, $"/c/{channel.Id}");
+
+        var articles = page.Locator("article.message");
+        await Expect(articles).ToHaveCountAsync(4);
+        await Expect(articles.Nth(0)).Not.ToHaveClassAsync(new Regex(@"\bcontinued\b"));
+        await Expect(articles.Nth(1)).ToHaveClassAsync(new Regex(@"\bcontinued\b"));
+        await Expect(articles.Nth(1).GetByRole(AriaRole.Button, new() { Name = "Bob" })).ToHaveCountAsync(0);
+        await Expect(articles.Nth(1)).ToHaveAttributeAsync("aria-label", "Message from Bob");   // still named for screen readers
+        await Expect(articles.Nth(2)).Not.ToHaveClassAsync(new Regex(@"\bcontinued\b"));
+        await Expect(articles.Nth(3)).Not.ToHaveClassAsync(new Regex(@"\bcontinued\b"));
     }
 
     [Fact]

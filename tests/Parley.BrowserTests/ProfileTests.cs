@@ -82,7 +82,7 @@ public sealed class ProfileTests
         await Expect(card.GetByText(text.LocalTime)).ToContainTextAsync("America/New_York");
         await Expect(card.GetByRole(AriaRole.Button, new() { Name = text.SendMessage })).ToBeInViewportAsync();
         await AccessibilityTests.AssertAccessibleAsync(alice);
-        await alice.ScreenshotAsync(new() { Path = Path.Combine(ScreenshotFolder(), $"profile-card-{language}-{width}.png") });
+        await alice.ScreenshotAsync(new() { Path = Path.Combine(Screenshots.Folder(), $"profile-card-{language}-{width}.png") });
         await alice.Keyboard.PressAsync("Escape");
         await Expect(card).ToBeHiddenAsync();
     }
@@ -145,10 +145,14 @@ public sealed class ProfileTests
         await Expect(page.GetByRole(AriaRole.Link, new() { Name = "general", Exact = true })).ToBeInViewportAsync();   // in the list
         await Layout.AssertNoHorizontalOverflowAsync(page);
         await AccessibilityTests.AssertAccessibleAsync(page);
-        await page.ScreenshotAsync(new() { Path = Path.Combine(ScreenshotFolder(), $"first-day-{language}-{width}.png") });
+        await page.ScreenshotAsync(new() { Path = Path.Combine(Screenshots.Folder(), $"first-day-{language}-{width}.png") });
     }
+}
 
-    private static string ScreenshotFolder()
+/// <summary>Where screenshots go: a temporary folder, or docs/screenshots with PARLEY_SCREENSHOTS=docs.</summary>
+public static class Screenshots
+{
+    public static string Folder()
     {
         var folder = Environment.GetEnvironmentVariable("PARLEY_SCREENSHOTS") == "docs"
             ? Path.GetFullPath(Path.Combine(Pages.WebRoot, "../../docs/screenshots"))

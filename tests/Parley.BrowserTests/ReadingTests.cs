@@ -107,6 +107,8 @@ public sealed class ReadingTests
         await log.FocusAsync();
         await log.PressAsync("Home");
         await Expect(page.Locator("article.message", new() { HasText = "Earlier message 39" })).Not.ToBeInViewportAsync();
+        // The key scrolls smoothly: the test writes once the list has come to rest at its top, as a person would.
+        await log.EvaluateAsync("el => new Promise(done => { const check = () => el.scrollTop === 0 ? done() : requestAnimationFrame(check); check(); })");
 
         var composer = page.GetByRole(AriaRole.Textbox, new() { Name = "Message" });
         await composer.FillAsync("My new words");

@@ -44,6 +44,10 @@ public abstract class ParleyDb(DbContextOptions options) : DbContext(options)
     public DbSet<Features.Sso.OidcProvider> OidcProviders => Set<Features.Sso.OidcProvider>();
     public DbSet<Features.Sso.OidcLink> OidcLinks => Set<Features.Sso.OidcLink>();
     public DbSet<Features.Sso.SsoTicket> SsoTickets => Set<Features.Sso.SsoTicket>();
+    public DbSet<Features.Scim.ScimToken> ScimTokens => Set<Features.Scim.ScimToken>();
+    public DbSet<Features.Scim.ScimIdentity> ScimIdentities => Set<Features.Scim.ScimIdentity>();
+    public DbSet<Features.Scim.ScimGroup> ScimGroups => Set<Features.Scim.ScimGroup>();
+    public DbSet<Features.Scim.ScimGroupMember> ScimGroupMembers => Set<Features.Scim.ScimGroupMember>();
 
     /// <summary>Begins a transaction that writes. Use this, not Database.BeginTransactionAsync: SQLite queues writers.</summary>
     public virtual Task<IDbContextTransaction> BeginWriteAsync(CancellationToken ct) => Database.BeginTransactionAsync(ct);

@@ -126,6 +126,17 @@ public static class AdminCommands
             return 0;
         });
 
+        Add(new Command("search-rebuild", "Rebuild the full-text index of messages from the messages and their files (the server may run)."), async _ =>
+        {
+            await DatabaseAsync(services, ct);
+            await using var scope = services.CreateAsyncScope();
+            var db = scope.ServiceProvider.GetRequiredService<ParleyDb>();
+            output.WriteLine("Rebuilding the search index; this takes about a minute per million messages...");
+            var count = await Features.Search.SearchIndex.RebuildAsync(db, ct);
+            output.WriteLine($"The search index holds {count} messages.");
+            return 0;
+        });
+
         var organization = new Option<string>("--organization") { Description = "The organization: its id, or its exact name.", Required = true };
         var file = new Option<string>("--to") { Description = "The ZIP file to write (must not exist).", Required = true };
         Add(new Command("export", "Export an organization's record as a bundle that `parley verify` checks offline.") { organization, file },

@@ -16,6 +16,10 @@ export interface User {
   /** Null: no picture, the client draws initials. The URL carries a version, so a fetched picture is kept. */
   avatarUrl?: string | null; status?: Status | null;
 }
+/** A search hit: `snippet` is HTML from the server, the text escaped and each match in a `mark`. */
+export interface SearchHit { message: Message; snippet: string; conversationKind: string; conversationName: string | null; }
+export interface SearchResults { hits: SearchHit[]; page: number; hasMore: boolean; }
+export interface SearchRequest { q: string; sort?: "relevance" | "recent"; page?: number; conversationId?: number; timeZone?: string; }
 export interface ProfileChange { displayName?: string; title?: string; pronouns?: string; timeZone?: string; }
 export interface DefaultChannel { id: number; name: string; }
 export interface Conversation {
@@ -45,6 +49,8 @@ export interface SsoSettings {
 }
 export type SsoSettingsChange = Omit<SsoSettings, "hasClientSecret" | "redirectUri" | "updatedAt"> & { clientSecret?: string };
 export interface Session { id: string; deviceName: string; createdAt: string; lastSeenAt: string; current: boolean; }
+export interface ScimToken { id: string; name: string; createdBy: string; createdAt: string; revokedAt: string | null; }
+export interface CreatedScimToken { scimToken: ScimToken; token: string; tenantUrl: string; }
 export interface Invite { id: string; email: string; role: string; expiresAt: string; token: string; link: string; }
 
 export interface RetentionPolicy {
@@ -164,6 +170,9 @@ export const api = {
   setDefaultChannels: (conversationIds: number[]) => call<DefaultChannel[]>("PUT", "/organization/default-channels", { conversationIds }),
   sessions: () => call<Session[]>("GET", "/auth/sessions"),
   revokeSession: (id: string) => call<void>("DELETE", `/auth/sessions/${id}`),
+  scimTokens: () => call<ScimToken[]>("GET", "/organization/scim-tokens"),
+  createScimToken: (name: string) => call<CreatedScimToken>("POST", "/organization/scim-tokens", { name }),
+  revokeScimToken: (id: string) => call<ScimToken>("DELETE", `/organization/scim-tokens/${id}`),
   conversations: () => call<Conversation[]>("GET", "/conversations"),
   browse: () => call<Conversation[]>("GET", "/conversations/browse"),
   conversation: (id: number) => call<Conversation>("GET", `/conversations/${id}`),
@@ -183,6 +192,7 @@ export const api = {
   send: (id: number, content: string, clientMessageId: string, threadRootId: number | null, attachmentIds: string[]) =>
     call<Message>("POST", `/conversations/${id}/messages`, { content, clientMessageId, threadRootId, attachmentIds }),
   edit: (id: number, messageId: number, content: string) => call<Message>("PATCH", `/conversations/${id}/messages/${messageId}`, { content }),
+  search: (request: SearchRequest) => call<SearchResults>("POST", "/search/messages", request),
   remove: (id: number, messageId: number) => call<Message>("DELETE", `/conversations/${id}/messages/${messageId}`),
   retentionPolicies: () => call<RetentionPolicy[]>("GET", "/compliance/retention/policies"),
   /** scope: "organization", "kinds/{kind}" or "conversations/{id}". */

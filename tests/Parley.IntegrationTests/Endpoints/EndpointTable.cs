@@ -107,8 +107,11 @@ public sealed record MappedEndpoint(string Method, string Pattern, IReadOnlyList
 /// </summary>
 public static class EndpointTable
 {
-    /// <summary>Documentation pages, anonymous by design and naming no data: the only endpoints without a row.</summary>
-    public static readonly string[] DocumentationPrefixes = ["/openapi/", "/docs"];
+    /// <summary>
+    /// Endpoints without a row: documentation pages, anonymous by design and naming no data, and SCIM provisioning, which
+    /// takes its own tokens and answers in its own error format (tested for wrong callers in Scim/ScimAuthenticationTests).
+    /// </summary>
+    public static readonly string[] UnlistedPrefixes = ["/openapi/", "/docs", "/scim/v2"];
 
     public sealed record RouteParameter(Slot? Slot, string? Value = null);
 
@@ -125,7 +128,8 @@ public static class EndpointTable
         ["holdId"] = new(null, "0193e0a0-0000-7000-8000-000000000001"),
         ["exportId"] = new(null, "0193e0a0-0000-7000-8000-000000000002"),
         ["requestId"] = new(null, "0193e0a0-0000-7000-8000-000000000003"),
-        ["organizationId"] = new(null, "0193e0a0-0000-7000-8000-000000000004"),
+        ["organizationId"] = new(null, "0193e0a0-0000-7000-8000-000000000005"),
+        ["tokenId"] = new(null, "0193e0a0-0000-7000-8000-000000000004"),
     };
 
     private static string Fresh(string prefix) => $"{prefix}-{Guid.NewGuid():N}"[..(prefix.Length + 13)];
@@ -215,6 +219,7 @@ public static class EndpointTable
             t => new { content = "posted by the caller", clientMessageId = Guid.NewGuid(), threadRootId = t.Message, attachmentIds = new[] { t.File } },
             BodySlots: [Slot.Message, Slot.File]),
         new("GET /api/v1/conversations/{conversationId}/changes", Access.Ids, Query: "after=0"),
+        new("POST /api/v1/search/messages", Access.Ids, t => new { q = "caller", conversationId = t.Conversation }, BodySlots: [Slot.Conversation]),
         new("PATCH /api/v1/conversations/{conversationId}/messages/{messageId}", Access.Ids, _ => new { content = "edited by the caller" }),
         new("DELETE /api/v1/conversations/{conversationId}/messages/{messageId}", Access.Ids),
         new("GET /api/v1/conversations/{conversationId}/messages/{messageId}/replies", Access.Ids),
@@ -274,6 +279,11 @@ public static class EndpointTable
         new("GET /api/v1/compliance/erasures/{requestId}", Access.Own),
         new("GET /api/v1/compliance/processing-record", Access.Own),
 
+        // Provisioning (SCIM) tokens
+        new("GET /api/v1/organization/scim-tokens", Access.Own),
+        new("POST /api/v1/organization/scim-tokens", Access.Own, _ => new { name = Fresh("directory") }),
+        new("DELETE /api/v1/organization/scim-tokens/{tokenId}", Access.Own),
+
         // Live events: negotiate, then the connection itself
         new("* /hubs/events/negotiate", Access.Own, Query: "negotiateVersion=1", Send: "POST"),
         new("* /hubs/events", Access.Own),
@@ -302,7 +312,7 @@ public static class EndpointTable
     [
         .. app.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
             .Select(e => (Endpoint: e, Pattern: PatternOf(e.RoutePattern)))
-            .Where(e => !DocumentationPrefixes.Any(prefix => e.Pattern.StartsWith(prefix, StringComparison.Ordinal)))
+            .Where(e => !UnlistedPrefixes.Any(prefix => e.Pattern.StartsWith(prefix, StringComparison.Ordinal)))
             .SelectMany(e => (e.Endpoint.Metadata.GetMetadata<IHttpMethodMetadata>()?.HttpMethods ?? ["*"])
                 .Select(method => new MappedEndpoint(method, e.Pattern, [.. e.Endpoint.RoutePattern.Parameters.Select(p => p.Name)])))
             .DistinctBy(e => e.Key)

@@ -79,6 +79,16 @@ public sealed partial class User
         DeactivatedAt = now;
     }
 
+    /// <summary>Lets a deactivated person sign in again (their directory assigned them back); their old sessions stay ended.</summary>
+    public void Reactivate() => DeactivatedAt = null;
+
+    /// <summary>A new address for the account, as the directory says; the caller checks nobody else in the organization has it.</summary>
+    public void ChangeEmail(string email)
+    {
+        Email = ValidEmail(email);
+        NormalizedEmail = Normalize(Email);
+    }
+
     public static string Normalize(string email) => email.Trim().ToUpperInvariant();
 
     /// <summary>An address as typed, in NFC; refused with anything invisible in it (format characters, controls).</summary>

@@ -95,22 +95,43 @@ public static class DeactivateUser
             return Problems.Forbidden("owner-only", "Only owners can deactivate an owner.");
 
         var now = clock.GetUtcNow();
-        user.Deactivate(now);
         await using var tx = await db.BeginWriteAsync(ct);
-        var open = await db.Sessions.CountAsync(s => s.UserId == user.Id && s.RevokedAt == null, ct);
-        // The organization's audit head before the sessions' rows, as everywhere (docs/architecture.md, "Lock order").
-        await db.AuditAsync(me, AuditAction.UserDeactivated, "user", user.Id.ToString(), new { sessionsEnded = open }, http, now, ct);
-        await db.Sessions.Where(s => s.UserId == user.Id && s.RevokedAt == null)
-            .ExecuteUpdateAsync(s => s.SetProperty(x => x.RevokedAt, now), ct);
         // Only an owner deactivates an owner, so this refuses only when two owners deactivate each other at once.
-        if (user.Role == OrgRole.Owner && await db.ActiveOwnersAsync(me.OrganizationId, ct) == 1)
+        if (!await db.DeactivateAsync(user, open => db.AuditAsync(me, AuditAction.UserDeactivated, "user", user.Id.ToString(),
+                new { sessionsEnded = open }, http, now, ct), now, ct))
             return Problems.Unprocessable("last-owner", "An organization keeps at least one active owner.");
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
 
+        UserDeactivation.Announce(user, sessions, connections);
+        return TypedResults.Ok(user.ToDto(now));
+    }
+}
+
+/// <summary>The one way an account is deactivated, by an admin or by the organization's directory.</summary>
+public static class UserDeactivation
+{
+    /// <summary>
+    /// Inside the caller's write transaction: deactivates the user, audits it through <paramref name="audit"/> (given how
+    /// many sessions end) and ends every session. False, with nothing to commit, when the user is the organization's last
+    /// active owner.
+    /// </summary>
+    public static async Task<bool> DeactivateAsync(this ParleyDb db, User user, Func<int, Task> audit, DateTimeOffset now, CancellationToken ct)
+    {
+        user.Deactivate(now);
+        var open = await db.Sessions.CountAsync(s => s.UserId == user.Id && s.RevokedAt == null, ct);
+        // The organization's audit head before the sessions' rows, as everywhere (docs/architecture.md, "Lock order").
+        await audit(open);
+        await db.Sessions.Where(s => s.UserId == user.Id && s.RevokedAt == null)
+            .ExecuteUpdateAsync(s => s.SetProperty(x => x.RevokedAt, now), ct);
+        return user.Role != OrgRole.Owner || await db.ActiveOwnersAsync(user.OrganizationId, ct) > 1;
+    }
+
+    /// <summary>After commit: the sessions stop on their next request and live connections close at once.</summary>
+    public static void Announce(User user, SessionCache sessions, ConnectionRegistry connections)
+    {
         sessions.Invalidate();
         connections.AbortUser(user.Id);
-        return TypedResults.Ok(user.ToDto(now));
     }
 }
 

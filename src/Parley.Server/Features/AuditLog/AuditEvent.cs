@@ -27,6 +27,8 @@ public enum AuditAction
     LegalHoldCreated = 810, LegalHoldReleaseRequested = 811, LegalHoldReleased = 812,
     DiscoverySearched = 820, DiscoveryExportCreated = 821, DiscoveryExportDownloaded = 822,
     PersonalDataExported = 850, PersonalDataErased = 851, ProcessingRecordRead = 852, ErasureRequested = 853,
+    ScimTokenCreated = 900, ScimTokenRevoked = 901, UserProvisioned = 902, UserUpdated = 903, UserReactivated = 904,
+    GroupCreated = 910, GroupChanged = 911, GroupDeleted = 912,
 }
 
 /// <summary>The name of each action in the record format (docs/record-format.md): never rename.</summary>
@@ -60,6 +62,10 @@ public static class AuditActions
         [AuditAction.DiscoveryExportDownloaded] = "discovery-export-downloaded",
         [AuditAction.PersonalDataExported] = "personal-data-exported", [AuditAction.PersonalDataErased] = "personal-data-erased",
         [AuditAction.ProcessingRecordRead] = "processing-record-read", [AuditAction.ErasureRequested] = "erasure-requested",
+        [AuditAction.ScimTokenCreated] = "scim-token-created", [AuditAction.ScimTokenRevoked] = "scim-token-revoked",
+        [AuditAction.UserProvisioned] = "user-provisioned", [AuditAction.UserUpdated] = "user-updated",
+        [AuditAction.UserReactivated] = "user-reactivated",
+        [AuditAction.GroupCreated] = "group-created", [AuditAction.GroupChanged] = "group-changed", [AuditAction.GroupDeleted] = "group-deleted",
     };
 
     public static string Name(AuditAction action) => Names.TryGetValue(action, out var name) ? name : $"unknown-{(int)action}";

@@ -1,4 +1,4 @@
-import { useEffect, useRef } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import { api, Me, whenEnrolmentRequired, whenUnauthorized } from "../api";
 import { t } from "../i18n";
 import { connect, disconnect } from "../realtime";
@@ -8,6 +8,7 @@ import { BrowseChannels } from "./BrowseChannels";
 import { Compliance } from "./Compliance";
 import { ConversationView } from "./ConversationView";
 import { People } from "./People";
+import { SearchPage, Switcher } from "./Search";
 import { ProfileCard } from "./Profile";
 import { Welcome } from "./Welcome";
 import { LanguagePicker, Settings } from "./Settings";
@@ -39,6 +40,14 @@ function Shell() {
     void connect();
     return () => void disconnect();
   }, []);
+  const [switcher, setSwitcher] = useState(false);
+  useEffect(() => {                                   // Ctrl+K / Cmd+K, from anywhere: go to a conversation or a person
+    const onKey = (e: KeyboardEvent) => {
+      if ((e.ctrlKey || e.metaKey) && !e.altKey && e.key.toLowerCase() === "k") { e.preventDefault(); setSwitcher(true); }
+    };
+    addEventListener("keydown", onKey);
+    return () => removeEventListener("keydown", onKey);
+  }, []);
 
   const path = route.value;
   const inConversation = path.startsWith("/c/");
@@ -61,11 +70,13 @@ function Shell() {
             path === "/settings" ? <Settings /> :
             path === "/people" ? <People /> :
             path === "/browse" ? <BrowseChannels /> :
+            path === "/search" && !officer ? <SearchPage /> :
             path === "/compliance" || (home && officer) ? <Compliance /> :
             <Welcome />}
         </main>
       </div>
       <ProfileCard />
+      {switcher && <Switcher onClose={() => setSwitcher(false)} />}
     </div>
   );
 }

@@ -13,11 +13,23 @@ import { MembersPanel } from "./MembersPanel";
 import { MessageItem, PendingItem } from "./MessageItem";
 import { ThreadPanel } from "./ThreadPanel";
 
+/** Within five minutes of the same sender's previous message, neither deleted: shown as one group, as chat apps do. */
+function follows(previous: Message | undefined, m: Message) {
+  return previous !== undefined && previous.senderId === m.senderId && !previous.deleted && !m.deleted
+    && Date.parse(m.createdAt) - Date.parse(previous.createdAt) < 5 * 60_000;
+}
+
 /** The conversation's panel comes from the route (/c/1/thread/7, /c/1/members), so the browser's Back closes it. */
 function panelOf(path: string): { kind: "thread"; rootId: number } | { kind: "members" } | null {
   const thread = /^\/c\/\d+\/thread\/(\d+)/.exec(path);
   if (thread) return { kind: "thread", rootId: Number(thread[1]) };
   return /^\/c\/\d+\/members/.test(path) ? { kind: "members" } : null;
+}
+
+/** A message's permalink, /c/1/m/42: the conversation opens at message 42 and marks it. */
+function targetOf(path: string): number | undefined {
+  const link = /^\/c\/\d+\/m\/(\d+)/.exec(path);
+  return link ? Number(link[1]) : undefined;
 }
 
 export function ConversationView() {
@@ -27,6 +39,7 @@ export function ConversationView() {
   const [fallback, setFallback] = useState<Conversation | null>(null);
   const [missing, setMissing] = useState(false);
   const panel = panelOf(route.value);
+  const target = targetOf(route.value);
   const base = `/c/${id}`;
 
   useEffect(() => {
@@ -61,7 +74,8 @@ export function ConversationView() {
     <div class={`conversation ${panel ? "with-panel" : ""}`}>
       <section class="conversation-main" aria-label={conversationTitle(c)}>
         <ConversationHeader conversation={c} onMembers={() => (panel?.kind === "members" ? closePanel() : navigate(`${base}/members`))} />
-        <MessageList key={c.id} conversation={c} onThread={rootId => navigate(`${base}/thread/${rootId}`)} />
+        <MessageList key={`${c.id}:${target ?? ""}`} conversation={c} target={target}
+          onThread={rootId => navigate(`${base}/thread/${rootId}`)} />
         <TypingLine conversationId={c.id} />
         {c.isMember ? <Composer key={draftPlace(c.id, null)} conversation={c} threadRootId={null} /> : <JoinBar conversation={c} />}
       </section>
@@ -112,11 +126,14 @@ function TypingLine({ conversationId }: { conversationId: number }) {
  * it stays pinned to the bottom while the user is there, also while images above load; one's own new message is
  * brought into view; and only what reached the screen is marked read.
  */
-function MessageList({ conversation: c, onThread }: { conversation: Conversation; onThread: (rootId: number) => void }) {
+function MessageList({ conversation: c, target, onThread }: {
+  conversation: Conversation; target: number | undefined; onThread: (rootId: number) => void;
+}) {
   const list = useRef<HTMLDivElement>(null);
   const content = useRef<HTMLDivElement>(null);
   const sentinel = useRef<HTMLDivElement>(null);
   const line = useRef<HTMLDivElement>(null);
+  const targetElement = useRef<HTMLDivElement>(null);
   const anchor = useRef<{ height: number; top: number } | null>(null);
   const stick = useRef(true);
   const placed = useRef(false);
@@ -132,12 +149,15 @@ function MessageList({ conversation: c, onThread }: { conversation: Conversation
   // Unread messages may be older than the newest page: page back to them (within reason) before placing the view. One's
   // own messages are never unread, so the server's count of others' unread messages says whether any is still missing.
   const unreadLoaded = t_ ? [...t_.messages.values()].filter(m => m.seq > readBefore && m.senderId !== me && !m.deleted).length : 0;
-  const unreadNotLoaded = !!(c.isMember && t_?.loaded && t_.hasMoreBefore && unreadLoaded < unreadAtOpen
+  // A permalink's message may be older still: page back to it (within reason), and place the view there instead.
+  const targetNotLoaded = target !== undefined && !!t_?.loaded && t_.hasMoreBefore && messages.length > 0 && messages.length < 2000
+    && messages[0].seq > target;
+  const unreadNotLoaded = target === undefined && !!(c.isMember && t_?.loaded && t_.hasMoreBefore && unreadLoaded < unreadAtOpen
     && messages.length > 0 && messages.length < 500 && messages[0].seq > readBefore + 1);
 
-  useEffect(() => {                                   // the first unread is older than the newest page: fetch back to it
-    if (unreadNotLoaded) void loadOlder(c.id);
-  }, [unreadNotLoaded, messages.length]);
+  useEffect(() => {                                   // the first unread, or the permalink's message, is older: fetch back to it
+    if (unreadNotLoaded || targetNotLoaded) void loadOlder(c.id);
+  }, [unreadNotLoaded, targetNotLoaded, messages.length]);
 
   useEffect(() => {                                   // load older pages when the top comes into view
     const element = sentinel.current;
@@ -175,10 +195,14 @@ function MessageList({ conversation: c, onThread }: { conversation: Conversation
 
   useLayoutEffect(() => {
     const element = list.current;
-    if (!element || !t_?.loaded || unreadNotLoaded) return;
-    if (!placed.current) {                            // first placement: at the first unread, else at the bottom
+    if (!element || !t_?.loaded || unreadNotLoaded || targetNotLoaded) return;
+    if (!placed.current) {                            // first placement: at the permalink's message, the first unread, or the bottom
       placed.current = true;
-      if (firstUnread && line.current) {
+      if (targetElement.current) {
+        const marked = targetElement.current;
+        scrollTo(marked.offsetTop - element.offsetTop - Math.max((element.clientHeight - marked.offsetHeight) / 2, 8));
+        stick.current = element.scrollHeight - element.scrollTop - element.clientHeight < 40;
+      } else if (firstUnread && line.current) {
         scrollTo(line.current.offsetTop - element.offsetTop - 8);
         stick.current = element.scrollHeight - element.scrollTop - element.clientHeight < 40;
       } else {
@@ -191,7 +215,7 @@ function MessageList({ conversation: c, onThread }: { conversation: Conversation
       scrollTo(element.scrollHeight);
     }
     markShown();
-  }, [t_?.loaded, unreadNotLoaded, messages.length, pending.length, c.lastMessageSeq]);
+  }, [t_?.loaded, unreadNotLoaded, targetNotLoaded, messages.length, pending.length, c.lastMessageSeq]);
 
   useEffect(() => {
     const visible = () => markShown();
@@ -243,6 +267,7 @@ function MessageList({ conversation: c, onThread }: { conversation: Conversation
   }
 
   let lastDay = "";
+  let previous: Message | undefined;
   return (
     <div class="message-list" ref={list} role="log" aria-label={t("conversation.messages")} tabIndex={0}
       onScroll={e => onScroll(e.currentTarget)}>
@@ -257,7 +282,10 @@ function MessageList({ conversation: c, onThread }: { conversation: Conversation
           const unreadLine = m === firstUnread
             ? <div class="unread-line" ref={line} role="separator" aria-label={t("conversation.newMessages")}><span>{t("conversation.newMessages")}</span></div>
             : null;
-          return <div key={m.id} data-seq={m.seq}>{separator}{unreadLine}<MessageItem message={m} conversation={c} onThread={onThread} /></div>;
+          const marked = m.seq === target;
+          const continued = !separator && !unreadLine && !marked && follows(previous, m);
+          previous = m;
+          return <div key={m.id} data-seq={m.seq} class={marked ? "permalink-target" : undefined} ref={marked ? targetElement : undefined}>{separator}{unreadLine}<MessageItem message={m} conversation={c} onThread={onThread} continued={continued} /></div>;
         })}
         {pending.map(p => <PendingItem key={p.clientMessageId} pending={p} />)}
       </div>

@@ -12,6 +12,7 @@ const paths = {
   plus: "M12 5v14M5 12h14",
   back: "M19 12H5M12 19l-7-7 7-7",
   file: "M14 3H6v18h12V7zM14 3v4h4",
+  link: "M10 13a5 5 0 0 0 7.5.5l3-3a5 5 0 0 0-7-7l-1.7 1.7M14 11a5 5 0 0 0-7.5-.5l-3 3a5 5 0 0 0 7 7l1.7-1.7",
 };
 
 export type IconName = keyof typeof paths;

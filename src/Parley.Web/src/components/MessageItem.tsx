@@ -6,6 +6,7 @@ import { discard, flush, Pending, retry } from "../outbox";
 import { applyMessages, editingAt, editKey, profileCardUserId, session, userName } from "../state";
 import { Icon } from "./Icon";
 import { Avatar, PersonButton, StatusEmoji } from "./Profile";
+import { messageLink } from "./Search";
 import { problemText } from "./AuthCard";
 
 export const quickReactions = ["👍", "❤️", "😂", "🎉", "👀", "✅"];
@@ -27,7 +28,13 @@ function safeHtml(html: string) {
   return DOMPurify.sanitize(html, { ALLOWED_URI_REGEXP: /^(?:https?:|mailto:)/i });
 }
 
-export function MessageItem(props: { message: Message; conversation: Conversation; onThread?: (rootId: number) => void; inThread?: boolean }) {
+/**
+ * One message. `continued`: it follows the same sender's previous message closely, so it shows without their picture and
+ * name (its time shows in their place on hover); the article's label still names the sender for screen readers.
+ */
+export function MessageItem(props: {
+  message: Message; conversation: Conversation; onThread?: (rootId: number) => void; inThread?: boolean; continued?: boolean;
+}) {
   const { message: m, conversation: c } = props;
   const me = session.value!.me;
   const mine = m.senderId === me.id;
@@ -46,6 +53,7 @@ export function MessageItem(props: { message: Message; conversation: Conversatio
   }, [editing]);
   const [picker, setPicker] = useState(false);
   const [error, setError] = useState<string | null>(null);
+  const [copied, setCopied] = useState(false);
 
   async function act(work: () => Promise<Message>) {
     setError(null);
@@ -54,16 +62,23 @@ export function MessageItem(props: { message: Message; conversation: Conversatio
 
   const mentioned = m.mentions.includes(me.id) || m.mentionsChannel;
   return (
-    <article class={`message ${mentioned ? "mentioned" : ""} ${m.deleted ? "deleted" : ""}`} aria-label={t("message.from", { name: userName(m.senderId) })}>
+    <article class={`message ${mentioned ? "mentioned" : ""} ${m.deleted ? "deleted" : ""} ${props.continued ? "continued" : ""}`}
+      aria-label={t("message.from", { name: userName(m.senderId) })}>
       {/* The name is the keyboard's way to the card; the picture is a larger target for a pointer. */}
-      <div class="avatar-target" onClick={() => { profileCardUserId.value = m.senderId; }}><Avatar userId={m.senderId} /></div>
+      {props.continued
+        ? <time class="gutter-time" dateTime={m.createdAt} title={formatDateTime(m.createdAt)}>{formatTime(m.createdAt)}</time>
+        : <div class="avatar-target" onClick={() => { profileCardUserId.value = m.senderId; }}><Avatar userId={m.senderId} /></div>}
       <div class="message-body">
-        <header>
-          <PersonButton userId={m.senderId}><strong>{userName(m.senderId)}</strong></PersonButton>
-          <StatusEmoji userId={m.senderId} />
-          <time dateTime={m.createdAt} title={formatDateTime(m.createdAt)}>{formatTime(m.createdAt)}</time>
-          {m.editedAt && !m.deleted && <span class="muted" title={formatDateTime(m.editedAt)}>{t("message.edited")}</span>}
-        </header>
+        {props.continued
+          ? m.editedAt && !m.deleted && <header><span class="muted" title={formatDateTime(m.editedAt)}>{t("message.edited")}</span></header>
+          : (
+            <header>
+              <PersonButton userId={m.senderId}><strong>{userName(m.senderId)}</strong></PersonButton>
+              <StatusEmoji userId={m.senderId} />
+              <time dateTime={m.createdAt} title={formatDateTime(m.createdAt)}>{formatTime(m.createdAt)}</time>
+              {m.editedAt && !m.deleted && <span class="muted" title={formatDateTime(m.editedAt)}>{t("message.edited")}</span>}
+            </header>
+          )}
         {m.deleted ? <p class="tombstone">{t("message.deleted")}</p>
           : editing ? (
             <form class="edit-form" onSubmit={e => { e.preventDefault(); setEditing(false); const text = editArea.current?.value ?? ""; void act(() => api.edit(c.id, m.id, text)); }}>
@@ -96,12 +111,18 @@ export function MessageItem(props: { message: Message; conversation: Conversatio
           <button type="button" class="link-button" onClick={() => props.onThread?.(m.id)}>{plural("message.replies", m.replyCount)}</button>
         )}
         {error && <p class="error" role="alert">{error}</p>}
+        {copied && <p class="muted" role="status">{t("message.linkCopied")}</p>}
       </div>
       {!m.deleted && c.isMember && (
         <div class="message-actions">
           <button type="button" class="icon-button" aria-label={t("message.react")} aria-expanded={picker} onClick={() => setPicker(!picker)}><Icon name="smile" /></button>
           {!props.inThread && <button type="button" class="icon-button" aria-label={t("message.reply")} onClick={() => props.onThread?.(m.id)}><Icon name="reply" /></button>}
           {mine && <button type="button" class="icon-button" aria-label={t("message.edit")} onClick={() => setEditing(true)}><Icon name="edit" /></button>}
+          <button type="button" class="icon-button" aria-label={t("message.copyLink")} title={t("message.copyLink")}
+            onClick={() => void navigator.clipboard.writeText(location.origin + messageLink(m))
+              .then(() => { setError(null); setCopied(true); setTimeout(() => setCopied(false), 3000); }, () => setError(t("error.generic")))}>
+            <Icon name="link" />
+          </button>
           {(mine || canModerate) && (
             <button type="button" class="icon-button" aria-label={t("message.delete")}
               onClick={() => { if (confirm(t("message.confirmDelete"))) void act(() => api.remove(c.id, m.id)); }}><Icon name="trash" /></button>

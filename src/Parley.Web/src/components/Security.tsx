@@ -1,8 +1,8 @@
 import { useEffect, useState } from "preact/hooks";
 import QRCode from "qrcode";
-import { api, ApiError, TwoFactorEnrolment, TwoFactorStatus } from "../api";
+import { api, TwoFactorEnrolment, TwoFactorStatus } from "../api";
 import { t } from "../i18n";
-import { problemText } from "./AuthCard";
+import { useAction } from "./useAction";
 
 type Step =
   | { kind: "idle" }
@@ -18,22 +18,9 @@ export function TwoFactorSettings(props: { onEnabled?: () => void; onDone?: () =
   const [status, setStatus] = useState<TwoFactorStatus | null>(null);
   const [step, setStep] = useState<Step>({ kind: "idle" });
   const [code, setCode] = useState("");
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { error, busy, run } = useAction();
   const load = () => api.twoFactor().then(setStatus).catch(() => {});
   useEffect(() => { void load(); }, []);
-
-  async function run(work: () => Promise<void>) {
-    setBusy(true);
-    setError(null);
-    try {
-      await work();
-    } catch (e) {
-      setError(e instanceof ApiError ? problemText(e) : t("error.generic"));
-    } finally {
-      setBusy(false);
-    }
-  }
 
   const start = () => run(async () => {
     const enrolment = await api.startTwoFactor();

@@ -4,6 +4,7 @@ import { t } from "../i18n";
 import { conversations, conversationTitle, currentConversationId, navigate, presence, route, session } from "../state";
 import { NewChannelDialog, NewDirectDialog } from "./Dialogs";
 import { Icon } from "./Icon";
+import { SearchBox } from "./Search";
 import { isNewcomer, NextSteps } from "./Welcome";
 
 export function Sidebar() {
@@ -21,6 +22,7 @@ export function Sidebar() {
         <span class="muted">{me.displayName}</span>
       </header>
       {!officer && <>
+        <SearchBox />
         {isNewcomer() && <section class="first-steps phone-only"><NextSteps /></section>}
         <Section title={t("nav.channels")} items={channels} addLabel={me.role === "guest" ? null : t("nav.newChannel")} onAdd={() => setDialog("channel")} />
         {me.role !== "guest" && (
