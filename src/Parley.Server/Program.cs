@@ -8,6 +8,7 @@ using Parley.Server.Features.Messages;
 using Parley.Server.Features.Organizations;
 using Parley.Server.Features.Profiles;
 using Parley.Server.Features.Records;
+using Parley.Server.Features.Sso;
 using Parley.Server.Features.Scim;
 using Parley.Server.Features.Search;
 using Parley.Server.Features.TwoFactor;
@@ -37,6 +38,7 @@ builder.Services.AddParleyFeatures();
 builder.Services.AddParleyRecord();
 builder.Services.AddParleyCompliance();
 builder.Services.AddDirectorySync();
+builder.Services.AddParleySso();
 
 var app = builder.Build();
 if (adminCommand is not null)
@@ -57,6 +59,7 @@ api.MapAccountEndpoints();
 api.MapProfileEndpoints();
 api.MapTwoFactorEndpoints();
 api.MapDirectorySyncEndpoints();
+api.MapSsoEndpoints();
 api.MapConversationEndpoints();
 api.MapMessageEndpoints();
 api.MapSearchEndpoints();

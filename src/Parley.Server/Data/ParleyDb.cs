@@ -41,6 +41,9 @@ public abstract class ParleyDb(DbContextOptions options) : DbContext(options)
     public DbSet<Features.Compliance.Discovery.DiscoveryExport> DiscoveryExports => Set<Features.Compliance.Discovery.DiscoveryExport>();
     public DbSet<Features.Compliance.Gdpr.ErasureRequest> ErasureRequests => Set<Features.Compliance.Gdpr.ErasureRequest>();
     public DbSet<Features.Profiles.Avatar> Avatars => Set<Features.Profiles.Avatar>();
+    public DbSet<Features.Sso.OidcProvider> OidcProviders => Set<Features.Sso.OidcProvider>();
+    public DbSet<Features.Sso.OidcLink> OidcLinks => Set<Features.Sso.OidcLink>();
+    public DbSet<Features.Sso.SsoTicket> SsoTickets => Set<Features.Sso.SsoTicket>();
     public DbSet<Features.Scim.ScimToken> ScimTokens => Set<Features.Scim.ScimToken>();
     public DbSet<Features.Scim.ScimIdentity> ScimIdentities => Set<Features.Scim.ScimIdentity>();
     public DbSet<Features.Scim.ScimGroup> ScimGroups => Set<Features.Scim.ScimGroup>();

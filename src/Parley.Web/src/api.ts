@@ -38,6 +38,16 @@ export interface Message {
 export interface MessagePage { messages: Message[]; hasMore: boolean; lastMessageSeq: number; position: number; }
 export interface Changes { messages: Message[]; position: number; complete: boolean; }
 export interface Member { userId: string; displayName: string; handle: string; role: string; joinedAt: string; }
+/** An organization whose single sign-on provider takes an email's domain. */
+export interface SsoOption { organizationId: string; providerName: string; passwordSignInAllowed: boolean; }
+/** The organization's OpenID Connect provider as admins edit it; the client secret never comes back. */
+export interface SsoSettings {
+  displayName: string; issuer: string; clientId: string; hasClientSecret: boolean; scopes: string[];
+  nameClaim: string; emailClaim: string; emailVerifiedClaim: string; roleClaim: string;
+  adminRoleValues: string[]; guestRoleValues: string[]; justInTime: "match-verified-email" | "create-accounts";
+  allowedDomains: string[]; redirectUri: string; updatedAt: string;
+}
+export type SsoSettingsChange = Omit<SsoSettings, "hasClientSecret" | "redirectUri" | "updatedAt"> & { clientSecret?: string };
 export interface Session { id: string; deviceName: string; createdAt: string; lastSeenAt: string; current: boolean; }
 export interface ScimToken { id: string; name: string; createdBy: string; createdAt: string; revokedAt: string | null; }
 export interface CreatedScimToken { scimToken: ScimToken; token: string; tenantUrl: string; }
@@ -131,6 +141,14 @@ export const api = {
     call<Partial<SignedIn> & Partial<User>>("POST", "/invites/accept", { token, displayName, password, deviceName }),
   /** The second step of a sign-in with two-factor on: the challenge of the first step and a code. */
   secondFactor: (challenge: string, code: string) => call<SignedIn>("POST", "/auth/login/second-factor", { challenge, code }),
+  ssoOptions: (email: string) => call<{ options: SsoOption[] }>("POST", "/auth/oidc/discover", { email }),
+  /** The ticket a single sign-on ended with (in the address's fragment), for a session: the answer is a sign-in's. */
+  completeSso: (ticket: string, deviceName: string) => call<SignedIn>("POST", "/auth/oidc/complete", { ticket, deviceName }),
+  ssoSettings: () => call<SsoSettings>("GET", "/organization/sso"),
+  saveSsoSettings: (change: SsoSettingsChange) => call<SsoSettings>("PUT", "/organization/sso", change),
+  removeSsoSettings: () => call<void>("DELETE", "/organization/sso"),
+  passwordSignIn: () => call<{ allowed: boolean }>("GET", "/organization/password-sign-in"),
+  setPasswordSignIn: (allowed: boolean) => call<{ allowed: boolean }>("PUT", "/organization/password-sign-in", { allowed }),
   twoFactor: () => call<TwoFactorStatus>("GET", "/auth/two-factor"),
   startTwoFactor: () => call<TwoFactorEnrolment>("POST", "/auth/two-factor/enrolment"),
   confirmTwoFactor: (code: string) => call<{ recoveryCodes: string[] }>("POST", "/auth/two-factor/enrolment/confirm", { code }),

@@ -128,6 +128,7 @@ public static class EndpointTable
         ["holdId"] = new(null, "0193e0a0-0000-7000-8000-000000000001"),
         ["exportId"] = new(null, "0193e0a0-0000-7000-8000-000000000002"),
         ["requestId"] = new(null, "0193e0a0-0000-7000-8000-000000000003"),
+        ["organizationId"] = new(null, "0193e0a0-0000-7000-8000-000000000005"),
         ["tokenId"] = new(null, "0193e0a0-0000-7000-8000-000000000004"),
         ["runId"] = new(null, "0193e0a0-0000-7000-8000-000000000005"),
     };
@@ -179,6 +180,19 @@ public static class EndpointTable
         new("POST /api/v1/auth/two-factor/recovery-codes", Access.Own, _ => new { code = "123456" }),
         new("POST /api/v1/auth/two-factor/disable", Access.Own, _ => new { code = "123456" }),
         new("POST /api/v1/users/{userId}/two-factor/reset", Access.Ids),
+        new("POST /api/v1/auth/oidc/discover", Access.Anonymous, _ => new { email = $"{Fresh("nobody")}@nowhere.test" }),
+        new("GET /api/v1/auth/oidc/{organizationId}/start", Access.Anonymous),
+        new("GET /api/v1/auth/oidc/{organizationId}/callback", Access.Anonymous, Query: "code=probe&state=probe"),
+        new("POST /api/v1/auth/oidc/complete", Access.Anonymous, _ => new { ticket = Guid.NewGuid().ToString("N"), deviceName = "probe" }),
+        new("GET /api/v1/organization/sso", Access.Own),
+        new("PUT /api/v1/organization/sso", Access.Own, _ => new
+        {
+            displayName = "Probe SSO", issuer = "https://login.example.com/", clientId = "probe", clientSecret = "probe-secret",
+            justInTime = "match-verified-email", allowedDomains = new[] { "probe.example.com" },
+        }),
+        new("DELETE /api/v1/organization/sso", Access.Own),
+        new("GET /api/v1/organization/password-sign-in", Access.Own),
+        new("PUT /api/v1/organization/password-sign-in", Access.Own, _ => new { allowed = true }),
         new("GET /api/v1/organization/two-factor", Access.Own),
         new("PUT /api/v1/organization/two-factor", Access.Own, _ => new { required = false }),
 

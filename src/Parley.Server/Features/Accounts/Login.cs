@@ -62,6 +62,7 @@ public static class Login
             var reason = !passwords.Verify(account.User.PasswordHash, request.Password) ? "password"
                 : !account.User.IsActive ? "deactivated"
                 : account.Organization.SuspendedAt is not null ? "suspended"
+                : !account.Organization.PasswordSignInAllowed ? "password-disabled"
                 : null;
             if (reason is null)
                 opened.Add(account);
@@ -74,6 +75,11 @@ public static class Login
             throttle.Failed(email, source);
             foreach (var (account, reason) in refused)
                 failures.Enqueue(new FailedSignIns.Failure(account.Organization.Id, account.User.Id, reason, source, now));
+            // Said only to someone whose password was right: a stranger cannot learn how an organization signs in.
+            if (refused.FirstOrDefault(r => r.Reason == "password-disabled") is { Account: { } closed })
+                return Problems.Of(403, "password-sign-in-disabled",
+                    "Your organization signs in through its identity provider only. Use the single sign-on button.",
+                    new() { ["organizationId"] = closed.Organization.Id });
             return Problems.Of(401, "invalid-credentials", "The email or password is wrong.");
         }
         throttle.Succeeded(email, source);
@@ -86,20 +92,7 @@ public static class Login
         if (passwords.NeedsRehash(user.PasswordHash))
             user.SetPasswordHash(passwords.Hash(request.Password));
         await using var tx = await db.BeginWriteAsync(ct);
-        if (await db.TwoFactorSecrets.AnyAsync(t => t.UserId == user.Id && t.ConfirmedAt != null, ct))
-        {
-            // The password was right, but it opens no session: the challenge does, with a code (CompleteSignIn).
-            var challenge = await db.StartSecondFactorAsync(user, request.DeviceName, now, ct);
-            await db.SaveChangesAsync(ct);
-            await tx.CommitAsync(ct);
-            return Problems.Of(401, "second-factor-required",
-                "Enter the code from your authenticator app, or a recovery code.",
-                new() { ["challenge"] = challenge.Token, ["expiresAt"] = challenge.ExpiresAt });
-        }
-        var result = await db.OpenSessionAsync(user, org, request.DeviceName, source, now, ct);
-        await db.SaveChangesAsync(ct);
-        await tx.CommitAsync(ct);
-        return TypedResults.Ok(result);
+        return await db.FinishSignInAsync(tx, user, org, request.DeviceName, source, now, null, ct);
     }
 
     private sealed record Account(User User, Organization Organization);
@@ -108,17 +101,42 @@ public static class Login
 public static class SessionOpening
 {
     /// <summary>
+    /// The end of every sign-in (password or single sign-on), in the write transaction <paramref name="tx"/>, which it
+    /// commits: a person with two-factor on gets a challenge (401 <c>second-factor-required</c>), anyone else a session.
+    /// </summary>
+    /// <param name="method">How the person proved who they are, for the audit event; null for a password.</param>
+    public static async Task<Results<Ok<LoginResultDto>, ProblemHttpResult>> FinishSignInAsync(this ParleyDb db,
+        Microsoft.EntityFrameworkCore.Storage.IDbContextTransaction tx, User user, Organization org, string deviceName, string? address,
+        DateTimeOffset now, string? method, CancellationToken ct)
+    {
+        if (await db.TwoFactorSecrets.AnyAsync(t => t.UserId == user.Id && t.ConfirmedAt != null, ct))
+        {
+            // The first factor was right, but it opens no session: the challenge does, with a code (CompleteSignIn).
+            var challenge = await db.StartSecondFactorAsync(user, deviceName, now, ct);
+            await db.SaveChangesAsync(ct);
+            await tx.CommitAsync(ct);
+            return Problems.Of(401, "second-factor-required",
+                "Enter the code from your authenticator app, or a recovery code.",
+                new() { ["challenge"] = challenge.Token, ["expiresAt"] = challenge.ExpiresAt });
+        }
+        var result = await db.OpenSessionAsync(user, org, deviceName, address, now, ct, method);
+        await db.SaveChangesAsync(ct);
+        await tx.CommitAsync(ct);
+        return TypedResults.Ok(result);
+    }
+
+    /// <summary>
     /// Adds a new session of the user on the named device, and its audit event, to the unit of work. Call inside the
     /// write transaction that commits it.
     /// </summary>
     public static async Task<LoginResultDto> OpenSessionAsync(this ParleyDb db, User user, Organization org, string deviceName,
-        string? address, DateTimeOffset now, CancellationToken ct)
+        string? address, DateTimeOffset now, CancellationToken ct, string? method = null)
     {
         var token = Secrets.NewToken();
         var session = new Session(user, deviceName, Secrets.Hash(token), address, now);
         db.Sessions.Add(session);
         await db.AuditAsync(user.OrganizationId, AuditAction.LoginSucceeded, user.Id, "session", session.Id.ToString(),
-            new { device = session.DeviceName }, address, now, ct);
+            method is null ? new { device = session.DeviceName } : new { device = session.DeviceName, method }, address, now, ct);
         var mustEnrol = org.TwoFactorRequired && !await db.TwoFactorSecrets.AnyAsync(t => t.UserId == user.Id && t.ConfirmedAt != null, ct);
         var me = new MeDto(user.Id, org.Id, org.Name, user.DisplayName, user.Handle, user.Email, AccountDtos.RoleName(user.Role),
             user.IsOperator, session.Id, mustEnrol);

@@ -32,6 +32,11 @@ public sealed class Organization
 
     public void RequireTwoFactor(bool required) => TwoFactorRequired = required;
 
+    /// <summary>People may sign in with a password. Off: only through the organization's OpenID Connect provider.</summary>
+    public bool PasswordSignInAllowed { get; private set; } = true;
+
+    public void AllowPasswordSignIn(bool allowed) => PasswordSignInAllowed = allowed;
+
     public void Rename(string name) => Name = ValidName(name);
 
     public static string ValidName(string name) =>
@@ -46,5 +51,6 @@ internal sealed class OrganizationConfiguration : IEntityTypeConfiguration<Organ
     {
         e.Property(o => o.Name).HasMaxLength(Organization.MaxNameLength);
         e.Property(o => o.AuditHead).HasMaxLength(64);
+        e.Property(o => o.PasswordSignInAllowed).HasDefaultValue(true).HasSentinel(true);   // existing organizations keep passwords
     }
 }

@@ -46,6 +46,10 @@ export function problemText(error: ApiError): string {
     "avatar-too-large": "error.avatarTooLarge",
     "avatar-dimensions-too-large": "error.avatarTooLarge",
     "status-emoji-invalid": "error.statusEmoji",
+    "password-sign-in-disabled": "error.passwordSignInDisabled",
+    "sso-ticket-invalid": "sso.error.expired",
+    "sso-settings-invalid": "sso.error.settings",
+    "sso-not-configured": "sso.error.notConfigured",
   };
   return known[error.code] ? t(known[error.code]) : error.message;
 }
@@ -75,6 +79,8 @@ export function organizationChoice(error: unknown): OrganizationChoice[] | null 
 /** The card every signed-out screen uses: a title, fields, one action that shows its progress and its error. */
 export function AuthCard(props: {
   title: string; submit: string; busyText?: string; initialError?: string | null; disabled?: boolean;
+  /** No submit button (the screen offers only other ways on, such as single sign-on). */
+  noSubmit?: boolean;
   action: () => Promise<void>; children: ComponentChildren; footer?: ComponentChildren;
 }) {
   const [error, setError] = useState<string | null>(props.initialError ?? null);
@@ -100,7 +106,7 @@ export function AuthCard(props: {
         <h1>{props.title}</h1>
         {props.children}
         {error && <p class="error" role="alert">{error}</p>}
-        <button type="submit" class="primary" disabled={busy || props.disabled}>{busy && props.busyText ? props.busyText : props.submit}</button>
+        {!props.noSubmit && <button type="submit" class="primary" disabled={busy || props.disabled}>{busy && props.busyText ? props.busyText : props.submit}</button>}
         {props.footer}
       </form>
     </main>

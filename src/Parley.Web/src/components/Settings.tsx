@@ -7,6 +7,7 @@ import { PageHeader } from "./PageHeader";
 import { ProfileEditor } from "./ProfileEditor";
 import { ProvisioningSettings } from "./Provisioning";
 import { TwoFactorSettings } from "./Security";
+import { SsoSettings } from "./SsoSettings";
 
 export function LanguagePicker() {
   return (
@@ -42,6 +43,7 @@ export function Settings() {
       </section>
       <ProfileEditor />
       <TwoFactorSettings />
+      {(me.role === "owner" || me.role === "admin") && <SsoSettings />}
       {(me.role === "owner" || me.role === "admin") && <ProvisioningSettings />}
       <section class="card stack">
         <h2>{t("settings.devices")}</h2>

@@ -1,8 +1,8 @@
-import { useState } from "preact/hooks";
-import { api, ApiError, OrganizationChoice } from "../api";
-import { t } from "../i18n";
+import { useEffect, useState } from "preact/hooks";
+import { api, ApiError, OrganizationChoice, SsoOption } from "../api";
+import { Key, t } from "../i18n";
 import { signedOutReason } from "../state";
-import { AuthCard, open, organizationChoice, signInAndOpen } from "./AuthCard";
+import { AuthCard, deviceName, open, organizationChoice, signInAndOpen } from "./AuthCard";
 import { LanguagePicker } from "./Settings";
 
 export function SignIn() {
@@ -12,7 +12,30 @@ export function SignIn() {
   const [organizationId, setOrganizationId] = useState("");
   const [challenge, setChallenge] = useState<string | null>(null);
   const [restartError, setRestartError] = useState<string | null>(null);
+  const [ssoOptions, setSsoOptions] = useState<SsoOption[]>(organizationFromAddress);
   const reason = signedOutReason.value;
+
+  // The end of a single sign-on: the provider sent the browser back to the server, which sent it here with a ticket.
+  useEffect(() => {
+    const ending = ssoEnding();
+    if (!ending) return;
+    history.replaceState(null, "", location.pathname + location.search);
+    if ("error" in ending) { setRestartError(ssoErrorText(ending.error)); return; }
+    api.completeSso(ending.ticket, deviceName()).then(open).catch(e => {
+      if (e instanceof ApiError && e.code === "second-factor-required" && typeof e.problem.challenge === "string") setChallenge(e.problem.challenge);
+      else setRestartError(e instanceof ApiError && e.code === "sso-ticket-invalid" ? t("sso.error.expired") : t("error.generic"));
+    });
+  }, []);
+
+  // Once the email has a domain, ask which providers take it: the screen learns of no other organization's.
+  useEffect(() => {
+    if (organizationFromAddress().length) return;
+    const domain = /@[^@\s]+\.[^@\s]+$/.test(email.trim()) ? email.trim().toLowerCase() : null;
+    if (!domain) { setSsoOptions([]); return; }
+    const timer = setTimeout(() => { api.ssoOptions(domain).then(r => setSsoOptions(r.options)).catch(() => setSsoOptions([])); }, 400);
+    return () => clearTimeout(timer);
+  }, [email]);
+  const passwordAllowed = ssoOptions.length === 0 || ssoOptions.some(o => o.passwordSignInAllowed);
 
   async function action() {
     try {
@@ -22,6 +45,9 @@ export function SignIn() {
         setChallenge(e.problem.challenge);     // the password was right: the session comes with the second step
         return;
       }
+      if (e instanceof ApiError && e.code === "password-sign-in-disabled" && typeof e.problem.organizationId === "string"
+        && !ssoOptions.some(o => o.organizationId === e.problem.organizationId))
+        setSsoOptions([...ssoOptions, { organizationId: e.problem.organizationId, providerName: "", passwordSignInAllowed: false }]);
       const choice = organizationChoice(e);
       if (!choice?.length) throw e;
       setOrganizations(choice);                 // the same person in several organizations: ask which one, then again
@@ -34,15 +60,25 @@ export function SignIn() {
 
   return (
     <AuthCard title={t("signIn.title")} submit={t("signIn.submit")} busyText={t("signIn.busy")} action={action} initialError={restartError}
-      footer={<><p class="hint">{t("signIn.noAccount")}</p><LanguagePicker /></>}>
+      key={restartError ?? ""} noSubmit={!passwordAllowed}
+      footer={<>
+        {ssoOptions.map(o => (
+          <a key={o.organizationId} class="button secondary sso-button" href={`/api/v1/auth/oidc/${o.organizationId}/start`}>
+            {o.providerName ? t("sso.signInWith", { provider: o.providerName }) : t("sso.signInWithOrganization")}
+          </a>
+        ))}
+        <p class="hint">{t("signIn.noAccount")}</p><LanguagePicker />
+      </>}>
       {reason && <p class="notice" role="status">{t(reason === "expired" ? "signIn.expired" : "signIn.ended")}</p>}
       <label>{t("signIn.email")}
         <input type="email" autocomplete="username" required value={email}
           onInput={e => { setEmail(e.currentTarget.value); setOrganizations(null); }} />
       </label>
-      <label>{t("signIn.password")}
-        <input type="password" autocomplete="current-password" required value={password} onInput={e => setPassword(e.currentTarget.value)} />
-      </label>
+      {passwordAllowed
+        ? <label>{t("signIn.password")}
+            <input type="password" autocomplete="current-password" required value={password} onInput={e => setPassword(e.currentTarget.value)} />
+          </label>
+        : <p class="hint">{t("sso.passwordOff")}</p>}
       {organizations && (
         <fieldset>
           <legend>{t("signIn.chooseOrganization")}</legend>
@@ -56,6 +92,37 @@ export function SignIn() {
       )}
     </AuthCard>
   );
+}
+
+/** `#sso={ticket}` or `#sso-error={code}`: how the server ends a single sign-on in this page's address. */
+function ssoEnding(): { ticket: string } | { error: string } | null {
+  const fragment = new URLSearchParams(location.hash.slice(1));
+  const ticket = fragment.get("sso"), error = fragment.get("sso-error");
+  return ticket ? { ticket } : error ? { error } : null;
+}
+
+/** An organization's own sign-in address, `/?organization={id}`, shows its single sign-on button straight away. */
+function organizationFromAddress(): SsoOption[] {
+  const id = new URLSearchParams(location.search).get("organization");
+  return id && /^[0-9a-f-]{36}$/i.test(id) ? [{ organizationId: id, providerName: "", passwordSignInAllowed: true }] : [];
+}
+
+const ssoErrors: Record<string, Key> = {
+  "oidc-not-available": "sso.error.notAvailable",
+  "oidc-provider-unreachable": "sso.error.unreachable",
+  "oidc-provider-misconfigured": "sso.error.unreachable",
+  "oidc-state-invalid": "sso.error.state",
+  "oidc-provider-refused": "sso.error.refused",
+  "oidc-email-unverified": "sso.error.emailUnverified",
+  "oidc-email-domain-not-allowed": "sso.error.domain",
+  "oidc-account-not-found": "sso.error.noAccount",
+  "oidc-account-linked-elsewhere": "sso.error.linkedElsewhere",
+  "oidc-account-deactivated": "sso.error.deactivated",
+};
+
+/** What went wrong, in the person's language; the ID token's faults all read as one (the code is in the audit log). */
+function ssoErrorText(code: string): string {
+  return t(ssoErrors[code] ?? "sso.error.token", { code });
 }
 
 /** The second step: a code from the authenticator app, or a recovery code. The challenge expires after 5 minutes. */
