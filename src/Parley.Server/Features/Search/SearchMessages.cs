@@ -21,7 +21,7 @@ public static class SearchMessages
     public const int PageSize = 20, MaxPage = 50;
 
     /// <summary>Relevance ranks only the newest matches this many: a word found in a million messages still answers quickly.</summary>
-    public const int MaxRanked = 5000;
+    public const int MaxRanked = 2000;
 
     /// <summary>
     /// Searches the messages the caller may read now (conversations they are a member of; public channels unless they
@@ -66,11 +66,13 @@ public static class SearchMessages
             return Problems.BadRequest("search-empty", "Type words to find, or a filter such as from:@name or in:#channel.");
 
         var messages = Readable(db, me);
+        long? single = null;                          // the one conversation searched, when the filters come to one
         if (conversationId is { } only)
         {
             if (await db.ConversationAccessAsync(me, only, ct) is null)
                 return Problems.NotFound("conversation");
             messages = messages.Where(m => m.ConversationId == only);
+            single = only;
         }
         foreach (var name in query.From)
         {
@@ -89,7 +91,14 @@ public static class SearchMessages
             var named = await readable.Where(c => c.Name != null && c.Name.ToLower() == lower).Select(c => c.Id).ToListAsync(ct);
             if (named.Count == 0)
                 return Problems.BadRequest("search-conversation-unknown", $"You have no channel called \"{name}\": write in:#name with a channel's name.");
-            messages = messages.Where(m => named.Contains(m.ConversationId));
+            if (named.Count == 1)
+            {
+                var one = named[0];
+                messages = messages.Where(m => m.ConversationId == one);
+                single = single is null || single == one ? one : -1;
+            }
+            else
+                messages = messages.Where(m => named.Contains(m.ConversationId));
         }
         if (query.HasFile)
             messages = messages.Where(m => db.Files.Any(f => f.MessageId == m.Id && f.ErasedAt == null));
@@ -109,7 +118,11 @@ public static class SearchMessages
         var skip = (number - 1) * PageSize;
         List<long> ids;
         if (!query.HasText)
-            ids = await messages.OrderByDescending(m => m.Id).Skip(skip).Take(PageSize + 1).Select(m => m.Id).ToListAsync(ct);
+        {
+            // Newest first. Within one conversation its sequence says the same, and its index walks straight to the newest.
+            var newest = single is not null ? messages.OrderByDescending(m => m.Seq) : messages.OrderByDescending(m => m.Id);
+            ids = await newest.Skip(skip).Take(PageSize + 1).Select(m => m.Id).ToListAsync(ct);
+        }
         else
         {
             var matches = from match in SearchIndex.Matches(db, query)
