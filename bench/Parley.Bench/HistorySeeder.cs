@@ -121,6 +121,7 @@ public sealed class HistorySeeder(string provider, string connectionString)
         await using (var w = await db.BeginBinaryImportAsync("COPY \"Messages\" (\"OrganizationId\", \"ConversationId\", \"Seq\", \"SenderId\", " +
             "\"Content\", \"Html\", \"MentionsChannel\", \"ReplyCount\", \"Position\", \"CreatedAt\") FROM STDIN (FORMAT BINARY)", ct))
         {
+            w.Timeout = TimeSpan.FromMinutes(10);          // the search index's trigger runs for each row the copy brings
             foreach (var row in rows)
             {
                 await w.StartRowAsync(ct);
