@@ -36,6 +36,7 @@ public sealed class DirectorySyncSettingsTests : IClassFixture<LocalLdapServer>
         await TypeAsync(page, "Server URL (ldap:// or ldaps://)", _ldap.Url);
         await TypeAsync(page, "Service account (bind DN)", LocalLdapServer.SyncDn);
         await TypeAsync(page, "Service account password", LocalLdapServer.SyncPassword);
+        await page.GetByLabel("Sync automatically").SelectOptionAsync(new SelectOptionValue { Label = "Every day" });
         await TypeAsync(page, "Where the people are (base DN)", $"ou=people,{tree}");
         await page.Keyboard.PressAsync("Enter");   // submits the form
         await Expect(section.GetByRole(AriaRole.Status).Filter(new() { HasText = "Saved." })).ToBeVisibleAsync();
@@ -57,6 +58,7 @@ public sealed class DirectorySyncSettingsTests : IClassFixture<LocalLdapServer>
         var settings = await org.Owner.GetOkAsync<DirectorySettingsDto>("/api/v1/organization/directory");
         Assert.True(settings.BindPasswordSet);
         Assert.Equal($"ou=people,{tree}", settings.BaseDn);
+        Assert.Equal(1440, settings.IntervalMinutes);
         await AccessibilityTests.AssertAccessibleAsync(page);
     }
 

@@ -184,12 +184,12 @@ export function DirectorySyncSettings() {
   );
 }
 
-function every(minutes: string) {
-  if (!minutes) return t("directory.scheduleNone");
-  const n = Number(minutes);
-  return n % 1440 === 0 ? t("directory.everyDays", { n: n / 1440 })
-    : n % 60 === 0 ? t("directory.everyHours", { n: n / 60 }) : t("directory.everyMinutes", { n });
-}
+const named: Record<string, Parameters<typeof t>[0]> = {
+  "": "directory.scheduleNone", "60": "directory.everyHour", "360": "directory.everySixHours", "1440": "directory.everyDay",
+  "10080": "directory.everyWeek",
+};
+
+const every = (minutes: string) => named[minutes] ? t(named[minutes]) : t("directory.everyMinutes", { n: minutes });
 
 function stateText(run: DirectorySyncRun) {
   switch (run.state) {
