@@ -49,6 +49,25 @@ export interface SsoSettings {
 }
 export type SsoSettingsChange = Omit<SsoSettings, "hasClientSecret" | "redirectUri" | "updatedAt"> & { clientSecret?: string };
 export interface Session { id: string; deviceName: string; createdAt: string; lastSeenAt: string; current: boolean; }
+export interface DirectorySettings {
+  serverUrl: string; bindDn: string; bindPasswordSet: boolean; baseDn: string; userFilter: string; idAttribute: string;
+  emailAttribute: string; nameAttribute: string; titleAttribute: string | null; groupBaseDn: string | null; groupFilter: string | null;
+  groupNameAttribute: string; groupMemberAttribute: string; intervalMinutes: number | null; nextRunAt: string | null; updatedAt: string;
+}
+export type DirectorySettingsChange = Omit<DirectorySettings, "bindPasswordSet" | "nextRunAt" | "updatedAt"> & { bindPassword?: string };
+export interface DirectoryPerson { userId: string; email: string; displayName: string; }
+export interface DirectorySyncReport {
+  counts: {
+    entriesRead: number; groupsRead: number; created: number; linked: number; updated: number; unchanged: number; deactivated: number;
+    reactivated: number; skipped: number; membershipsAdded: number; membershipsRemoved: number;
+  };
+  truncated: boolean; created: DirectoryPerson[]; linked: DirectoryPerson[]; updated: { userId: string; email: string; fields: string[] }[];
+  deactivated: DirectoryPerson[]; reactivated: DirectoryPerson[]; skipped: { entry: string; email: string | null; reason: string; detail: string }[];
+}
+export interface DirectorySyncRun {
+  id: string; state: "queued" | "running" | "done" | "failed"; phase: "reading" | "applying" | null; entriesRead: number; scheduled: boolean;
+  requestedAt: string; startedAt: string | null; completedAt: string | null; report: DirectorySyncReport | null; error: string | null;
+}
 export interface ScimToken { id: string; name: string; createdBy: string; createdAt: string; revokedAt: string | null; }
 export interface CreatedScimToken { scimToken: ScimToken; token: string; tenantUrl: string; }
 export interface Invite { id: string; email: string; role: string; expiresAt: string; token: string; link: string; }
@@ -170,6 +189,12 @@ export const api = {
   setDefaultChannels: (conversationIds: number[]) => call<DefaultChannel[]>("PUT", "/organization/default-channels", { conversationIds }),
   sessions: () => call<Session[]>("GET", "/auth/sessions"),
   revokeSession: (id: string) => call<void>("DELETE", `/auth/sessions/${id}`),
+  directorySettings: () => call<DirectorySettings>("GET", "/organization/directory"),
+  saveDirectorySettings: (change: DirectorySettingsChange) => call<DirectorySettings>("PUT", "/organization/directory", change),
+  removeDirectorySettings: () => call<void>("DELETE", "/organization/directory"),
+  startDirectorySync: () => call<DirectorySyncRun>("POST", "/organization/directory/sync"),
+  directorySyncRun: (id: string) => call<DirectorySyncRun>("GET", `/organization/directory/runs/${id}`),
+  directorySyncRuns: () => call<DirectorySyncRun[]>("GET", "/organization/directory/runs"),
   scimTokens: () => call<ScimToken[]>("GET", "/organization/scim-tokens"),
   createScimToken: (name: string) => call<CreatedScimToken>("POST", "/organization/scim-tokens", { name }),
   revokeScimToken: (id: string) => call<ScimToken>("DELETE", `/organization/scim-tokens/${id}`),

@@ -50,6 +50,14 @@ export function problemText(error: ApiError): string {
     "sso-ticket-invalid": "sso.error.expired",
     "sso-settings-invalid": "sso.error.settings",
     "sso-not-configured": "sso.error.notConfigured",
+    "directory-not-configured": "directory.error.notConfigured",
+    "directory-password-required": "directory.error.passwordRequired",
+    "directory-url-invalid": "directory.error.url",
+    "directory-dn-invalid": "directory.error.dn",
+    "directory-filter-invalid": "directory.error.filter",
+    "directory-groups-invalid": "directory.error.groups",
+    "directory-attribute-invalid": "directory.error.attribute",
+    "directory-password-invalid": "directory.error.password",
   };
   return known[error.code] ? t(known[error.code]) : error.message;
 }

@@ -5,6 +5,7 @@ import { disconnect } from "../realtime";
 import { session, signOut } from "../state";
 import { PageHeader } from "./PageHeader";
 import { ProfileEditor } from "./ProfileEditor";
+import { DirectorySyncSettings } from "./DirectorySync";
 import { ProvisioningSettings } from "./Provisioning";
 import { TwoFactorSettings } from "./Security";
 import { SsoSettings } from "./SsoSettings";
@@ -45,6 +46,7 @@ export function Settings() {
       <TwoFactorSettings />
       {(me.role === "owner" || me.role === "admin") && <SsoSettings />}
       {(me.role === "owner" || me.role === "admin") && <ProvisioningSettings />}
+      {(me.role === "owner" || me.role === "admin") && <DirectorySyncSettings />}
       <section class="card stack">
         <h2>{t("settings.devices")}</h2>
         <ul class="device-list">
