@@ -24,6 +24,14 @@ public sealed class SingleSignOnTests
         await OidcFlow.ConfigureAsync(_f.App, provider, org);
         var username = $"carol-{Guid.NewGuid():N}";
         provider.AddUser(new TestUser(username, "provider-password", $"sub-{Guid.NewGuid():N}", $"carol@{org.Domain}", Name: "Carol Provided"));
+        // The server reads the provider's discovery document and keys on the first start, which the page's navigation
+        // would otherwise wait for: a start over HTTP first, which must send the browser to the provider.
+        using (var http = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = new Uri(_f.Url("/")) })
+        {
+            var start = await http.GetAsync($"/api/v1/auth/oidc/{org.Id}/start", TestContext.Current.CancellationToken);
+            Assert.Equal(System.Net.HttpStatusCode.Redirect, start.StatusCode);
+            Assert.StartsWith(provider.Issuer.ToString(), start.Headers.Location!.ToString());
+        }
         var page = await _f.PageAsync(null);
         var button = page.GetByRole(AriaRole.Link, new() { Name = "Sign in with Test provider" });
 
