@@ -20,7 +20,10 @@ public sealed class HistorySeeder(string provider, string connectionString)
 
     public async Task SeedAsync(long conversationId, long count, Action<string> log, CancellationToken ct)
     {
-        await using DbConnection db = provider == "Postgres" ? new NpgsqlConnection(connectionString) : new SqliteConnection(connectionString);
+        // Each batch's statements run the search index's triggers: no 30-second default on them.
+        await using DbConnection db = provider == "Postgres"
+            ? new NpgsqlConnection(new NpgsqlConnectionStringBuilder(connectionString) { CommandTimeout = 600 }.ConnectionString)
+            : new SqliteConnection(connectionString);
         await db.OpenAsync(ct);
         if (db is SqliteConnection)
             await ExecuteAsync(db, null, "PRAGMA cache_size=-200000; PRAGMA busy_timeout=30000;", ct);
@@ -121,7 +124,7 @@ public sealed class HistorySeeder(string provider, string connectionString)
         await using (var w = await db.BeginBinaryImportAsync("COPY \"Messages\" (\"OrganizationId\", \"ConversationId\", \"Seq\", \"SenderId\", " +
             "\"Content\", \"Html\", \"MentionsChannel\", \"ReplyCount\", \"Position\", \"CreatedAt\") FROM STDIN (FORMAT BINARY)", ct))
         {
-            w.Timeout = TimeSpan.FromMinutes(10);          // the search index's trigger runs for each row the copy brings
+            w.Timeout = TimeSpan.FromMinutes(10);
             foreach (var row in rows)
             {
                 await w.StartRowAsync(ct);
