@@ -1,6 +1,6 @@
 // Search: the results page (/search?q=…), and the Ctrl+K / Cmd+K switcher for conversations and people.
 import DOMPurify from "dompurify";
-import { useEffect, useRef, useState } from "preact/hooks";
+import { useEffect, useState } from "preact/hooks";
 import { api, ApiError, Message, SearchHit } from "../api";
 import { formatDateTime, t } from "../i18n";
 import { conversations, conversationTitle, navigate, session, userName, users } from "../state";
@@ -118,8 +118,6 @@ export function Switcher({ onClose }: { onClose: () => void }) {
   const [text, setText] = useState("");
   const [active, setActive] = useState(0);
   const [error, setError] = useState<string | null>(null);
-  const input = useRef<HTMLInputElement>(null);
-  useEffect(() => { input.current?.focus(); }, []);
   const me = session.value!.me;
   const wanted = text.trim().toLowerCase();
   const places: Choice[] = conversations.value
@@ -154,7 +152,8 @@ export function Switcher({ onClose }: { onClose: () => void }) {
   return (
     <Dialog title={t("switcher.title")} onClose={onClose}>
       <div class="stack switcher">
-        <input ref={input} type="text" role="combobox" aria-expanded="true" aria-controls="switcher-list" aria-autocomplete="list"
+        {/* autofocus, not an effect: the dialog's showModal() gives the focus to it whichever effect runs first. */}
+        <input autoFocus type="text" role="combobox" aria-expanded="true" aria-controls="switcher-list" aria-autocomplete="list"
           aria-activedescendant={choices[current] ? `switcher-${choices[current].key}` : undefined}
           aria-label={t("switcher.label")} placeholder={t("switcher.placeholder")} value={text}
           onInput={e => { setText(e.currentTarget.value); setActive(0); }}
