@@ -20,6 +20,7 @@
 #   BENCH_SERVER_DLL=/other/worktree/src/Parley.Server/bin/Release/net10.0/Parley.Server.dll BENCH_ONLY=request-cost ...
 #                                this harness against another build of the server (compare two commits; build it first)
 #   BENCH_TAG=base              appended to the results file's name, so that alternating runs do not overwrite each other
+#   BENCH_KEEP=1                 keep each database's data folder (SQLite file, server log) for a closer look afterwards
 #   BENCH_SKIP_BUILD=1           run what is built (a copy of the build outputs, while the sources change)
 #   BENCH_COST_WINDOW=10         seconds each request-cost measurement lasts (default: the step window, 5 s or 3 s quick)
 #
@@ -130,7 +131,7 @@ for db in $databases; do
   stop_server
   cp "$data_dir/server.log" "${out%.json}-server.log"
   if [ "$db" = Postgres ]; then stop_test_postgres; PG_DIR=""; fi
-  rm -rf "$data_dir"
+  if [ -n "${BENCH_KEEP:-}" ] && [ "$db" = Sqlite ]; then echo "bench: kept $data_dir"; else rm -rf "$data_dir"; fi
 done
 
 if [ ${#quick[@]} -eq 0 ] && [ -z "${BENCH_ONLY:-}" ]; then

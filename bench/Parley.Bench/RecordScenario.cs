@@ -154,6 +154,26 @@ public static class RecordScenario
         return new ProofResult(kind, size, Percentiles.Of(samples), Math.Round(cpu * 1e6 / samples.Length), Math.Round((double)hashes / samples.Length, 1));
     }
 
+    /// <summary>
+    /// Waits until the log has taken in every entry the seeding wrote, so that a scenario measured next is not sharing
+    /// the server's cores with that catching up (a deployment with a million messages has a log that caught up long ago).
+    /// </summary>
+    public static async Task WaitForLogAsync(BenchSettings settings, long conversationId, Action<string> log, CancellationToken ct)
+    {
+        var (_, pending) = await LogStateAsync(settings, conversationId, ct);
+        var said = DateTimeOffset.UtcNow;
+        while (pending > 0)
+        {
+            if (DateTimeOffset.UtcNow - said > TimeSpan.FromSeconds(30))
+            {
+                log($"  waiting for the record's log to take in the seeded entries: {pending:N0} pending");
+                said = DateTimeOffset.UtcNow;
+            }
+            await Task.Delay(TimeSpan.FromSeconds(2), ct);
+            (_, pending) = await LogStateAsync(settings, conversationId, ct);
+        }
+    }
+
     /// <summary>The log's size and the entries not in it yet, read from the database (no endpoint says how many are pending).</summary>
     public static async Task<(long Size, long Pending)> LogStateAsync(BenchSettings settings, long conversationId, CancellationToken ct,
         bool pending = true)

@@ -16,6 +16,7 @@ public static class SearchScenario
         HistoryScenario.Seeded seeded, Action<string> log, CancellationToken ct)
     {
         var stored = seeded.ViaApi + seeded.Bulk;
+        await RecordScenario.WaitForLogAsync(settings, seeded.Conversation, log, ct);
         log($"search: {settings.SearchQueries} queries of each kind over {stored:N0} messages");
         Query[] queries =
         [

@@ -123,6 +123,32 @@ public abstract class SearchTests(ParleyApp app)
         // Eleven hours behind UTC, today's messages fell on the local today or yesterday.
         Assert.Equal(3, (await FoundAsync(org.Owner, $"invoice on:{today}", timeZone: "Pacific/Pago_Pago")).Length
             + (await FoundAsync(org.Owner, $"invoice on:{yesterday}", timeZone: "Pacific/Pago_Pago")).Length);
+
+        // in:@person is the direct conversation with that person.
+        var direct = await org.Owner.OpenDirectAsync(bob);
+        await bob.SendAsync(direct.Id, "invoice between the two of us");
+        Assert.Equal(["invoice between the two of us"], await FoundAsync(org.Owner, $"invoice in:@{bob.Handle}"));
+        Assert.Equal(["invoice between the two of us"], await FoundAsync(bob, $"in:@{org.Owner.Handle}"));
+        var carol = await org.MemberAsync("Carol");
+        await (await PostSearchAsync(org.Owner, $"invoice in:@{carol.Handle}")).ShouldBeProblem(HttpStatusCode.BadRequest, "search-conversation-unknown");
+        await (await PostSearchAsync(org.Owner, "invoice in:@nobody-at-all")).ShouldBeProblem(HttpStatusCode.BadRequest, "search-person-unknown");
+        // A guest cannot learn by searching that someone they share nothing with exists.
+        var guest = await org.MemberAsync("Gus", "guest");
+        await (await PostSearchAsync(guest, $"from:@{carol.Handle}")).ShouldBeProblem(HttpStatusCode.BadRequest, "search-person-unknown");
+    }
+
+    [Fact]
+    public async Task Relevance_puts_more_matches_first_and_the_text_before_file_names()
+    {
+        var org = await app.OrganizationAsync();
+        var channel = await org.Owner.CreateChannelAsync("kitchen");
+        await org.Owner.SendAsync(channel.Id, "kiwi kiwi kiwi on the menu");
+        var file = await org.Owner.UploadOkAsync(channel.Id, "prices"u8.ToArray(), "kiwi.xlsx", "application/octet-stream");
+        await (await org.Owner.SendWithFilesAsync(channel.Id, "see attached", file.Id)).ShouldBe(HttpStatusCode.Created);
+        await org.Owner.SendAsync(channel.Id, "we ordered kiwi for the team");
+
+        Assert.Equal(["kiwi kiwi kiwi on the menu", "we ordered kiwi for the team", "see attached"], await FoundAsync(org.Owner, "kiwi"));
+        Assert.Equal(["we ordered kiwi for the team", "see attached", "kiwi kiwi kiwi on the menu"], await FoundAsync(org.Owner, "kiwi", sort: "recent"));
     }
 
     [Fact]

@@ -13,7 +13,7 @@ public static class SearchIndex
     {
         if (!db.Database.IsNpgsql())
             return db.Database.SqlQueryRaw<SearchMatch>(
-                """SELECT rowid AS "Id", bm25("MessageSearch", 2.0, 1.0) AS "Score" FROM "MessageSearch" WHERE "MessageSearch" MATCH {0}""",
+                $$"""SELECT rowid AS "Id", {{SqliteScore}} AS "Score" FROM "MessageSearch" WHERE "MessageSearch" MATCH {0}""",
                 SqliteQuery(query));
         var sql = $"""
             SELECT s."MessageId" AS "Id", -ts_rank_cd(s."Document", q.query)::double precision AS "Score"
@@ -22,6 +22,15 @@ public static class SearchIndex
             """;
         return db.Database.SqlQueryRaw<SearchMatch>(sql, [.. query.Terms]);
     }
+
+    /// <summary>
+    /// SQLite's score, lower first: FTS5's BM25, a match in the text weighing twice one in a file name. Its first call
+    /// counts, for each word, the messages in the index that hold it (the inverse document frequency), which costs about
+    /// 16 ms for a word found in half a million messages and under 4 ms for one in tens of thousands. Counting each
+    /// result's matches with <c>highlight()</c> instead, without that count, was measured: slower for every word but the
+    /// commonest (3 ms against 0.3 ms for a rare word, 11 against 4 for an uncommon one, 11 against 16 for the commonest).
+    /// </summary>
+    private const string SqliteScore = """bm25("MessageSearch", 2.0, 1.0)""";
 
     /// <summary>The text around the matches of each message, as <see cref="Snippets.Html"/>.</summary>
     public static async Task<Dictionary<long, string>> SnippetsAsync(ParleyDb db, SearchQuery query, IReadOnlyList<long> ids, CancellationToken ct)

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Parley.Server.Data;
+using Parley.Server.Features.Accounts;
 using Parley.Server.Features.Conversations;
 using Parley.Server.Features.Messages;
 using Parley.Server.Platform;
@@ -61,7 +62,7 @@ public static class SearchMessages
         var query = SearchQuery.Parse(text);
         if (query.Error is { } error)
             return Problems.BadRequest(error.Code, error.Title);
-        if (!query.HasText && query.From.Count == 0 && query.In.Count == 0 && !query.HasFile && !query.MentionsMe
+        if (!query.HasText && query.From.Count == 0 && query.In.Count == 0 && query.InDirect.Count == 0 && !query.HasFile && !query.MentionsMe
             && query.Before is null && query.After is null && conversationId is null)
             return Problems.BadRequest("search-empty", "Type words to find, or a filter such as from:@name or in:#channel.");
 
@@ -76,13 +77,23 @@ public static class SearchMessages
         }
         foreach (var name in query.From)
         {
-            var lower = name.ToLowerInvariant();
-            var people = await db.Users.Where(u => u.OrganizationId == me.OrganizationId
-                    && (u.Handle == lower || u.NormalizedEmail == lower || u.DisplayName.ToLower() == lower))
-                .Select(u => u.Id).ToListAsync(ct);
+            var people = await PeopleCalledAsync(db, me, name, ct);
             if (people.Count == 0)
                 return Problems.BadRequest("search-person-unknown", $"Nobody here is called \"{name}\": use their @handle, as in from:@{name}.");
             messages = messages.Where(m => people.Contains(m.SenderId));
+        }
+        foreach (var name in query.InDirect)
+        {
+            var people = await PeopleCalledAsync(db, me, name, ct);
+            if (people.Count == 0)
+                return Problems.BadRequest("search-person-unknown", $"Nobody here is called \"{name}\": use their @handle, as in in:@{name}.");
+            var keys = people.Select(p => Conversation.DirectKeyOf([me.Id, p])).ToList();
+            var directs = await ReadableConversations(db, me).Where(c => c.DirectKey != null && keys.Contains(c.DirectKey))
+                .Select(c => c.Id).ToListAsync(ct);
+            if (directs.Count == 0)
+                return Problems.BadRequest("search-conversation-unknown", $"You have no direct conversation with \"{name}\".");
+            messages = messages.Where(m => directs.Contains(m.ConversationId));
+            single = directs.Count == 1 && (single is null || single == directs[0]) ? directs[0] : -1;
         }
         foreach (var name in query.In)
         {
@@ -156,6 +167,17 @@ public static class SearchMessages
         db.Conversations.Where(c => c.OrganizationId == me.OrganizationId
             && (db.ConversationMembers.Any(x => x.ConversationId == c.Id && x.UserId == me.Id)
                 || (!me.IsGuest && c.Kind == ConversationKind.PublicChannel)));
+
+    /// <summary>
+    /// The people a from: or in:@ names, by handle, email or display name, among those the caller may see (a guest
+    /// cannot learn, by searching, that someone they share nothing with exists).
+    /// </summary>
+    private static Task<List<Guid>> PeopleCalledAsync(ParleyDb db, CurrentUser me, string name, CancellationToken ct)
+    {
+        var lower = name.ToLowerInvariant();
+        return db.VisibleUsers(me).Where(u => (u.Handle == lower || u.NormalizedEmail == lower || u.DisplayName.ToLower() == lower))
+            .Select(u => u.Id).ToListAsync(ct);
+    }
 
     private static IQueryable<Message> Readable(ParleyDb db, CurrentUser me)
     {

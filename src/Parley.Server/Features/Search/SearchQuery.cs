@@ -5,7 +5,7 @@ namespace Parley.Server.Features.Search;
 
 /// <summary>
 /// What a person typed in the search box, taken apart: words and quoted phrases to find, and the filters
-/// <c>from:</c>, <c>in:</c>, <c>has:file</c>, <c>before:</c>, <c>after:</c>, <c>on:</c> and <c>mentions:me</c>. Parsing never fails
+/// <c>from:</c>, <c>in:</c> (<c>in:#channel</c> or <c>in:@person</c>), <c>has:file</c>, <c>before:</c>, <c>after:</c>, <c>on:</c> and <c>mentions:me</c>. Parsing never fails
 /// on syntax: an unclosed quote ends at the end of the text, a word made only of punctuation is dropped, and an unknown
 /// <c>name:value</c> is searched as words. Only a filter's value can be wrong (a date that is not one), and that is
 /// said in <see cref="Error"/>.
@@ -18,6 +18,9 @@ public sealed record SearchQuery
     public List<string> Terms { get; } = [];
     public List<string> From { get; } = [];
     public List<string> In { get; } = [];
+
+    /// <summary><c>in:@name</c>: the direct conversation between the searcher and that person.</summary>
+    public List<string> InDirect { get; } = [];
     public bool HasFile { get; private set; }
     public bool MentionsMe { get; private set; }
 
@@ -35,7 +38,7 @@ public sealed record SearchQuery
         var query = new SearchQuery();
         foreach (var (token, quoted) in Tokens(text))
         {
-            if (query.Terms.Count + query.From.Count + query.In.Count >= MaxTerms)
+            if (query.Terms.Count + query.From.Count + query.In.Count + query.InDirect.Count >= MaxTerms)
                 break;
             if (quoted)
             {
@@ -49,6 +52,9 @@ public sealed record SearchQuery
             {
                 case "from" when value.Length > 0:
                     query.From.Add(value.TrimStart('@'));
+                    break;
+                case "in" when value.StartsWith('@') && value.Length > 1:
+                    query.InDirect.Add(value[1..]);
                     break;
                 case "in" when value.Length > 0:
                     query.In.Add(value.TrimStart('#'));
