@@ -29,6 +29,9 @@ public abstract class ProfileTests(ParleyApp app)
         Assert.Equal(bob.Id, renamed.ActorId);
         Assert.Equal("Bob", renamed.Data?.GetProperty("before").GetString());
         Assert.Equal("Robert Martin", renamed.Data?.GetProperty("after").GetString());
+        var titled = Assert.Single(await org.Owner.AuditAsync("UserTitleChanged"));
+        Assert.Equal((bob.Id, null, "Head of sales"),
+            (titled.ActorId, titled.Data?.GetProperty("before").GetString(), titled.Data?.GetProperty("after").GetString()));
     }
 
     [Fact]
@@ -42,6 +45,7 @@ public abstract class ProfileTests(ParleyApp app)
 
         Assert.Equal(("Bob", null, "they/them"), (after.DisplayName, after.Title, after.Pronouns));
         Assert.Empty(await org.Owner.AuditAsync("UserRenamed"));
+        Assert.Equal([null, "Buyer"], (await org.Owner.AuditAsync("UserTitleChanged")).Select(e => e.Data?.GetProperty("after").GetString()));
     }
 
     [Theory]
@@ -88,10 +92,16 @@ public abstract class ProfileTests(ParleyApp app)
         var bob = await org.MemberAsync("Bob");
         var url = (await (await PutAvatarAsync(bob, TestImages.Encoded(64, 64))).ReadAsync<UserDto>(HttpStatusCode.OK)).AvatarUrl!;
 
+        var shown = await (await org.Owner.GetAsync(url)).Content.ReadAsByteArrayAsync(TestContext.Current.CancellationToken);
+
         await (await bob.DeleteAsync("/api/v1/me/avatar")).ShouldBe(HttpStatusCode.NoContent);
+        await (await bob.DeleteAsync("/api/v1/me/avatar")).ShouldBe(HttpStatusCode.NoContent);     // nothing left: no event
 
         await (await org.Owner.GetAsync(url)).ShouldBeProblem(HttpStatusCode.NotFound, "not-found");
         Assert.Null((await bob.GetOkAsync<UserDto>("/api/v1/me/profile")).AvatarUrl);
+        // Audited: the hash of the picture that was shown, then its removal.
+        Assert.Equal([null, Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(shown))],
+            (await org.Owner.AuditAsync("UserAvatarChanged")).Select(e => e.Data?.GetProperty("sha256").GetString()));
     }
 
     [Fact]

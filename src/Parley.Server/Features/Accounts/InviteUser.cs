@@ -96,8 +96,9 @@ public static class AcceptInvite
         var result = await db.OpenSessionAsync(user, org, device, http.ClientAddress(), now, ct);
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
-        // The account stands on its own: the default channels are joined after it, each in its own transaction.
-        await db.JoinDefaultChannelsAsync(new CurrentUser(user.Id, user.OrganizationId, user.Role, result.SessionId, false), events, clock, http, ct);
+        // The account stands on its own: the default channels are joined after it, each in its own transaction, to the
+        // end even if the caller has gone (not with the request's token).
+        await db.JoinDefaultChannelsAsync(new CurrentUser(user.Id, user.OrganizationId, user.Role, result.SessionId, false), events, clock, http, CancellationToken.None);
         return TypedResults.Created("/api/v1/users/me", result);
     }
 }

@@ -67,6 +67,7 @@ public static class JoinDefaultChannels
     /// <summary>
     /// After a new account is committed: joins its owner to each default channel, one conversation at a time, with the
     /// entries and audit events of a join. A channel archived or no longer default meanwhile is skipped; a guest joins none.
+    /// Never fails: the account is already committed, and a join that fails is logged and left for the person to make.
     /// </summary>
     public static async Task JoinDefaultChannelsAsync(this ParleyDb db, CurrentUser newcomer, LiveEvents events, TimeProvider clock,
         HttpContext http, CancellationToken ct)
@@ -78,17 +79,30 @@ public static class JoinDefaultChannels
             .OrderBy(c => c.Id).Select(c => c.Id).ToListAsync(ct);
         foreach (var conversationId in channels)
         {
-            var access = await db.ConversationAccessAsync(newcomer, conversationId, ct);
-            if (access is not { CanJoin: true })
-                continue;
-            var now = clock.GetUtcNow();
-            db.ConversationMembers.Add(new ConversationMember(access.Conversation, newcomer.Id, MemberRole.Member, now));
-            var refused = await db.SaveWithAuditAsync(newcomer, conversationId, a => a is { CanJoin: true, Conversation.IsDefault: true } ? null : Problems.NotFound(),
-                AuditAction.MemberAdded, new { user = newcomer.Id, joined = true, isDefault = true }, http, now, ct,
-                (RecordKind.MemberJoined, RecordFacts.Member(newcomer.Id, MemberRole.Member), null));
-            db.ChangeTracker.Clear();
-            if (refused is null)
-                await events.MembershipChangedAsync(new MembershipChangedDto(conversationId, newcomer.Id, "added", "member", newcomer.Id), ct);
+            try
+            {
+                var access = await db.ConversationAccessAsync(newcomer, conversationId, ct);
+                if (access is not { CanJoin: true })
+                    continue;
+                var now = clock.GetUtcNow();
+                db.ConversationMembers.Add(new ConversationMember(access.Conversation, newcomer.Id, MemberRole.Member, now));
+                var refused = await db.SaveWithAuditAsync(newcomer, conversationId, a => a is { CanJoin: true, Conversation.IsDefault: true } ? null : Problems.NotFound(),
+                    AuditAction.MemberAdded, new { user = newcomer.Id, joined = true, isDefault = true }, http, now, ct,
+                    (RecordKind.MemberJoined, RecordFacts.Member(newcomer.Id, MemberRole.Member), null));
+                if (refused is null)
+                    await events.MembershipChangedAsync(new MembershipChangedDto(conversationId, newcomer.Id, "added", "member", newcomer.Id), ct);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // The account is committed and its answer is owed: a channel that could not be joined is left for the
+                // person to join from the channel list, and said in the log, rather than turning the sign-up into an error.
+                http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(JoinDefaultChannels))
+                    .LogWarning(e, "A new account ({User}) could not join the default channel {Conversation}", newcomer.Id, conversationId);
+            }
+            finally
+            {
+                db.ChangeTracker.Clear();
+            }
         }
     }
 }

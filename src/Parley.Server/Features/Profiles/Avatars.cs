@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Parley.Server.Data;
 using Parley.Server.Features.Accounts;
+using Parley.Server.Features.AuditLog;
 using Parley.Server.Platform;
 using Parley.Server.Realtime;
 
@@ -40,6 +41,7 @@ public static class SetAvatar
         var image = AvatarImage.Square(body.ToArray(), crop);
 
         var now = clock.GetUtcNow();
+        await using var tx = await db.BeginWriteAsync(ct);
         var user = await db.Users.SingleAsync(u => u.Id == me.Id, ct);
         var avatar = await db.Avatars.SingleOrDefaultAsync(a => a.UserId == me.Id, ct);
         if (avatar is null)
@@ -47,7 +49,11 @@ public static class SetAvatar
         else
             avatar.Replace(image, now);
         user.AvatarChanged(now);
+        // The picture's hash, not the picture: enough to show which one was shown beside someone's messages, from a copy.
+        await db.AuditAsync(me, AuditAction.UserAvatarChanged, "user", user.Id.ToString(),
+            new { sha256 = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(image)) }, http, now, ct);
         await db.SaveChangesAsync(ct);
+        await tx.CommitAsync(ct);
         var dto = user.ToDto(now);
         await events.ProfileChangedAsync(dto, ct);
         return TypedResults.Ok(dto);
@@ -59,12 +65,16 @@ public static class SetAvatar
 
 public static class RemoveAvatar
 {
-    public static async Task<NoContent> HandleAsync(CurrentUser me, ParleyDb db, LiveEvents events, TimeProvider clock, CancellationToken ct)
+    public static async Task<NoContent> HandleAsync(CurrentUser me, ParleyDb db, LiveEvents events, TimeProvider clock, HttpContext http, CancellationToken ct)
     {
+        var now = clock.GetUtcNow();
+        await using var tx = await db.BeginWriteAsync(ct);
         var user = await db.Users.SingleAsync(u => u.Id == me.Id, ct);
-        await db.Avatars.Where(a => a.UserId == me.Id).ExecuteDeleteAsync(ct);
+        if (await db.Avatars.Where(a => a.UserId == me.Id).ExecuteDeleteAsync(ct) > 0)
+            await db.AuditAsync(me, AuditAction.UserAvatarChanged, "user", user.Id.ToString(), new { sha256 = (string?)null }, http, now, ct);
         user.AvatarChanged(null);
         await db.SaveChangesAsync(ct);
+        await tx.CommitAsync(ct);
         await events.ProfileChangedAsync(user.ToDto(clock.GetUtcNow()), ct);
         return TypedResults.NoContent();
     }

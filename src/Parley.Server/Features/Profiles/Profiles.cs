@@ -29,12 +29,15 @@ public static class EditProfile
         [StringLength(User.MaxTimeZoneLength)] public string? TimeZone { get; init; }
     }
 
-    /// <summary>A change of name is audited (the audit chain commits to the names with a salt, so they can be erased).</summary>
+    /// <summary>
+    /// A change of name or of title is audited: who someone said they were is what a reader of their messages relied on
+    /// (the audit chain commits to the values with a salt, so they can be erased). Pronouns and time zone are not.
+    /// </summary>
     public static async Task<Ok<UserDto>> HandleAsync(
         Request request, CurrentUser me, ParleyDb db, LiveEvents events, TimeProvider clock, HttpContext http, CancellationToken ct)
     {
         var user = await db.Users.SingleAsync(u => u.Id == me.Id, ct);
-        var before = user.DisplayName;
+        var (before, titleBefore) = (user.DisplayName, user.Title);
         if (request.DisplayName is not null)
             user.Rename(request.DisplayName);
         if (request.Title is not null)
@@ -48,6 +51,8 @@ public static class EditProfile
         await using var tx = await db.BeginWriteAsync(ct);
         if (user.DisplayName != before)
             await db.AuditAsync(me, AuditAction.UserRenamed, "user", user.Id.ToString(), new { before, after = user.DisplayName }, http, now, ct);
+        if (user.Title != titleBefore)
+            await db.AuditAsync(me, AuditAction.UserTitleChanged, "user", user.Id.ToString(), new { before = titleBefore, after = user.Title }, http, now, ct);
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
         var dto = user.ToDto(now);

@@ -68,7 +68,7 @@ public sealed class OidcAccounts(ParleyDb db, LiveEvents events, TimeProvider cl
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
         if (created)
-            await db.JoinDefaultChannelsAsync(new CurrentUser(user.Id, user.OrganizationId, user.Role, Guid.Empty, false), events, clock, http, ct);
+            await db.JoinDefaultChannelsAsync(new CurrentUser(user.Id, user.OrganizationId, user.Role, Guid.Empty, false), events, clock, http, CancellationToken.None);
         return ticket;
     }
 
