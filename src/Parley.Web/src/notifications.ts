@@ -22,7 +22,7 @@ export async function enableNotifications(): Promise<void> {
   if (permission.value !== "granted") return;
   localStorage.setItem(enabledKey, "on");
   notificationsEnabled.value = true;
-  await subscribePush();
+  void subscribePush();            // may take a while, or never settle where the browser has no push service
 }
 
 export async function disableNotifications(): Promise<void> {

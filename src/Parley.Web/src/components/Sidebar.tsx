@@ -71,7 +71,7 @@ function ConversationLink({ conversation: c }: { conversation: Conversation }) {
   const mentionLabel = c.unreadMentions ? t("nav.mentions", { count: c.unreadMentions }) : "";
   return (
     <li>
-      <a href={`/c/${c.id}`} class={`conversation-link ${active ? "active" : ""} ${showUnread || (c.unreadMentions > 0 && !muted) ? "unread" : ""} ${muted ? "muted" : ""}`}
+      <a href={`/c/${c.id}`} class={`conversation-link ${active ? "active" : ""} ${showUnread || (c.unreadMentions > 0 && !muted) ? "unread" : ""} ${muted ? "silenced" : ""}`}
         aria-current={active ? "page" : undefined} onClick={go(`/c/${c.id}`)}>
         <span class="conversation-icon" aria-hidden="true"><Icon name={c.kind === "public" ? "hash" : c.kind === "private" ? "lock" : "at"} /></span>
         {other && <span class={`presence-dot ${presence.value.has(other) ? "online" : ""}`}
