@@ -5,6 +5,7 @@ using Parley.Server.Features.Conversations;
 using Parley.Server.Features.DirectorySync;
 using Parley.Server.Features.Files;
 using Parley.Server.Features.Messages;
+using Parley.Server.Features.Notifications;
 using Parley.Server.Features.Organizations;
 using Parley.Server.Features.Profiles;
 using Parley.Server.Features.Records;
@@ -39,6 +40,7 @@ builder.Services.AddParleyRecord();
 builder.Services.AddParleyCompliance();
 builder.Services.AddDirectorySync();
 builder.Services.AddParleySso();
+builder.Services.AddNotifications();
 
 var app = builder.Build();
 if (adminCommand is not null)
@@ -62,6 +64,7 @@ api.MapDirectorySyncEndpoints();
 api.MapSsoEndpoints();
 api.MapConversationEndpoints();
 api.MapMessageEndpoints();
+api.MapNotificationEndpoints();
 api.MapSearchEndpoints();
 api.MapFileEndpoints();
 api.MapRecordEndpoints();

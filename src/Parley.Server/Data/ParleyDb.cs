@@ -52,6 +52,8 @@ public abstract class ParleyDb(DbContextOptions options) : DbContext(options)
     public DbSet<Features.DirectorySync.DirectoryLink> DirectoryLinks => Set<Features.DirectorySync.DirectoryLink>();
     public DbSet<Features.DirectorySync.DirectoryGrant> DirectoryGrants => Set<Features.DirectorySync.DirectoryGrant>();
     public DbSet<Features.DirectorySync.DirectorySyncRun> DirectorySyncRuns => Set<Features.DirectorySync.DirectorySyncRun>();
+    public DbSet<Features.Notifications.PushSubscription> PushSubscriptions => Set<Features.Notifications.PushSubscription>();
+    public DbSet<Features.Notifications.VapidKey> VapidKeys => Set<Features.Notifications.VapidKey>();
 
     /// <summary>Begins a transaction that writes. Use this, not Database.BeginTransactionAsync: SQLite queues writers.</summary>
     public virtual Task<IDbContextTransaction> BeginWriteAsync(CancellationToken ct) => Database.BeginTransactionAsync(ct);

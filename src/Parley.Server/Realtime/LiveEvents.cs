@@ -5,6 +5,7 @@ using Parley.Server.Data;
 using Parley.Server.Features.Accounts;
 using Parley.Server.Features.Conversations;
 using Parley.Server.Features.Messages;
+using Parley.Server.Features.Notifications;
 using Parley.Server.Platform;
 
 namespace Parley.Server.Realtime;
@@ -14,7 +15,7 @@ namespace Parley.Server.Realtime;
 /// conversation's members, so someone removed a moment ago gets nothing.
 /// </summary>
 public sealed partial class LiveEvents(
-    IHubContext<ParleyHub, IParleyClient> hub, ParleyDb db, AnnouncementOrder order, IOptions<RealtimeOptions> options,
+    IHubContext<ParleyHub, IParleyClient> hub, ParleyDb db, AnnouncementOrder order, PushQueue pushes, IOptions<RealtimeOptions> options,
     ILogger<LiveEvents> logger)
 {
     public enum MessageChange { Created, Edited, Deleted, Reaction }
@@ -46,6 +47,8 @@ public sealed partial class LiveEvents(
             MessageChange.Deleted => clients.MessageDeleted(message),
             _ => clients.ReactionChanged(message),
         }));
+        if (change == MessageChange.Created)
+            pushes.Enqueue(message);       // Web Push to browsers that are closed: queued, sent in the background
     }
 
     public Task ConversationChangedAsync(Conversation conversation, CancellationToken ct) =>

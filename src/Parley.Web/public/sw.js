@@ -32,3 +32,44 @@ self.addEventListener("fetch", event => {
     return response;
   })));
 });
+
+// Web Push (docs/notifications.md): the server's pushes for direct messages, mentions and thread replies, shown when no
+// window of the app is in front. The tag matches the one the open app uses (src/notifications.ts): one notification each.
+self.addEventListener("push", event => {
+  let data = {};
+  try { data = event.data?.json() ?? {}; } catch { /* not ours */ }
+  if (typeof data.conversationId !== "number") return;
+  event.waitUntil((async () => {
+    const windows = await self.clients.matchAll({ type: "window", includeUncontrolled: true });
+    if (windows.some(w => w.focused && w.visibilityState === "visible")) return;      // the person is looking at the app
+    const french = (self.navigator.language || "").toLowerCase().startsWith("fr");
+    const fallback = {
+      direct: french ? "Nouveau message" : "New message",
+      mention: french ? "Vous a mentionné" : "Mentioned you",
+      reply: french ? "A répondu dans un fil" : "Replied in a thread",
+    }[data.reason] ?? "";
+    const title = data.conversation ? `${data.sender} · #${data.conversation}` : `${data.sender}`;
+    await self.registration.showNotification(title, {
+      body: data.preview || fallback,
+      tag: `c${data.conversationId}-${data.seq}`,
+      icon: "/icons/icon-192.png",
+      badge: "/icons/icon-192.png",
+      data: { url: `/c/${data.conversationId}` },
+    });
+  })());
+});
+
+self.addEventListener("notificationclick", event => {
+  event.notification.close();
+  const url = event.notification.data?.url ?? "/";
+  event.waitUntil((async () => {
+    const windows = await self.clients.matchAll({ type: "window", includeUncontrolled: true });
+    const open = windows.find(w => new URL(w.url).origin === location.origin);
+    if (open) {
+      await open.focus();
+      open.postMessage({ type: "open", url });
+    } else {
+      await self.clients.openWindow(url);
+    }
+  })());
+});

@@ -26,7 +26,10 @@ export interface Conversation {
   id: number; kind: "public" | "private" | "direct" | "group"; name: string | null; topic: string | null; archived: boolean;
   createdAt: string; createdBy: string; lastMessageSeq: number; position: number; isMember: boolean; myRole: string | null;
   lastReadSeq: number; unread: number; unreadMentions: number; memberIds: string[] | null;
+  /** The caller's notification level here; null when not a member (older servers leave it out). */
+  notifications?: NotificationLevel | null;
 }
+export type NotificationLevel = "all" | "mentions" | "muted";
 export interface Reaction { emoji: string; count: number; userIds: string[]; }
 export interface FileInfo { id: string; conversationId: number; fileName: string; contentType: string; size: number; uploaderId: string; createdAt: string; }
 export interface Message {
@@ -189,6 +192,11 @@ export const api = {
   setDefaultChannels: (conversationIds: number[]) => call<DefaultChannel[]>("PUT", "/organization/default-channels", { conversationIds }),
   sessions: () => call<Session[]>("GET", "/auth/sessions"),
   revokeSession: (id: string) => call<void>("DELETE", `/auth/sessions/${id}`),
+  pushKey: () => call<{ publicKey: string }>("GET", "/notifications/push-key"),
+  subscribePush: (subscription: PushSubscriptionJSON) => call<{ endpoint: string }>("POST", "/notifications/push-subscriptions", subscription),
+  unsubscribePush: () => call<void>("DELETE", "/notifications/push-subscriptions/current"),
+  setNotificationLevel: (conversationId: number, level: NotificationLevel) =>
+    call<{ conversationId: number; level: NotificationLevel }>("PUT", `/conversations/${conversationId}/notifications`, { level }),
   directorySettings: () => call<DirectorySettings>("GET", "/organization/directory"),
   saveDirectorySettings: (change: DirectorySettingsChange) => call<DirectorySettings>("PUT", "/organization/directory", change),
   removeDirectorySettings: () => call<void>("DELETE", "/organization/directory"),

@@ -1,6 +1,7 @@
 // The live connection: events are hints applied by id; after any reconnect the client catches up over HTTP.
 import * as signalR from "@microsoft/signalr";
 import { api, Conversation, Message, User } from "./api";
+import { notifyOfMessage } from "./notifications";
 import { flush } from "./outbox";
 import {
   applyLive, applyUser, catchUp, connection, conversations, presence, refreshConversations, refreshUsers,
@@ -19,7 +20,9 @@ export async function connect() {
     .build();
 
   hub.on("MessageCreated", (m: Message) => {
+    const known = conversations.value.find(c => c.id === m.conversationId);
     applyLive(m.conversationId, m);
+    if (known && m.seq > known.lastMessageSeq) notifyOfMessage(m);
     const mine = m.senderId === session.value?.me.id;
     const mentioned = m.mentionsChannel || m.mentions.includes(session.value?.me.id ?? "");
     updateConversation(m.conversationId, c => {

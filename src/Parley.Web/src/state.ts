@@ -268,7 +268,12 @@ export function updateConversation(id: number, change: (c: Conversation) => Conv
   conversations.value = conversations.value.map(c => (c.id === id ? change(c) : c));
 }
 
-export const totalUnread = computed(() => conversations.value.reduce((sum, c) => sum + c.unread, 0));
+/** What a conversation adds to the title's count: nothing when muted, its mentions alone when "mentions only". */
+export function countedUnread(c: Conversation): number {
+  return c.notifications === "muted" ? 0 : c.notifications === "mentions" ? c.unreadMentions : c.unread;
+}
+
+export const totalUnread = computed(() => conversations.value.reduce((sum, c) => sum + countedUnread(c), 0));
 
 type Badging = { setAppBadge?: (count: number) => Promise<void>; clearAppBadge?: () => Promise<void> };
 

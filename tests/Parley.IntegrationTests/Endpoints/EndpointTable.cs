@@ -240,6 +240,19 @@ public static class EndpointTable
         new("PUT /api/v1/conversations/{conversationId}/messages/{messageId}/reactions/{emoji}", Access.Ids, _ => new { }),
         new("DELETE /api/v1/conversations/{conversationId}/messages/{messageId}/reactions/{emoji}", Access.Ids),
 
+        // Notifications
+        new("GET /api/v1/notifications/push-key", Access.Own),
+        new("GET /api/v1/notifications/push-subscriptions/current", Access.Own),
+        new("POST /api/v1/notifications/push-subscriptions", Access.Own, _ => new
+        {
+            // A port where nothing listens: a push to it fails at once instead of holding the queue.
+            endpoint = $"https://127.0.0.1:9/{Fresh("probe")}",
+            keys = new { p256dh = "BCVxsr7N_eNgVRqvHtD0zTZsEc6-VV-JvLexhqUzORcxaOzi6-AYWXvTBHm4bjyPjs7Vd8pZGH6SRpkNtoIAiw4", auth = "BTBZMqHH6r4Tts7J_aSIgg" },
+        }),
+        new("DELETE /api/v1/notifications/push-subscriptions/current", Access.Own),
+        new("GET /api/v1/conversations/{conversationId}/notifications", Access.Ids),
+        new("PUT /api/v1/conversations/{conversationId}/notifications", Access.Ids, _ => new { level = "muted" }),
+
         // Files
         new("POST /api/v1/conversations/{conversationId}/files", Access.Ids, _ => new FileUpload("dropped.txt", "dropped by the caller")),
         new("GET /api/v1/files/{fileId}", Access.Ids),

@@ -17,6 +17,9 @@ public sealed class OrganizationSnapshot
 {
     private static readonly string[] ScopeColumns = ["OrganizationId", "MessageId", "ConversationId", "UserId", "CheckpointId"];
 
+    /// <summary>Tables of the whole deployment, which belong to no organization (the VAPID key pair).</summary>
+    private static readonly Type[] DeploymentWide = [typeof(Parley.Server.Features.Notifications.VapidKey)];
+
     private OrganizationSnapshot(IReadOnlyList<string> rows) => Rows = rows;
 
     /// <summary>One line per row: table, then each column's value, in a stable order.</summary>
@@ -43,7 +46,7 @@ public sealed class OrganizationSnapshot
             ["CheckpointId"] = (await db.Checkpoints.Where(c => c.OrganizationId == organizationId).Select(c => c.Id).ToListAsync()).Cast<object>().ToArray(),
         };
         var rows = new List<string>();
-        foreach (var table in db.Model.GetEntityTypes().Where(t => !t.IsOwned()).OrderBy(t => t.ShortName()))
+        foreach (var table in db.Model.GetEntityTypes().Where(t => !t.IsOwned() && !DeploymentWide.Contains(t.ClrType)).OrderBy(t => t.ShortName()))
         {
             var column = table.ClrType == typeof(Organization) ? "Id" : ScopeColumns.FirstOrDefault(c => table.FindProperty(c) is not null)
                 ?? throw new InvalidOperationException(

@@ -77,6 +77,8 @@ public abstract class ParleyApp : WebApplicationFactory<Program>, IAsyncLifetime
         builder.UseSetting("Parley:Files:MaxFileBytes", (1024 * 1024).ToString());
         // Checkpoints only on demand: a timed one would change an organization's rows in the middle of a test.
         builder.UseSetting("Parley:Record:CheckpointInterval", "30.00:00:00");
+        // Web Push endpoints on loopback over HTTP: the tests' own push service (PushService). Production refuses them.
+        builder.UseSetting("Parley:Notifications:AllowInsecureEndpoints", "true");
         foreach (var (key, value) in Settings)
             builder.UseSetting(key, value);
         builder.ConfigureLogging(logging => logging.AddProvider(Logs));

@@ -42,6 +42,7 @@ public abstract class MutationTests(DatabaseProvider engine)
         ["Conversation.Version"] = "optimistic concurrency token, changed by every write",
         ["Conversation.IsDefault"] = "organization configuration (the channels newcomers join), not a fact of the conversation; each change of it is an organization-settings-changed audit event, and each join it causes is recorded",
         ["ConversationMember.LastReadSeq"] = "the member's read position, private state no entry records",
+        ["ConversationMember.Notifications"] = "the member's own notification level (all, mentions, muted), private state no entry records",
         ["SignedCheckpoint.Id"] = "the row's surrogate key; a checkpoint is its signed note",
         ["SignedCheckpoint.CreatedAt"] = "when this server signed it; not in the signed note, which is what witnesses hold",
         ["SignedCheckpoint.OrganizationId"] = "moving a checkpoint row to another organization is deleting it from this one: see OutsideTheCheck",

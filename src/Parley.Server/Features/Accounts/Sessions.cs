@@ -48,6 +48,7 @@ public static class RevokeSession
         await using var tx = await db.BeginWriteAsync(ct);
         await db.AuditAsync(me, AuditAction.SessionRevoked, "session", session.Id.ToString(), new { device = session.DeviceName }, http, now, ct);
         await db.SaveChangesAsync(ct);
+        await db.PushSubscriptions.Where(s => s.SessionId == session.Id).ExecuteDeleteAsync(ct);   // a signed-out browser hears nothing
         await tx.CommitAsync(ct);
 
         sessions.Invalidate();

@@ -124,6 +124,7 @@ public static class UserDeactivation
         await audit(open);
         await db.Sessions.Where(s => s.UserId == user.Id && s.RevokedAt == null)
             .ExecuteUpdateAsync(s => s.SetProperty(x => x.RevokedAt, now), ct);
+        await db.PushSubscriptions.Where(s => s.UserId == user.Id).ExecuteDeleteAsync(ct);
         return user.Role != OrgRole.Owner || await db.ActiveOwnersAsync(user.OrganizationId, ct) > 1;
     }
 

@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
+using Parley.Server.Features.Notifications;
 
 namespace Parley.Server.Features.Conversations;
 
@@ -31,7 +32,12 @@ public sealed class ConversationMember
     /// <summary>Sequence number of the last message this member has read. Only moves forward.</summary>
     public long LastReadSeq { get; private set; }
 
+    /// <summary>What this member is notified of here (Features/Notifications).</summary>
+    public NotificationLevel Notifications { get; private set; }
+
     public void ChangeRole(MemberRole role) => Role = role;
+
+    public void SetNotifications(NotificationLevel level) => Notifications = level;
 
 }
 

@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import { api, Me, whenEnrolmentRequired, whenUnauthorized } from "../api";
 import { t } from "../i18n";
+import { subscribePush } from "../notifications";
 import { connect, disconnect } from "../realtime";
 import { connection, refreshConversations, refreshUsers, route, session, signIn, signOut } from "../state";
 import { AcceptInvite } from "./AcceptInvite";
@@ -38,6 +39,7 @@ function Shell() {
     void refreshUsers();
     void refreshConversations();
     void connect();
+    void subscribePush();                             // a new session on a device where notifications are on
     return () => void disconnect();
   }, []);
   const [switcher, setSwitcher] = useState(false);

@@ -9,6 +9,7 @@ import {
 } from "../state";
 import { Composer } from "./Composer";
 import { Icon } from "./Icon";
+import { NotificationMenu } from "./NotificationMenu";
 import { MembersPanel } from "./MembersPanel";
 import { MessageItem, PendingItem } from "./MessageItem";
 import { ThreadPanel } from "./ThreadPanel";
@@ -94,6 +95,7 @@ function ConversationHeader({ conversation: c, onMembers }: { conversation: Conv
         {c.topic && <p class="topic">{c.topic}</p>}
         {c.archived && <p class="topic">{t("conversation.archived")}</p>}
       </div>
+      <NotificationMenu conversation={c} />
       <button type="button" class="secondary" onClick={onMembers}>{t("conversation.members")}</button>
     </header>
   );

@@ -4,6 +4,7 @@ import { chooseLanguage, formatDateTime, Language, languageChoice, t } from "../
 import { disconnect } from "../realtime";
 import { session, signOut } from "../state";
 import { PageHeader } from "./PageHeader";
+import { NotificationSettings } from "./NotificationSettings";
 import { ProfileEditor } from "./ProfileEditor";
 import { DirectorySyncSettings } from "./DirectorySync";
 import { ProvisioningSettings } from "./Provisioning";
@@ -43,6 +44,7 @@ export function Settings() {
         <LanguagePicker />
       </section>
       <ProfileEditor />
+      <NotificationSettings />
       <TwoFactorSettings />
       {(me.role === "owner" || me.role === "admin") && <SsoSettings />}
       {(me.role === "owner" || me.role === "admin") && <ProvisioningSettings />}

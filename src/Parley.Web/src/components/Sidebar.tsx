@@ -65,18 +65,21 @@ function ConversationLink({ conversation: c }: { conversation: Conversation }) {
   const title = conversationTitle(c);
   const active = currentConversationId.value === c.id;
   const other = c.kind === "direct" ? (c.memberIds ?? []).find(id => id !== session.value?.me.id) : undefined;
+  const muted = c.notifications === "muted";
+  const showUnread = c.unread > 0 && !muted && c.notifications !== "mentions";
   const unreadLabel = c.unread ? t("nav.unread", { count: c.unread }) : "";
   const mentionLabel = c.unreadMentions ? t("nav.mentions", { count: c.unreadMentions }) : "";
   return (
     <li>
-      <a href={`/c/${c.id}`} class={`conversation-link ${active ? "active" : ""} ${c.unread ? "unread" : ""}`}
+      <a href={`/c/${c.id}`} class={`conversation-link ${active ? "active" : ""} ${showUnread || (c.unreadMentions > 0 && !muted) ? "unread" : ""} ${muted ? "silenced" : ""}`}
         aria-current={active ? "page" : undefined} onClick={go(`/c/${c.id}`)}>
         <span class="conversation-icon" aria-hidden="true"><Icon name={c.kind === "public" ? "hash" : c.kind === "private" ? "lock" : "at"} /></span>
         {other && <span class={`presence-dot ${presence.value.has(other) ? "online" : ""}`}
           role="img" aria-label={presence.value.has(other) ? t("presence.online") : t("presence.offline")} />}
         <span class="conversation-name">{title}</span>
-        {c.unreadMentions > 0 && <span class="badge mention" aria-label={mentionLabel}>@{c.unreadMentions}</span>}
-        {c.unread > 0 && <span class="badge" aria-label={unreadLabel}>{c.unread}</span>}
+        {muted && <span class="conversation-muted" role="img" aria-label={t("notifications.level.muted")}><Icon name="bellOff" /></span>}
+        {c.unreadMentions > 0 && !muted && <span class="badge mention" aria-label={mentionLabel}>@{c.unreadMentions}</span>}
+        {showUnread && <span class="badge" aria-label={unreadLabel}>{c.unread}</span>}
       </a>
     </li>
   );

@@ -115,6 +115,7 @@ public static class ErasePersonalData
         await db.TwoFactorSecrets.Where(t => t.UserId == person.Id).ExecuteDeleteAsync(ct);
         await db.RecoveryCodes.Where(c => c.UserId == person.Id).ExecuteDeleteAsync(ct);
         await db.SignInChallenges.Where(c => c.UserId == person.Id).ExecuteDeleteAsync(ct);
+        await db.PushSubscriptions.Where(p => p.UserId == person.Id).ExecuteDeleteAsync(ct);
     }
 
     /// <summary>
