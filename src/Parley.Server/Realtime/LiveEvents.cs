@@ -17,7 +17,7 @@ public sealed partial class LiveEvents(
     IHubContext<ParleyHub, IParleyClient> hub, ParleyDb db, AnnouncementOrder order, IOptions<RealtimeOptions> options,
     ILogger<LiveEvents> logger)
 {
-    public enum MessageChange { Created, Edited, Deleted, Reaction }
+    public enum MessageChange { Created, Edited, Deleted, Reaction, Pin }
 
     /// <summary>
     /// Every connection joins its user's group. Sending to groups costs a lookup per recipient; Clients.Users(ids) on
@@ -44,6 +44,7 @@ public sealed partial class LiveEvents(
             MessageChange.Created => clients.MessageCreated(message),
             MessageChange.Edited => clients.MessageEdited(message),
             MessageChange.Deleted => clients.MessageDeleted(message),
+            MessageChange.Pin => clients.PinChanged(message),
             _ => clients.ReactionChanged(message),
         }));
     }

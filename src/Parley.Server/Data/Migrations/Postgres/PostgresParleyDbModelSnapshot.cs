@@ -924,6 +924,12 @@ namespace Parley.Server.Data.Migrations.Postgres
                     b.Property<Guid>("OrganizationId")
                         .HasColumnType("uuid");
 
+                    b.Property<DateTimeOffset?>("PinnedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<Guid?>("PinnedBy")
+                        .HasColumnType("uuid");
+
                     b.Property<long>("Position")
                         .HasColumnType("bigint");
 
@@ -940,6 +946,8 @@ namespace Parley.Server.Data.Migrations.Postgres
                         .HasColumnType("bigint");
 
                     b.HasKey("Id");
+
+                    b.HasIndex("ConversationId", "PinnedAt");
 
                     b.HasIndex("ConversationId", "Position");
 
