@@ -232,6 +232,7 @@ def good_record():
     r.conv(43, "message-posted", CAROL, 1, {"thread": None, "files": [], "renderer": RENDERER}, page("psst"))
     at["edit"] = r.conv(42, "message-edited", ALICE, 1, {"renderer": RENDERER}, page("hi all"))
     at["react"] = r.conv(42, "reaction-added", BOB, 1, {"emoji": ":+1:"})
+    at["pin"] = r.conv(42, "message-pinned", BOB, 1, {})
     at["delete"] = r.conv(42, "message-deleted", BOB, 2, {"bySender": True})
     r.conv(42, "topic-changed", ALICE, content={"topic": "café \u2028 \"quoted\"\n\u0001"})
     r.conv(42, "member-role-changed", ALICE, data={"user": BOB, "role": "moderator", "before": "member"})
@@ -546,6 +547,18 @@ class HistoryTest(BundleTest):
     def test_reaction_to_a_deleted_message(self):
         r, _ = good_record()
         self.fails(r, r.conv(42, "reaction-added", ALICE, 2, {"emoji": ":tada:"}), "is deleted")
+
+    def test_pins(self):
+        r, _ = good_record()
+        self.fails(r, r.conv(42, "message-pinned", ALICE, 1, {}), "already pinned")
+        r, _ = good_record()
+        r.conv(42, "message-unpinned", ALICE, 1, {})
+        self.fails(r, r.conv(42, "message-unpinned", ALICE, 1, {}), "not pinned")
+        r, _ = good_record()
+        self.fails(r, r.conv(42, "message-pinned", ALICE, 2, {}), "is deleted")
+        r, _ = good_record()
+        r.conv(42, "conversation-archived", ALICE)
+        self.fails(r, r.conv(42, "message-unpinned", ALICE, 1, {}), "archived")
 
     def test_by_sender_lie(self):
         r, _ = good_record()

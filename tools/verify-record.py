@@ -232,6 +232,8 @@ KINDS = {
     "message-deleted": ("pos", {"bySender": "bool"}, None),
     "reaction-added": ("pos", {"emoji": "str"}, None),
     "reaction-removed": ("pos", {"emoji": "str"}, None),
+    "message-pinned": ("pos", {}, None),
+    "message-unpinned": ("pos", {}, None),
     "content-erased": ("null", {"entries": ["pos"], "reason": {"retention", "legal-request", "other"},
                                 "reference": ("str", "null")}, None),
 }
@@ -478,7 +480,7 @@ class History:
     def __init__(self, members_recorded):
         self.members = {} if members_recorded else None  # user -> role
         self.archived, self.last_seq = False, 0
-        self.messages = {}  # seq -> [sender or None (v1), deleted, thread or None, known thread?]
+        self.messages = {}  # seq -> [sender or None (v1), deleted, thread or None, known thread?, pinned]
         self.files = {}  # file id -> [data, uploader, sent]
 
 
@@ -670,7 +672,7 @@ class Verifier:
                 chain.history = History(members_recorded=False)
             if chain.history and e["message"]:  # v1 kinds are numbers the spec does not name
                 h = chain.history
-                h.messages.setdefault(e["message"], [None, False, None, False])
+                h.messages.setdefault(e["message"], [None, False, None, False, False])
                 h.last_seq = max(h.last_seq, e["message"])
             return
         kind, data, actor = e["kind"], e["data"], e["actor"]
@@ -706,7 +708,7 @@ class Verifier:
             if h.members is not None and user not in h.members:
                 raise fail(f"{user} is not a member of conversation {e['conversation']} then")
 
-        if kind in ("message-posted", "file-uploaded", "reaction-added", "reaction-removed"):
+        if kind in ("message-posted", "file-uploaded", "reaction-added", "reaction-removed", "message-pinned", "message-unpinned"):
             require_member(actor)
             if h.archived:
                 raise fail("the conversation is archived")
@@ -751,10 +753,11 @@ class Verifier:
                 if uploaded[2]:
                     raise fail(f"attachment {f['file']} was sent before")
                 uploaded[2] = True
-            h.messages[seq] = [actor, False, thread, True]
+            h.messages[seq] = [actor, False, thread, True, False]  # sender, deleted, thread, thread known, pinned
             h.last_seq = seq
             self.stats["messages"] += 1
-        elif kind in ("message-edited", "message-deleted", "reaction-added", "reaction-removed"):
+        elif kind in ("message-edited", "message-deleted", "reaction-added", "reaction-removed", "message-pinned",
+                      "message-unpinned"):
             m = h.messages.get(e["message"])
             if m is None:
                 raise fail(f"message {e['message']} was never posted")
@@ -766,6 +769,11 @@ class Verifier:
                 if m[0] is not None and data["bySender"] != (actor == m[0]):
                     raise fail(f"bySender is {str(data['bySender']).lower()} but the sender is {m[0]}")
                 m[1] = True
+                m[4] = False
+            if kind in ("message-pinned", "message-unpinned"):
+                if m[4] == (kind == "message-pinned"):
+                    raise fail(f"message {e['message']} is {'already' if m[4] else 'not'} pinned")
+                m[4] = kind == "message-pinned"
 
     def finish_chains(self):
         """End of point 5: every unopened commitment was erased later; count chains not followed."""

@@ -14,6 +14,9 @@ public interface IParleyClient
     Task MessageEdited(MessageDto message);
     Task MessageDeleted(MessageDto message);
     Task ReactionChanged(MessageDto message);
+
+    /// <summary>A message was pinned to its conversation or unpinned: <c>pinnedAt</c> says which.</summary>
+    Task PinChanged(MessageDto message);
     Task ConversationChanged(ConversationDto conversation);
     Task MembershipChanged(MembershipChangedDto change);
     Task ReadPositionChanged(ReadPositionDto position);

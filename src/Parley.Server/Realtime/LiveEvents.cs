@@ -18,7 +18,7 @@ public sealed partial class LiveEvents(
     IHubContext<ParleyHub, IParleyClient> hub, ParleyDb db, AnnouncementOrder order, PushQueue pushes, IOptions<RealtimeOptions> options,
     ILogger<LiveEvents> logger)
 {
-    public enum MessageChange { Created, Edited, Deleted, Reaction }
+    public enum MessageChange { Created, Edited, Deleted, Reaction, Pin }
 
     /// <summary>
     /// Every connection joins its user's group. Sending to groups costs a lookup per recipient; Clients.Users(ids) on
@@ -45,6 +45,7 @@ public sealed partial class LiveEvents(
             MessageChange.Created => clients.MessageCreated(message),
             MessageChange.Edited => clients.MessageEdited(message),
             MessageChange.Deleted => clients.MessageDeleted(message),
+            MessageChange.Pin => clients.PinChanged(message),
             _ => clients.ReactionChanged(message),
         }));
         if (change == MessageChange.Created)

@@ -36,7 +36,7 @@ export interface Message {
   id: number; conversationId: number; seq: number; position: number; senderId: string; content: string | null; html: string | null;
   threadRootId: number | null; replyCount: number; lastReplyAt: string | null; createdAt: string; editedAt: string | null;
   deletedAt: string | null; deleted: boolean; clientMessageId: string | null; mentions: string[]; mentionsChannel: boolean;
-  reactions: Reaction[]; attachments: FileInfo[];
+  reactions: Reaction[]; attachments: FileInfo[]; pinnedAt: string | null; pinnedBy: string | null;
 }
 export interface MessagePage { messages: Message[]; hasMore: boolean; lastMessageSeq: number; position: number; }
 export interface Changes { messages: Message[]; position: number; complete: boolean; }
@@ -248,6 +248,8 @@ export const api = {
   exports: () => call<DiscoveryExport[]>("GET", "/compliance/exports"),
   latestCheckpoint: () => call<Checkpoint>("GET", "/admin/record/checkpoints/latest"),
   integrity: () => call<IntegrityReport>("GET", "/admin/integrity"),
+  pins: (id: number) => call<Message[]>("GET", `/conversations/${id}/pins`),
+  pin: (id: number, messageId: number, pin: boolean) => call<Message>(pin ? "PUT" : "DELETE", `/conversations/${id}/messages/${messageId}/pin`),
   react: (id: number, messageId: number, emoji: string, add: boolean) =>
     call<Message>(add ? "PUT" : "DELETE", `/conversations/${id}/messages/${messageId}/reactions/${encodeURIComponent(emoji)}`),
 };

@@ -5,7 +5,7 @@ import { notifyOfMessage } from "./notifications";
 import { flush } from "./outbox";
 import {
   applyLive, applyUser, catchUp, connection, conversations, presence, refreshConversations, refreshUsers,
-  session, timelines, typing, updateConversation,
+  pinChanged, session, timelines, typing, updateConversation,
 } from "./state";
 
 let hub: signalR.HubConnection | null = null;
@@ -34,8 +34,10 @@ export async function connect() {
     if (!conversations.value.some(c => c.id === m.conversationId)) void refreshConversations();
     stopTyping(m.conversationId, m.senderId);
   });
-  for (const name of ["MessageEdited", "MessageDeleted", "ReactionChanged"])
+  for (const name of ["MessageEdited", "ReactionChanged"])
     hub.on(name, (m: Message) => applyLive(m.conversationId, m));
+  hub.on("MessageDeleted", (m: Message) => { applyLive(m.conversationId, m); pinChanged(m.conversationId); });  // it leaves the pins
+  hub.on("PinChanged", (m: Message) => { applyLive(m.conversationId, m); pinChanged(m.conversationId); });
   hub.on("ConversationChanged", (c: Conversation) =>
     updateConversation(c.id, old => ({ ...old, name: c.name, topic: c.topic, archived: c.archived })));
   hub.on("MembershipChanged", () => { void refreshConversations(); void refreshUsers(); });

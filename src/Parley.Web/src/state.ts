@@ -108,6 +108,13 @@ export const profileCardUserId = signal<string | null>(null);
  */
 export const editingAt = signal<string | null>(null);
 
+/** Bumped for a conversation whenever one of its messages is pinned or unpinned (live, or by this client). */
+export const pinChanges = signal<{ conversationId: number; count: number }>({ conversationId: 0, count: 0 });
+
+export function pinChanged(conversationId: number) {
+  pinChanges.value = { conversationId, count: pinChanges.value.count + 1 };
+}
+
 export function editKey(messageId: number, inThread: boolean) {
   return `${messageId}:${inThread ? "thread" : "main"}`;
 }

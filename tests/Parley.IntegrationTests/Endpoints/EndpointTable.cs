@@ -239,6 +239,9 @@ public static class EndpointTable
         new("GET /api/v1/conversations/{conversationId}/messages/{messageId}/versions", Access.Ids),
         new("PUT /api/v1/conversations/{conversationId}/messages/{messageId}/reactions/{emoji}", Access.Ids, _ => new { }),
         new("DELETE /api/v1/conversations/{conversationId}/messages/{messageId}/reactions/{emoji}", Access.Ids),
+        new("GET /api/v1/conversations/{conversationId}/pins", Access.Ids),
+        new("PUT /api/v1/conversations/{conversationId}/messages/{messageId}/pin", Access.Ids, _ => new { }),
+        new("DELETE /api/v1/conversations/{conversationId}/messages/{messageId}/pin", Access.Ids),
 
         // Notifications
         new("GET /api/v1/notifications/push-key", Access.Own),

@@ -38,6 +38,7 @@ public sealed class LiveClient : IAsyncDisposable
         client.Record<MessageDto>(nameof(IParleyClient.MessageEdited));
         client.Record<MessageDto>(nameof(IParleyClient.MessageDeleted));
         client.Record<MessageDto>(nameof(IParleyClient.ReactionChanged));
+        client.Record<MessageDto>(nameof(IParleyClient.PinChanged));
         client.Record<ConversationDto>(nameof(IParleyClient.ConversationChanged));
         client.Record<MembershipChangedDto>(nameof(IParleyClient.MembershipChanged));
         client.Record<ReadPositionDto>(nameof(IParleyClient.ReadPositionChanged));

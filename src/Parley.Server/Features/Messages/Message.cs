@@ -51,7 +51,12 @@ public sealed class Message
     public DateTimeOffset? DeletedAt { get; private set; }
     public Guid? DeletedBy { get; private set; }
 
+    /// <summary>When the message was pinned to its conversation, and by whom; null when it is not pinned.</summary>
+    public DateTimeOffset? PinnedAt { get; private set; }
+    public Guid? PinnedBy { get; private set; }
+
     public bool IsDeleted => DeletedAt is not null;
+    public bool IsPinned => PinnedAt is not null;
 
     public void Edit(RenderedMarkdown rendered, long position, DateTimeOffset now)
     {
@@ -72,6 +77,23 @@ public sealed class Message
         Content = "";
         Html = "";
         MentionsChannel = false;
+        PinnedAt = null;     // a deleted message leaves the pinned list; the record keeps that it was pinned
+        PinnedBy = null;
+        Position = position;
+    }
+
+    public void Pin(Guid by, long position, DateTimeOffset now)
+    {
+        EnsureNotDeleted();
+        PinnedAt = now;
+        PinnedBy = by;
+        Position = position;
+    }
+
+    public void Unpin(long position)
+    {
+        PinnedAt = null;
+        PinnedBy = null;
         Position = position;
     }
 
@@ -98,6 +120,7 @@ internal sealed class MessageConfiguration : IEntityTypeConfiguration<Message>
         e.HasIndex(m => new { m.ConversationId, m.Seq }).IsUnique();
         e.HasIndex(m => new { m.ConversationId, m.Position });
         e.HasIndex(m => new { m.ConversationId, m.ThreadRootId, m.Seq });
+        e.HasIndex(m => new { m.ConversationId, m.PinnedAt });
         // Retries of a send: NULLs are distinct on both engines, so messages without a client id never collide.
         e.HasIndex(m => new { m.SenderId, m.ClientMessageId }).IsUnique();
         e.HasOne<Conversations.Conversation>().WithMany().HasForeignKey(m => m.ConversationId);

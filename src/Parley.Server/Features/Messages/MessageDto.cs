@@ -7,11 +7,13 @@ namespace Parley.Server.Features.Messages;
 /// <summary>A message as clients see it. A deleted message keeps its place as a tombstone with no content.</summary>
 /// <param name="Seq">Place in the conversation, 1, 2, 3… with no gaps.</param>
 /// <param name="Position">Record index of the last change to this message; pass the largest one you hold to <c>/changes?after=</c>.</param>
+/// <param name="PinnedAt">When it was pinned to the conversation; null when it is not pinned.</param>
+/// <param name="PinnedBy">Who pinned it.</param>
 public sealed record MessageDto(
     long Id, long ConversationId, long Seq, long Position, Guid SenderId, string? Content, string? Html, long? ThreadRootId,
     int ReplyCount, DateTimeOffset? LastReplyAt, DateTimeOffset CreatedAt, DateTimeOffset? EditedAt, DateTimeOffset? DeletedAt,
     bool Deleted, Guid? ClientMessageId, IReadOnlyList<Guid> Mentions, bool MentionsChannel,
-    IReadOnlyList<ReactionDto> Reactions, IReadOnlyList<FileDto> Attachments);
+    IReadOnlyList<ReactionDto> Reactions, IReadOnlyList<FileDto> Attachments, DateTimeOffset? PinnedAt = null, Guid? PinnedBy = null);
 
 public sealed record ReactionDto(string Emoji, int Count, IReadOnlyList<Guid> UserIds);
 
@@ -41,7 +43,8 @@ public static class MessageDtos
             ? new MessageDto(m.Id, m.ConversationId, m.Seq, m.Position, m.SenderId, null, null, m.ThreadRootId, m.ReplyCount, m.LastReplyAt,
                 m.CreatedAt, m.EditedAt, m.DeletedAt, true, m.ClientMessageId, [], false, [], [])
             : new MessageDto(m.Id, m.ConversationId, m.Seq, m.Position, m.SenderId, m.Content, m.Html, m.ThreadRootId, m.ReplyCount,
-                m.LastReplyAt, m.CreatedAt, m.EditedAt, null, false, m.ClientMessageId, mentions, m.MentionsChannel, reactions, files);
+                m.LastReplyAt, m.CreatedAt, m.EditedAt, null, false, m.ClientMessageId, mentions, m.MentionsChannel, reactions, files,
+                m.PinnedAt, m.PinnedBy);
 
     public static async Task<MessageDto> ToDtoAsync(this ParleyDb db, Message message, CancellationToken ct) =>
         (await db.ToDtosAsync([message], ct))[0];

@@ -45,5 +45,20 @@ public static class MessageEndpoints
             React.HandleAsync(conversationId, messageId, emoji, false, me, db, events, clock, ct))
             .WithSummary("Remove a reaction")
             .WithProblems(403);
+        group.MapGet("/pins", ListPins.HandleAsync)
+            .WithSummary("List pinned messages")
+            .WithDescription("The conversation's pinned messages, the most recently pinned first (at most 100).");
+        group.MapPut("/messages/{messageId:long}/pin", (long conversationId, long messageId, CurrentUser me, ParleyDb db, LiveEvents events,
+            TimeProvider clock, CancellationToken ct) =>
+            PinMessage.HandleAsync(conversationId, messageId, true, me, db, events, clock, ct)).RequireSendLimits()
+            .WithSummary("Pin a message")
+            .WithDescription("Members who may post pin; pinning a pinned message changes nothing. At most 100 pins per conversation.")
+            .WithProblems(403, 409, 422);
+        group.MapDelete("/messages/{messageId:long}/pin", (long conversationId, long messageId, CurrentUser me, ParleyDb db, LiveEvents events,
+            TimeProvider clock, CancellationToken ct) =>
+            PinMessage.HandleAsync(conversationId, messageId, false, me, db, events, clock, ct))
+            .WithSummary("Unpin a message")
+            .WithDescription("The person who pinned it, its sender, or a moderator.")
+            .WithProblems(403, 422);
     }
 }

@@ -35,6 +35,8 @@ public static class ListMessageVersions
         RecordKind.MessageEdited => "edited",
         RecordKind.MessageDeleted => "deleted",
         RecordKind.ReactionAdded => "reaction-added",
+        RecordKind.MessagePinned => "pinned",
+        RecordKind.MessageUnpinned => "unpinned",
         _ => "reaction-removed",
     };
 }

@@ -11,6 +11,7 @@ namespace Parley.Server.Features.Records;
 public enum RecordKind
 {
     MessagePosted = 1, MessageEdited = 2, MessageDeleted = 3, ReactionAdded = 4, ReactionRemoved = 5,
+    MessagePinned = 6, MessageUnpinned = 7,
     ConversationCreated = 10, ConversationRenamed = 11, TopicChanged = 12, ConversationArchived = 13, ConversationUnarchived = 14,
     MemberJoined = 20, MemberLeft = 21, MemberAdded = 22, MemberRemoved = 23, MemberRoleChanged = 24,
     FileUploaded = 30,
@@ -24,7 +25,8 @@ public static class RecordKinds
     {
         [RecordKind.MessagePosted] = "message-posted", [RecordKind.MessageEdited] = "message-edited",
         [RecordKind.MessageDeleted] = "message-deleted", [RecordKind.ReactionAdded] = "reaction-added",
-        [RecordKind.ReactionRemoved] = "reaction-removed", [RecordKind.ConversationCreated] = "conversation-created",
+        [RecordKind.ReactionRemoved] = "reaction-removed", [RecordKind.MessagePinned] = "message-pinned",
+        [RecordKind.MessageUnpinned] = "message-unpinned", [RecordKind.ConversationCreated] = "conversation-created",
         [RecordKind.ConversationRenamed] = "conversation-renamed", [RecordKind.TopicChanged] = "topic-changed",
         [RecordKind.ConversationArchived] = "conversation-archived", [RecordKind.ConversationUnarchived] = "conversation-unarchived",
         [RecordKind.MemberJoined] = "member-joined", [RecordKind.MemberLeft] = "member-left", [RecordKind.MemberAdded] = "member-added",

@@ -41,6 +41,9 @@ public static class RecordFacts
 
     public static JsonObject Reaction(string emoji) => new() { ["emoji"] = emoji };
 
+    /// <summary>A pin or an unpin: the entry's kind, actor and message say it all.</summary>
+    public static JsonObject Pin() => [];
+
     public static JsonObject Created(ConversationKind kind) => new() { ["kind"] = KindName(kind) };
 
     public static string? ChannelContent(string? name, string? topic, bool withName = true, bool withTopic = true)

@@ -306,6 +306,8 @@ internal sealed class IntegrityCheck(ParleyDb db, Guid organizationId, MarkdownR
             return "its deletion";
         if (m.EditedAt?.ToUnixTimeMilliseconds() != s.EditedAt)
             return "its edit";
+        if (m.PinnedAt?.ToUnixTimeMilliseconds() != s.PinnedAt || m.PinnedBy != s.PinnedBy)
+            return "its pin";
         if (m.ReplyCount != s.ReplyCount || m.LastReplyAt?.ToUnixTimeMilliseconds() != s.LastReplyAt)
             return "its replies";
         if (m.IsDeleted || s.ContentErased)

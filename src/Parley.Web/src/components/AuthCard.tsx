@@ -26,6 +26,8 @@ export function problemText(error: ApiError): string {
     "file-too-large": "error.fileTooLarge",
     "conversation-name-taken": "error.nameTaken",
     "conversation-archived": "error.archived",
+    "pin-limit-reached": "error.pinLimit",
+    "not-the-pinner": "error.notThePinner",
     "email-taken": "error.emailTaken",
     "not-found": "error.notFound",
     "search-date-invalid": "error.searchDate",

@@ -7,6 +7,8 @@ import { sendTyping } from "../realtime";
 import { editingAt, editKey, lastOwnMessage } from "../state";
 import { Icon } from "./Icon";
 import { problemText } from "./AuthCard";
+import { EmojiPicker } from "./EmojiPicker";
+import { FormattingHelp } from "./FormattingHelp";
 
 /**
  * Markdown composer: Enter sends, Shift+Enter starts a new line, @ suggests members, files by button or drop. Its
@@ -25,6 +27,10 @@ export function Composer(props: { conversation: Conversation; threadRootId: numb
   const area = useRef<HTMLTextAreaElement>(null);
   const form = useRef<HTMLFormElement>(null);
   const fileInput = useRef<HTMLInputElement>(null);
+  const emojiButton = useRef<HTMLButtonElement>(null);
+  const [emojiOpen, setEmojiOpen] = useState(false);
+  const [helpOpen, setHelpOpen] = useState(false);
+  const helpButton = useRef<HTMLButtonElement>(null);
   const idPrefix = `composer-${c.id}-${props.threadRootId ?? "main"}`;
 
   useEffect(() => { api.members(c.id).then(setMembers).catch(() => setMembers([])); }, [c.id]);
@@ -67,6 +73,15 @@ export function Composer(props: { conversation: Conversation; threadRootId: numb
     setText(next);
     setSuggest(null);
     requestAnimationFrame(() => { el.focus(); const at = suggest.start + member.handle.length + 2; el.setSelectionRange(at, at); });
+  }
+
+  /** Puts the emoji where the cursor is (over any selection), and the cursor after it. */
+  function insertEmoji(emoji: string) {
+    const el = area.current!;
+    const [start, end] = [el.selectionStart ?? text.length, el.selectionEnd ?? text.length];
+    setText(text.slice(0, start) + emoji + text.slice(end));
+    setEmojiOpen(false);
+    requestAnimationFrame(() => { el.focus(); el.setSelectionRange(start + emoji.length, start + emoji.length); });
   }
 
   function onKeyDown(e: KeyboardEvent) {
@@ -132,13 +147,22 @@ export function Composer(props: { conversation: Conversation; threadRootId: numb
           onChange={e => { const files = e.currentTarget.files; if (files?.length) addFiles(files); e.currentTarget.value = ""; }} />
         <button type="button" class="icon-button attach" aria-label={t("composer.attach")} title={t("composer.attach")}
           onClick={() => fileInput.current?.click()}><Icon name="attach" /></button>
+        <button type="button" class="icon-button" ref={emojiButton} aria-label={t("emoji.insert")} title={t("emoji.insert")}
+          aria-expanded={emojiOpen} disabled={c.archived} onClick={() => setEmojiOpen(!emojiOpen)}><Icon name="smile" /></button>
         <textarea ref={area} id={idPrefix} rows={1} aria-label={label} placeholder={label} value={text}
           disabled={c.archived} maxLength={10000} onInput={onInput} onKeyDown={onKeyDown}
           aria-autocomplete="list" aria-controls={suggest ? `${idPrefix}-suggestions` : undefined}
           aria-activedescendant={suggest && candidates.length ? `${idPrefix}-option-${suggest.index}` : undefined} />
+        <button type="button" class="icon-button format-help" ref={helpButton} aria-label={t("format.open")} title={t("format.open")}
+          onClick={() => setHelpOpen(true)}>?</button>
         <button type="submit" class="primary" disabled={c.archived}>{t("composer.send")}</button>
       </div>
+      {emojiOpen && (
+        <EmojiPicker label={t("emoji.insert")} onPick={insertEmoji}
+          onClose={() => { setEmojiOpen(false); emojiButton.current?.focus(); }} />
+      )}
       <p class="hint composer-hint">{t("composer.hint")}</p>
+      {helpOpen && <FormattingHelp onClose={() => { setHelpOpen(false); helpButton.current?.focus(); }} />}
     </form>
   );
 }

@@ -11,6 +11,7 @@ import { Composer } from "./Composer";
 import { Icon } from "./Icon";
 import { NotificationMenu } from "./NotificationMenu";
 import { MembersPanel } from "./MembersPanel";
+import { PinsPanel } from "./PinsPanel";
 import { MessageItem, PendingItem } from "./MessageItem";
 import { ThreadPanel } from "./ThreadPanel";
 
@@ -21,9 +22,10 @@ function follows(previous: Message | undefined, m: Message) {
 }
 
 /** The conversation's panel comes from the route (/c/1/thread/7, /c/1/members), so the browser's Back closes it. */
-function panelOf(path: string): { kind: "thread"; rootId: number } | { kind: "members" } | null {
+function panelOf(path: string): { kind: "thread"; rootId: number } | { kind: "members" } | { kind: "pins" } | null {
   const thread = /^\/c\/\d+\/thread\/(\d+)/.exec(path);
   if (thread) return { kind: "thread", rootId: Number(thread[1]) };
+  if (/^\/c\/\d+\/pins/.test(path)) return { kind: "pins" };
   return /^\/c\/\d+\/members/.test(path) ? { kind: "members" } : null;
 }
 
@@ -74,7 +76,8 @@ export function ConversationView() {
   return (
     <div class={`conversation ${panel ? "with-panel" : ""}`}>
       <section class="conversation-main" aria-label={conversationTitle(c)}>
-        <ConversationHeader conversation={c} onMembers={() => (panel?.kind === "members" ? closePanel() : navigate(`${base}/members`))} />
+        <ConversationHeader conversation={c} onMembers={() => (panel?.kind === "members" ? closePanel() : navigate(`${base}/members`))}
+          onPins={() => (panel?.kind === "pins" ? closePanel() : navigate(`${base}/pins`))} />
         <MessageList key={`${c.id}:${target ?? ""}`} conversation={c} target={target}
           onThread={rootId => navigate(`${base}/thread/${rootId}`)} />
         <TypingLine conversationId={c.id} />
@@ -82,11 +85,12 @@ export function ConversationView() {
       </section>
       {panel?.kind === "thread" && <ThreadPanel key={panel.rootId} conversation={c} rootId={panel.rootId} onClose={closePanel} />}
       {panel?.kind === "members" && <MembersPanel conversation={c} onClose={closePanel} />}
+      {panel?.kind === "pins" && <PinsPanel conversation={c} onClose={closePanel} />}
     </div>
   );
 }
 
-function ConversationHeader({ conversation: c, onMembers }: { conversation: Conversation; onMembers: () => void }) {
+function ConversationHeader({ conversation: c, onMembers, onPins }: { conversation: Conversation; onMembers: () => void; onPins: () => void }) {
   return (
     <header class="conversation-header">
       <button type="button" class="icon-button back" aria-label={t("conversation.back")} onClick={() => goBack("/")}><Icon name="back" /></button>
@@ -96,6 +100,9 @@ function ConversationHeader({ conversation: c, onMembers }: { conversation: Conv
         {c.archived && <p class="topic">{t("conversation.archived")}</p>}
       </div>
       <NotificationMenu conversation={c} />
+      <button type="button" class="secondary icon-text" aria-label={t("conversation.pins")} onClick={onPins}>
+        <Icon name="pin" /><span class="button-label">{t("conversation.pins")}</span>
+      </button>
       <button type="button" class="secondary" onClick={onMembers}>{t("conversation.members")}</button>
     </header>
   );

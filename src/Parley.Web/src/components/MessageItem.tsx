@@ -3,11 +3,13 @@ import { useEffect, useRef, useState } from "preact/hooks";
 import { api, ApiError, Conversation, fetchFile, FileInfo, Message } from "../api";
 import { formatDateTime, formatSize, formatTime, plural, t } from "../i18n";
 import { discard, flush, Pending, retry } from "../outbox";
-import { applyMessages, editingAt, editKey, profileCardUserId, session, userName } from "../state";
+import { applyMessages, editingAt, editKey, pinChanged, profileCardUserId, session, userName } from "../state";
 import { Icon } from "./Icon";
 import { Avatar, PersonButton, StatusEmoji } from "./Profile";
 import { messageLink } from "./Search";
 import { problemText } from "./AuthCard";
+import { EmojiPicker } from "./EmojiPicker";
+import { isImage, Lightbox } from "./Lightbox";
 
 export const quickReactions = ["👍", "❤️", "😂", "🎉", "👀", "✅"];
 
@@ -24,7 +26,7 @@ DOMPurify.addHook("afterSanitizeAttributes", node => {
 });
 
 /** Server HTML is already sanitized; the client sanitizes again, so a server bug alone can't run script here. */
-function safeHtml(html: string) {
+export function safeHtml(html: string) {
   return DOMPurify.sanitize(html, { ALLOWED_URI_REGEXP: /^(?:https?:|mailto:)/i });
 }
 
@@ -52,6 +54,8 @@ export function MessageItem(props: {
     requestAnimationFrame(() => { const el = editArea.current; if (el) { el.focus(); el.setSelectionRange(el.value.length, el.value.length); } });
   }, [editing]);
   const [picker, setPicker] = useState(false);
+  const [fullPicker, setFullPicker] = useState(false);
+  const reactButton = useRef<HTMLButtonElement>(null);
   const [error, setError] = useState<string | null>(null);
   const [copied, setCopied] = useState(false);
 
@@ -60,9 +64,18 @@ export function MessageItem(props: {
     try { applyMessages(c.id, [await work()]); } catch (e) { setError(e instanceof ApiError ? problemText(e) : t("error.generic")); }
   }
 
+  /** Who may unpin: whoever pinned it, its sender, a moderator (the server decides; this only hides what it would refuse). */
+  const canUnpin = m.pinnedBy === me.id || mine || canModerate;
+  const canPin = c.isMember && !c.archived;
+
+  async function togglePin() {
+    await act(() => api.pin(c.id, m.id, !m.pinnedAt));
+    pinChanged(c.id);
+  }
+
   const mentioned = m.mentions.includes(me.id) || m.mentionsChannel;
   return (
-    <article class={`message ${mentioned ? "mentioned" : ""} ${m.deleted ? "deleted" : ""} ${props.continued ? "continued" : ""}`}
+    <article class={`message ${mentioned ? "mentioned" : ""} ${m.deleted ? "deleted" : ""} ${props.continued ? "continued" : ""} ${m.pinnedAt ? "pinned" : ""}`}
       aria-label={t("message.from", { name: userName(m.senderId) })}>
       {/* The name is the keyboard's way to the card; the picture is a larger target for a pointer. */}
       {props.continued
@@ -79,6 +92,9 @@ export function MessageItem(props: {
               {m.editedAt && !m.deleted && <span class="muted" title={formatDateTime(m.editedAt)}>{t("message.edited")}</span>}
             </header>
           )}
+        {m.pinnedAt && !m.deleted && (
+          <p class="pinned-note"><Icon name="pin" /> {t("message.pinnedBy", { name: userName(m.pinnedBy ?? "") })}</p>
+        )}
         {m.deleted ? <p class="tombstone">{t("message.deleted")}</p>
           : editing ? (
             <form class="edit-form" onSubmit={e => { e.preventDefault(); setEditing(false); const text = editArea.current?.value ?? ""; void act(() => api.edit(c.id, m.id, text)); }}>
@@ -115,7 +131,8 @@ export function MessageItem(props: {
       </div>
       {!m.deleted && c.isMember && (
         <div class="message-actions">
-          <button type="button" class="icon-button" aria-label={t("message.react")} aria-expanded={picker} onClick={() => setPicker(!picker)}><Icon name="smile" /></button>
+          <button type="button" class="icon-button" ref={reactButton} aria-label={t("message.react")} aria-expanded={picker || fullPicker}
+            onClick={() => { setFullPicker(false); setPicker(!picker); }}><Icon name="smile" /></button>
           {!props.inThread && <button type="button" class="icon-button" aria-label={t("message.reply")} onClick={() => props.onThread?.(m.id)}><Icon name="reply" /></button>}
           {mine && <button type="button" class="icon-button" aria-label={t("message.edit")} onClick={() => setEditing(true)}><Icon name="edit" /></button>}
           <button type="button" class="icon-button" aria-label={t("message.copyLink")} title={t("message.copyLink")}
@@ -123,6 +140,11 @@ export function MessageItem(props: {
               .then(() => { setError(null); setCopied(true); setTimeout(() => setCopied(false), 3000); }, () => setError(t("error.generic")))}>
             <Icon name="link" />
           </button>
+          {canPin && (!m.pinnedAt || canUnpin) && (
+            <button type="button" class="icon-button" aria-label={m.pinnedAt ? t("message.unpin") : t("message.pin")}
+              title={m.pinnedAt ? t("message.unpin") : t("message.pin")} aria-pressed={!!m.pinnedAt}
+              onClick={() => void togglePin()}><Icon name="pin" /></button>
+          )}
           {(mine || canModerate) && (
             <button type="button" class="icon-button" aria-label={t("message.delete")}
               onClick={() => { if (confirm(t("message.confirmDelete"))) void act(() => api.remove(c.id, m.id)); }}><Icon name="trash" /></button>
@@ -133,7 +155,14 @@ export function MessageItem(props: {
                 <button type="button" key={emoji} class="icon-button" aria-label={emoji}
                   onClick={() => { setPicker(false); void act(() => api.react(c.id, m.id, emoji, true)); }}>{emoji}</button>
               ))}
+              <button type="button" class="icon-button" aria-label={t("emoji.more")} title={t("emoji.more")}
+                onClick={() => { setPicker(false); setFullPicker(true); }}><Icon name="plus" /></button>
             </div>
+          )}
+          {fullPicker && (
+            <EmojiPicker label={t("message.react")}
+              onPick={emoji => { setFullPicker(false); reactButton.current?.focus(); void act(() => api.react(c.id, m.id, emoji, true)); }}
+              onClose={() => { setFullPicker(false); reactButton.current?.focus(); }} />
           )}
         </div>
       )}
@@ -161,8 +190,10 @@ export function PendingItem({ pending: p }: { pending: Pending }) {
 }
 
 function Attachment({ file }: { file: FileInfo }) {
-  const image = /^image\/(png|jpeg|gif|webp)$/.test(file.contentType);
+  const image = isImage(file);
   const [preview, setPreview] = useState<string | null>(null);
+  const [large, setLarge] = useState(false);
+  const opener = useRef<HTMLButtonElement>(null);
 
   useEffect(() => {
     if (!image) return;
@@ -183,7 +214,13 @@ function Attachment({ file }: { file: FileInfo }) {
 
   return (
     <div class="attachment">
-      {preview && <img src={preview} alt={file.fileName} class="preview" />}
+      {preview && (
+        <button type="button" class="image-button" ref={opener} aria-label={t("lightbox.open", { name: file.fileName })}
+          onClick={() => setLarge(true)}>
+          <img src={preview} alt={file.fileName} class="preview" />
+        </button>
+      )}
+      {large && <Lightbox file={file} onClose={() => { setLarge(false); opener.current?.focus(); }} />}
       <button type="button" class="file-button" onClick={() => void download()} aria-label={t("file.download", { name: file.fileName })}>
         <Icon name="file" /> <span class="file-name">{file.fileName}</span> <span class="muted">{formatSize(file.size)}</span>
       </button>

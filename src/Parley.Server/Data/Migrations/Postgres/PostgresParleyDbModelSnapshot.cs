@@ -927,6 +927,12 @@ namespace Parley.Server.Data.Migrations.Postgres
                     b.Property<Guid>("OrganizationId")
                         .HasColumnType("uuid");
 
+                    b.Property<DateTimeOffset?>("PinnedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<Guid?>("PinnedBy")
+                        .HasColumnType("uuid");
+
                     b.Property<long>("Position")
                         .HasColumnType("bigint");
 
@@ -943,6 +949,8 @@ namespace Parley.Server.Data.Migrations.Postgres
                         .HasColumnType("bigint");
 
                     b.HasKey("Id");
+
+                    b.HasIndex("ConversationId", "PinnedAt");
 
                     b.HasIndex("ConversationId", "Position");
 

@@ -914,6 +914,12 @@ namespace Parley.Server.Data.Migrations.Sqlite
                     b.Property<Guid>("OrganizationId")
                         .HasColumnType("TEXT");
 
+                    b.Property<long?>("PinnedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid?>("PinnedBy")
+                        .HasColumnType("TEXT");
+
                     b.Property<long>("Position")
                         .HasColumnType("INTEGER");
 
@@ -930,6 +936,8 @@ namespace Parley.Server.Data.Migrations.Sqlite
                         .HasColumnType("INTEGER");
 
                     b.HasKey("Id");
+
+                    b.HasIndex("ConversationId", "PinnedAt");
 
                     b.HasIndex("ConversationId", "Position");
 

@@ -345,7 +345,7 @@ public sealed class RecordVerifier(Guid organizationId)
                     c.Messages[threadRoot].ReplyAdded(index, at);
                 break;
             }
-            case "message-edited" or "message-deleted" or "reaction-added" or "reaction-removed":
+            case "message-edited" or "message-deleted" or "reaction-added" or "reaction-removed" or "message-pinned" or "message-unpinned":
             {
                 if (!c.Messages.TryGetValue(seq, out var message))
                     return $"is about message {seq}, which was never posted";
@@ -366,6 +366,15 @@ public sealed class RecordVerifier(Guid organizationId)
                     if (data.GetProperty("bySender").GetBoolean() != (actor == message.Sender))
                         return "says the sender deleted it when someone else did, or the other way round";
                     (message.DeletedAt, message.DeletedBy) = (at, actor);
+                    (message.PinnedAt, message.PinnedBy) = (null, null);
+                }
+                else if (kind is "message-pinned" or "message-unpinned")
+                {
+                    if (Writer(c, actor) is { } refused)
+                        return refused;
+                    if ((kind == "message-pinned") == (message.PinnedAt is not null))
+                        return kind == "message-pinned" ? $"pins message {seq}, which is pinned already" : $"unpins message {seq}, which is not pinned";
+                    (message.PinnedAt, message.PinnedBy) = kind == "message-pinned" ? (at, actor) : ((long?)null, (Guid?)null);
                 }
                 else
                 {
@@ -508,6 +517,8 @@ public sealed class MessageState(long seq, Guid sender, long at, long? thread, l
     public long? EditedAt { get; set; }
     public long? DeletedAt { get; set; }
     public Guid? DeletedBy { get; set; }
+    public long? PinnedAt { get; set; }
+    public Guid? PinnedBy { get; set; }
     public long Position { get; set; } = postedIndex;
     public int ReplyCount { get; private set; }
     public long? LastReplyAt { get; private set; }
