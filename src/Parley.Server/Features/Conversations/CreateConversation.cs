@@ -8,6 +8,7 @@ using Parley.Server.Features.AuditLog;
 using Parley.Server.Features.Records;
 using Parley.Server.Platform;
 using Parley.Server.Realtime;
+using Parley.Server.Features.Governance;
 
 namespace Parley.Server.Features.Conversations;
 
@@ -36,10 +37,10 @@ public static class CreateChannel
         };
         if (kind == 0)
             return Problems.BadRequest("visibility-invalid", "Visibility must be public or private.");
-        if (me.IsGuest)
-            return Problems.Forbidden("guests-cannot-create", "Guests cannot create channels.");
-        if (me.IsComplianceOfficer)
-            return Problems.Forbidden("compliance-cannot-converse", "Compliance officers do not take part in conversations.");
+        if (me.Refuse(Capability.TakePartInConversations, "Compliance officers do not take part in conversations.") is { } cannotConverse)
+            return cannotConverse;
+        if (me.Refuse(Capability.CreateChannels, "Guests cannot create channels.") is { } cannotCreate)
+            return cannotCreate;
 
         var now = clock.GetUtcNow();
         var channel = new Conversation(me.OrganizationId, kind, request.Name, request.Topic, me.Id, now);
@@ -96,8 +97,8 @@ public static class OpenDirectConversation
     public static async Task<Results<Created<ConversationDto>, Ok<ConversationDto>, ProblemHttpResult>> HandleAsync(
         Request request, CurrentUser me, ParleyDb db, LiveEvents events, TimeProvider clock, HttpContext http, CancellationToken ct)
     {
-        if (me.IsComplianceOfficer)
-            return Problems.Forbidden("compliance-cannot-converse", "Compliance officers do not take part in conversations.");
+        if (me.Refuse(Capability.TakePartInConversations, "Compliance officers do not take part in conversations.") is { } cannotConverse)
+            return cannotConverse;
         var ids = request.UserIds.Append(me.Id).Distinct().ToList();
         if (ids.Count < 2)
             return Problems.BadRequest("member-unknown", "Name at least one other person.");
