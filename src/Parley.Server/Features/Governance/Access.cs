@@ -32,7 +32,6 @@ public static class OrganizationAccess
         Capability.Compliance => "compliance-only",
         Capability.ManagePrivilegedPeople or Capability.ManageSigningKeys => "owner-only",
         Capability.CreateChannels => "guests-cannot-create",
-        Capability.StartDirectConversationsWithGuests => "guest-conversations-restricted",
         Capability.SeeOwnUnitPeople => "unit-people-restricted",
         _ => "admin-only",
     };

@@ -21,9 +21,6 @@ public enum Capability
     CreateChannels,
     CreateGroupConversations,
 
-    /// <summary>Start a direct conversation with a guest (guests themselves write to the people they already share a conversation with).</summary>
-    StartDirectConversationsWithGuests,
-
     Invite,
 
     /// <summary>Manage any channel's members, settings and owners, and delete others' messages, as its moderators do.</summary>
@@ -67,7 +64,7 @@ public static class BuiltInRoles
     private static readonly Capability[] MemberSet =
     [
         Capability.TakePartInConversations, Capability.SeeEveryone, Capability.BrowsePublicChannels, Capability.CreateChannels,
-        Capability.CreateGroupConversations, Capability.StartDirectConversationsWithGuests,
+        Capability.CreateGroupConversations,
     ];
 
     private static readonly Capability[] AdminSet =
@@ -90,6 +87,9 @@ public static class BuiltInRoles
     public static IReadOnlySet<Capability> Of(OrgRole role) => Sets.TryGetValue(role, out var set) ? set : [];
 
     public static bool Grants(OrgRole role, Capability capability) => Of(role).Contains(capability);
+
+    /// <summary>The roles that grant <paramref name="capability"/>, for queries that filter people by what they may do.</summary>
+    public static List<OrgRole> RolesWith(Capability capability) => [.. Sets.Where(s => s.Value.Contains(capability)).Select(s => s.Key)];
 
     /// <summary>
     /// Roles whose holders only someone with <see cref="Capability.ManagePrivilegedPeople"/> may assign or act on: those that

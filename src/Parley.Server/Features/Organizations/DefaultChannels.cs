@@ -72,7 +72,8 @@ public static class JoinDefaultChannels
     public static async Task JoinDefaultChannelsAsync(this ParleyDb db, CurrentUser newcomer, LiveEvents events, TimeProvider clock,
         HttpContext http, CancellationToken ct)
     {
-        if (!newcomer.Can(Capability.BrowsePublicChannels) || !newcomer.Can(Capability.TakePartInConversations))
+        if (!newcomer.Can(Capability.BrowsePublicChannels) || !newcomer.Can(Capability.TakePartInConversations)
+            || !(await db.PoliciesAsync(newcomer.OrganizationId, ct)).NewPeopleJoinDefaultChannels)
             return;
         var channels = await db.Conversations.AsNoTracking()
             .Where(c => c.OrganizationId == newcomer.OrganizationId && c.IsDefault && c.Kind == ConversationKind.PublicChannel && c.ArchivedAt == null)
