@@ -33,6 +33,7 @@ public static class OrganizationAccess
         Capability.ManagePrivilegedPeople or Capability.ManageSigningKeys => "owner-only",
         Capability.CreateChannels => "guests-cannot-create",
         Capability.SeeOwnUnitPeople => "unit-people-restricted",
+        Capability.SeeEveryone => "people-restricted",
         _ => "admin-only",
     };
 }
