@@ -1,3 +1,4 @@
+using Parley.Server.Features.Governance;
 using Parley.Server.Data;
 using Parley.Server.Features.Accounts;
 using Parley.Server.Features.Compliance;
@@ -70,6 +71,7 @@ api.MapFileEndpoints();
 api.MapRecordEndpoints();
 api.MapComplianceEndpoints();
 api.MapScimTokenEndpoints();
+api.MapGovernanceEndpoints();
 app.MapScimEndpoints();                                  // its own prefix, tokens and error format
 app.MapHub<ParleyHub>("/hubs/events");
 app.MapParleyHealth();

@@ -54,6 +54,9 @@ public abstract class ParleyDb(DbContextOptions options) : DbContext(options)
     public DbSet<Features.DirectorySync.DirectorySyncRun> DirectorySyncRuns => Set<Features.DirectorySync.DirectorySyncRun>();
     public DbSet<Features.Notifications.PushSubscription> PushSubscriptions => Set<Features.Notifications.PushSubscription>();
     public DbSet<Features.Notifications.VapidKey> VapidKeys => Set<Features.Notifications.VapidKey>();
+    public DbSet<Features.Governance.Unit> Units => Set<Features.Governance.Unit>();
+    public DbSet<Features.Governance.Placement> Placements => Set<Features.Governance.Placement>();
+    public DbSet<Features.Governance.OrganizationPolicies> OrganizationPolicies => Set<Features.Governance.OrganizationPolicies>();
 
     /// <summary>Begins a transaction that writes. Use this, not Database.BeginTransactionAsync: SQLite queues writers.</summary>
     public virtual Task<IDbContextTransaction> BeginWriteAsync(CancellationToken ct) => Database.BeginTransactionAsync(ct);

@@ -54,10 +54,11 @@ internal sealed class SessionTokenHandler(
         var session = cache.Find(hash);
         // A cached last use may be older than the stored one (another node may have written it): ask the database
         // before calling a session expired.
-        if (session is null || lifetimes.IsExpired(session.CreatedAt, session.LastSeenAt, now))
+        if (session is null || lifetimes.Within(session.Lifetime, session.IdleTimeout).IsExpired(session.CreatedAt, session.LastSeenAt, now))
             session = await LookUpAsync(hash);
         if (session is null)
             return AuthenticateResult.Fail("The token is unknown, revoked, or its account is deactivated.");
+        lifetimes = lifetimes.Within(session.Lifetime, session.IdleTimeout);
         if (lifetimes.IsExpired(session.CreatedAt, session.LastSeenAt, now))
         {
             Context.Items[ExpiredKey] = true;
@@ -133,6 +134,8 @@ internal sealed class SessionTokenHandler(
     /// its own, returned to the pool at once: a hub connection's request lives as long as the connection, and would
     /// otherwise hold a database context for hours.
     /// </summary>
+    private static TimeSpan? Minutes(int? minutes) => minutes is { } m ? TimeSpan.FromMinutes(m) : null;
+
     private async Task<CachedSession?> LookUpAsync(string hash)
     {
         var generation = cache.Generation;
@@ -153,12 +156,15 @@ internal sealed class SessionTokenHandler(
                 x.User.IsOperator,
                 o.SuspendedAt,
                 MustEnrol = o.TwoFactorRequired && !db.TwoFactorSecrets.Any(t => t.UserId == x.User.Id && t.ConfirmedAt != null),
+                Policy = db.OrganizationPolicies.Where(p => p.OrganizationId == o.Id)
+                    .Select(p => new { p.SessionLifetimeMinutes, p.IdleTimeoutMinutes }).FirstOrDefault(),
             })
             .AsNoTracking()
             .SingleOrDefaultAsync(Context.RequestAborted);
         if (row is null || row.SuspendedAt is not null)
             return null;
-        var session = new CachedSession(row.Id, row.UserId, row.OrganizationId, row.Role, row.IsOperator, row.CreatedAt, row.LastSeenAt, row.MustEnrol);
+        var session = new CachedSession(row.Id, row.UserId, row.OrganizationId, row.Role, row.IsOperator, row.CreatedAt, row.LastSeenAt, row.MustEnrol,
+            Minutes(row.Policy?.SessionLifetimeMinutes), Minutes(row.Policy?.IdleTimeoutMinutes));
         cache.Store(hash, session, generation);
         return session;
     }

@@ -6,17 +6,7 @@ namespace Parley.Server.Platform;
 /// <summary>Who is calling, as established by the bearer token. Bound as a handler parameter on authorized routes.</summary>
 public sealed record CurrentUser(Guid Id, Guid OrganizationId, OrgRole Role, Guid SessionId, bool IsOperator)
 {
-    public bool IsAdmin => Role >= OrgRole.Admin;
-    public bool IsGuest => Role == OrgRole.Guest;
-
-    /// <summary>Reads the record and manages retention and holds; no conversations, no posting, no admin powers.</summary>
-    public bool IsComplianceOfficer => Role == OrgRole.Compliance;
-
-    /// <summary>May read the record (verify it, export it, read the log's checkpoints, keys and proofs): admins, owners, compliance officers.</summary>
-    public bool CanReadRecord => IsAdmin || IsComplianceOfficer;
-
-    /// <summary>May manage retention policies and legal holds: admins, owners and compliance officers.</summary>
-    public bool CanManageCompliance => IsAdmin || IsComplianceOfficer;
+    // What the caller may do is asked of Features/Governance (me.Can(Capability.X) and the access functions), never of the role.
 
     public static CurrentUser From(ClaimsPrincipal principal) =>
         TryFrom(principal) ?? throw new InvalidOperationException("The route is missing RequireAuthorization().");

@@ -9,8 +9,10 @@ namespace Parley.Server.Platform;
 /// checks <see cref="SessionLifetimeOptions.IsExpired"/> on every request, whether the answer came from here or the database.
 /// </remarks>
 /// <param name="MustEnrol">The organization requires two-factor and the user has not enrolled (see <see cref="EnrolmentGate"/>).</param>
+/// <param name="Lifetime">The organization's session lifetime policy, when it has one.</param>
+/// <param name="IdleTimeout">The organization's idle timeout policy, when it has one.</param>
 public sealed record CachedSession(Guid SessionId, Guid UserId, Guid OrganizationId, OrgRole Role, bool IsOperator,
-    DateTimeOffset CreatedAt, DateTimeOffset LastSeenAt, bool MustEnrol = false)
+    DateTimeOffset CreatedAt, DateTimeOffset LastSeenAt, bool MustEnrol = false, TimeSpan? Lifetime = null, TimeSpan? IdleTimeout = null)
 {
     public DateTimeOffset CachedAt { get; init; }
 }

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.SignalR;
 using Parley.Server.Data;
 using Parley.Server.Features.Conversations;
 using Parley.Server.Platform;
+using Parley.Server.Features.Governance;
 
 namespace Parley.Server.Realtime;
 
@@ -14,7 +15,7 @@ public sealed class ParleyHub(ParleyDb db, ConnectionRegistry connections, LiveE
     {
         var me = CurrentUser.From(Context.User!);
         // A compliance officer hears nothing of conversations, even those they were a member of before the role.
-        if (!me.IsComplianceOfficer)
+        if (me.Can(Capability.TakePartInConversations))
             await Groups.AddToGroupAsync(Context.ConnectionId, LiveEvents.UserGroup(me.Id), Context.ConnectionAborted);
         if (connections.Add(me.Id, me.SessionId, Context))
             await events.PresenceChangedAsync(me, online: true, Context.ConnectionAborted);

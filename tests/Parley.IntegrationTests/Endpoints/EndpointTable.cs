@@ -131,6 +131,7 @@ public static class EndpointTable
         ["organizationId"] = new(null, "0193e0a0-0000-7000-8000-000000000005"),
         ["tokenId"] = new(null, "0193e0a0-0000-7000-8000-000000000004"),
         ["runId"] = new(null, "0193e0a0-0000-7000-8000-000000000005"),
+        ["unitId"] = new(null, "0193e0a0-0000-7000-8000-000000000006"),
     };
 
     private static string Fresh(string prefix) => $"{prefix}-{Guid.NewGuid():N}"[..(prefix.Length + 13)];
@@ -312,6 +313,16 @@ public static class EndpointTable
         new("GET /api/v1/organization/scim-tokens", Access.Own),
         new("POST /api/v1/organization/scim-tokens", Access.Own, _ => new { name = Fresh("directory") }),
         new("DELETE /api/v1/organization/scim-tokens/{tokenId}", Access.Own),
+
+        // Governance: units, placement, policies
+        new("GET /api/v1/units", Access.Own),
+        new("POST /api/v1/units", Access.Own, _ => new { name = Fresh("unit") }),
+        new("PATCH /api/v1/units/{unitId}", Access.Own, _ => new { name = Fresh("unit") }),
+        new("DELETE /api/v1/units/{unitId}", Access.Own),
+        new("GET /api/v1/units/{unitId}/people", Access.Own),
+        new("PUT /api/v1/users/{userId}/placement", Access.Ids, _ => new { }),
+        new("GET /api/v1/organization/policies", Access.Own),
+        new("PUT /api/v1/organization/policies", Access.Own, _ => new { channelCreation = "everyone", groupCreation = "everyone" }),
 
         // Live events: negotiate, then the connection itself
         new("* /hubs/events/negotiate", Access.Own, Query: "negotiateVersion=1", Send: "POST"),

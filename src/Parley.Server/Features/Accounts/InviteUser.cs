@@ -6,6 +6,7 @@ using Parley.Server.Features.AuditLog;
 using Parley.Server.Features.Organizations;
 using Parley.Server.Platform;
 using Parley.Server.Realtime;
+using Parley.Server.Features.Governance;
 
 namespace Parley.Server.Features.Accounts;
 
@@ -17,22 +18,20 @@ public static class InviteUser
     {
         [Required, StringLength(User.MaxEmailLength)] public string Email { get; init; } = "";
 
-        /// <summary>owner, admin, member (default) or guest.</summary>
+        /// <summary>owner, admin, manager, compliance, member (default) or guest.</summary>
         [StringLength(10)] public string? Role { get; init; }
     }
 
     public static async Task<Results<Created<InviteDto>, ProblemHttpResult>> HandleAsync(
         Request request, CurrentUser me, ParleyDb db, TimeProvider clock, HttpContext http, CancellationToken ct)
     {
-        if (!me.IsAdmin)
+        if (!me.Can(Capability.Invite))
             return Problems.Forbidden("admin-only", "Only admins can invite people.");
         var role = OrgRole.Member;
         if (request.Role is not null && !AccountDtos.TryParseRole(request.Role, out role))
-            return Problems.BadRequest("role-invalid", "Role must be owner, admin, compliance, member or guest.");
-        if (role == OrgRole.Owner && me.Role != OrgRole.Owner)
-            return Problems.Forbidden("owner-only", "Only owners can invite another owner.");
-        if (role == OrgRole.Compliance && me.Role != OrgRole.Owner)
-            return Problems.Forbidden("owner-only", "Only owners can invite a compliance officer.");
+            return Problems.BadRequest("role-invalid", "Role must be owner, admin, manager, compliance, member or guest.");
+        if (me.RefuseGrant(role) is { } beyondMine)
+            return beyondMine;
 
         var email = User.ValidEmail(request.Email);
         var now = clock.GetUtcNow();

@@ -24,6 +24,14 @@ public sealed class SessionLifetimeOptions
 
     public bool IsExpired(DateTimeOffset createdAt, DateTimeOffset lastSeenAt, DateTimeOffset now) =>
         now - createdAt >= Lifetime || now - lastSeenAt >= IdleTimeout;
+
+    /// <summary>These limits, or the organization's shorter ones (its policies; null: none of its own).</summary>
+    public SessionLifetimeOptions Within(TimeSpan? lifetime, TimeSpan? idleTimeout) =>
+        lifetime is null && idleTimeout is null ? this : new SessionLifetimeOptions
+        {
+            Lifetime = lifetime < Lifetime ? lifetime.Value : Lifetime,
+            IdleTimeout = idleTimeout < IdleTimeout ? idleTimeout.Value : IdleTimeout,
+        };
 }
 
 /// <summary>

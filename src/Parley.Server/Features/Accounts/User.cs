@@ -6,12 +6,10 @@ using Parley.Server.Platform;
 namespace Parley.Server.Features.Accounts;
 
 /// <summary>
-/// Stored as numbers: never renumber. Guest, member, admin and owner are in order of power and compared by it
-/// (<c>&gt;= Admin</c>). <see cref="Compliance"/> sits below <see cref="Member"/> so that no such comparison gives it anything:
-/// a compliance officer reads the record and manages retention and holds (Features/Compliance), and neither posts nor
-/// reads conversations through the normal client (<see cref="Platform.CurrentUser.IsComplianceOfficer"/>).
+/// Stored as numbers: never renumber. A role is a named set of capabilities (Features/Governance/Capabilities.cs); code asks
+/// for a capability, never compares roles. A manager is a member who also sees the people of their unit.
 /// </summary>
-public enum OrgRole { Guest = 0, Compliance = 5, Member = 10, Admin = 20, Owner = 30 }
+public enum OrgRole { Guest = 0, Compliance = 5, Member = 10, Manager = 15, Admin = 20, Owner = 30 }
 
 /// <summary>
 /// An account owned by the organization. Identity is the company email, never a phone number.

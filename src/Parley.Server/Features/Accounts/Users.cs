@@ -5,6 +5,7 @@ using Parley.Server.Data;
 using Parley.Server.Features.AuditLog;
 using Parley.Server.Platform;
 using Parley.Server.Realtime;
+using Parley.Server.Features.Governance;
 
 namespace Parley.Server.Features.Accounts;
 
@@ -47,17 +48,13 @@ public static class ChangeUserRole
         Guid userId, Request request, CurrentUser me, ParleyDb db, SessionCache sessions, ConnectionRegistry connections,
         TimeProvider clock, HttpContext http, CancellationToken ct)
     {
-        var user = await db.Users.SingleOrDefaultAsync(u => u.Id == userId && u.OrganizationId == me.OrganizationId, ct);
+        var (user, refused) = await db.PersonAccessAsync(me, userId, Capability.ManagePeople, "Only admins can change roles.", ct);
         if (user is null)
-            return Problems.NotFound("user");
-        if (!me.IsAdmin)
-            return Problems.Forbidden("admin-only", "Only admins can change roles.");
+            return refused!;
         if (!AccountDtos.TryParseRole(request.Role, out var role))
-            return Problems.BadRequest("role-invalid", "Role must be owner, admin, compliance, member or guest.");
-        if ((role == OrgRole.Owner || user.Role == OrgRole.Owner) && me.Role != OrgRole.Owner)
-            return Problems.Forbidden("owner-only", "Only owners can make or unmake an owner.");
-        if ((role == OrgRole.Compliance || user.Role == OrgRole.Compliance) && me.Role != OrgRole.Owner)
-            return Problems.Forbidden("owner-only", "Only owners can make or unmake a compliance officer.");
+            return Problems.BadRequest("role-invalid", "Role must be owner, admin, manager, compliance, member or guest.");
+        if (me.RefuseRoleChange(user.Role, role) is { } beyondMine)
+            return beyondMine;
 
         var before = user.Role;
         var now = clock.GetUtcNow();
@@ -84,15 +81,11 @@ public static class DeactivateUser
         Guid userId, CurrentUser me, ParleyDb db, SessionCache sessions, ConnectionRegistry connections, TimeProvider clock,
         HttpContext http, CancellationToken ct)
     {
-        var user = await db.Users.SingleOrDefaultAsync(u => u.Id == userId && u.OrganizationId == me.OrganizationId, ct);
+        var (user, refused) = await db.PersonAccessAsync(me, userId, Capability.ManagePeople, "Only admins can deactivate people.", ct);
         if (user is null)
-            return Problems.NotFound("user");
-        if (!me.IsAdmin)
-            return Problems.Forbidden("admin-only", "Only admins can deactivate people.");
+            return refused!;
         if (user.Id == me.Id)
             return Problems.Unprocessable("cannot-deactivate-self", "You cannot deactivate yourself. Ask another admin.");
-        if (user.Role == OrgRole.Owner && me.Role != OrgRole.Owner)
-            return Problems.Forbidden("owner-only", "Only owners can deactivate an owner.");
 
         var now = clock.GetUtcNow();
         await using var tx = await db.BeginWriteAsync(ct);

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Parley.Server.Data;
 using Parley.Server.Platform;
+using Parley.Server.Features.Governance;
 
 namespace Parley.Server.Features.AuditLog;
 
@@ -15,7 +16,7 @@ public static class ListAuditEvents
     public static async Task<Results<Ok<List<AuditEventDto>>, ProblemHttpResult>> HandleAsync(
         long? before, int? limit, string? action, CurrentUser me, ParleyDb db, CancellationToken ct)
     {
-        if (!me.CanReadRecord)
+        if (!me.Can(Capability.ViewAuditLog))
             return Problems.Forbidden("admin-only", "Only admins and compliance officers can read the audit log.");
         var take = limit ?? 100;
         if (take is < 1 or > 500)

@@ -3,6 +3,7 @@ using Microsoft.EntityFrameworkCore;
 using Parley.Server.Data;
 using Parley.Server.Features.Conversations;
 using Parley.Server.Platform;
+using Parley.Server.Features.Governance;
 
 namespace Parley.Server.Features.Compliance;
 
@@ -19,7 +20,7 @@ public static class ListComplianceConversations
     public static async Task<Results<Ok<List<ComplianceConversationDto>>, ProblemHttpResult>> HandleAsync(CurrentUser me, ParleyDb db,
         CancellationToken ct)
     {
-        if (!me.CanManageCompliance)
+        if (!me.Can(Capability.Compliance))
             return ComplianceAccess.Refused();
         var conversations = await db.Conversations.AsNoTracking().Where(c => c.OrganizationId == me.OrganizationId)
             .OrderBy(c => c.Id).Select(c => new { c.Id, c.Kind, c.Name, c.ArchivedAt, c.CreatedAt }).ToListAsync(ct);

@@ -3,6 +3,7 @@ using Microsoft.EntityFrameworkCore;
 using Parley.Server.Data;
 using Parley.Server.Features.AuditLog;
 using Parley.Server.Platform;
+using Parley.Server.Features.Governance;
 
 namespace Parley.Server.Features.Compliance;
 
@@ -34,7 +35,7 @@ public static class CreateLegalHold
     public static async Task<Results<Created<LegalHoldDto>, ProblemHttpResult>> HandleAsync(
         Request request, CurrentUser me, ParleyDb db, TimeProvider clock, HttpContext http, CancellationToken ct)
     {
-        if (!me.CanManageCompliance)
+        if (!me.Can(Capability.Compliance))
             return ComplianceAccess.Refused();
         var custodians = (request.CustodianIds ?? []).Distinct().ToList();
         var conversations = (request.ConversationIds ?? []).Distinct().ToList();
@@ -64,7 +65,7 @@ public static class ReadLegalHolds
 {
     public static async Task<Results<Ok<List<LegalHoldDto>>, ProblemHttpResult>> ListAsync(CurrentUser me, ParleyDb db, CancellationToken ct)
     {
-        if (!me.CanManageCompliance)
+        if (!me.Can(Capability.Compliance))
             return ComplianceAccess.Refused();
         return TypedResults.Ok(await ForOrganizationAsync(db, me.OrganizationId, ct));
     }
@@ -76,7 +77,7 @@ public static class ReadLegalHolds
 
     public static async Task<Results<Ok<LegalHoldDto>, ProblemHttpResult>> GetAsync(Guid holdId, CurrentUser me, ParleyDb db, CancellationToken ct)
     {
-        if (!me.CanManageCompliance)
+        if (!me.Can(Capability.Compliance))
             return ComplianceAccess.Refused();
         var hold = await db.LegalHolds.AsNoTracking().SingleOrDefaultAsync(h => h.Id == holdId && h.OrganizationId == me.OrganizationId, ct);
         if (hold is null)
@@ -102,7 +103,7 @@ public static class ReleaseLegalHold
     private static async Task<Results<Ok<LegalHoldDto>, ProblemHttpResult>> ChangeAsync(
         Guid holdId, CurrentUser me, ParleyDb db, TimeProvider clock, HttpContext http, bool approve, CancellationToken ct)
     {
-        if (!me.CanManageCompliance)
+        if (!me.Can(Capability.Compliance))
             return ComplianceAccess.Refused();
         var now = clock.GetUtcNow();
         await using var tx = await db.BeginWriteAsync(ct);
@@ -134,7 +135,7 @@ public static class ComplianceSettingsOperations
 
     public static async Task<Results<Ok<ComplianceSettingsDto>, ProblemHttpResult>> GetAsync(CurrentUser me, ParleyDb db, CancellationToken ct)
     {
-        if (!me.CanManageCompliance)
+        if (!me.Can(Capability.Compliance))
             return ComplianceAccess.Refused();
         var needsApproval = await db.ComplianceSettings.Where(s => s.OrganizationId == me.OrganizationId)
             .Select(s => s.HoldReleaseNeedsApproval).SingleOrDefaultAsync(ct);
@@ -145,7 +146,7 @@ public static class ComplianceSettingsOperations
     public static async Task<Results<Ok<ComplianceSettingsDto>, ProblemHttpResult>> SetAsync(
         Request request, CurrentUser me, ParleyDb db, TimeProvider clock, HttpContext http, CancellationToken ct)
     {
-        if (!me.IsAdmin)
+        if (!me.Can(Capability.ManageOrganization))
             return Problems.Forbidden("admin-only", "Only admins and owners change the organization's compliance settings.");
         var now = clock.GetUtcNow();
         await using var tx = await db.BeginWriteAsync(ct);

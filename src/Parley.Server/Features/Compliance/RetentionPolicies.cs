@@ -4,6 +4,7 @@ using Parley.Server.Data;
 using Parley.Server.Features.AuditLog;
 using Parley.Server.Features.Conversations;
 using Parley.Server.Platform;
+using Parley.Server.Features.Governance;
 
 namespace Parley.Server.Features.Compliance;
 
@@ -31,7 +32,7 @@ public static class ListRetentionPolicies
 {
     public static async Task<Results<Ok<List<RetentionPolicyDto>>, ProblemHttpResult>> HandleAsync(CurrentUser me, ParleyDb db, CancellationToken ct)
     {
-        if (!me.CanManageCompliance)
+        if (!me.Can(Capability.Compliance))
             return ComplianceAccess.Refused();
         var policies = await db.RetentionPolicies.AsNoTracking().Where(p => p.OrganizationId == me.OrganizationId)
             .OrderBy(p => p.Scope).ThenBy(p => p.Kind).ThenBy(p => p.ConversationId).ToListAsync(ct);
@@ -104,7 +105,7 @@ public static class SetRetentionPolicy
     private static async Task<ProblemHttpResult?> RefusalAsync(long? conversationId, CurrentUser me, ParleyDb db, CancellationToken ct)
     {
         // The role first: it is the same for every id, so a member learns nothing of which conversations exist.
-        if (!me.CanManageCompliance)
+        if (!me.Can(Capability.Compliance))
             return ComplianceAccess.Refused();
         if (conversationId is { } id && !await db.Conversations.AnyAsync(c => c.Id == id && c.OrganizationId == me.OrganizationId, ct))
             return Problems.NotFound("conversation");
@@ -155,7 +156,7 @@ public static class RetentionDryRun
     public static async Task<Results<Ok<DryRunDto>, ProblemHttpResult>> HandleAsync(
         int? limit, CurrentUser me, ParleyDb db, TimeProvider clock, CancellationToken ct)
     {
-        if (!me.CanManageCompliance)
+        if (!me.Can(Capability.Compliance))
             return ComplianceAccess.Refused();
         if (limit is < 1 or > MaxLimit)
             return Problems.BadRequest("limit-invalid", $"The limit is 1 to {MaxLimit} messages per conversation.");
@@ -192,7 +193,7 @@ public static class RunPurge
 {
     public static async Task<Results<Ok<PurgeReport>, ProblemHttpResult>> HandleAsync(CurrentUser me, RetentionPurge purge, CancellationToken ct)
     {
-        if (!me.CanManageCompliance)
+        if (!me.Can(Capability.Compliance))
             return ComplianceAccess.Refused();
         return TypedResults.Ok(await purge.RunOnceAsync(me.OrganizationId, me.Id, ct));
     }

@@ -1,6 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using Parley.Server.Data;
 using Parley.Server.Platform;
+using Parley.Server.Features.Governance;
 
 namespace Parley.Server.Features.Conversations;
 
@@ -10,20 +11,22 @@ public sealed record ConversationAccess(Conversation Conversation, ConversationM
     public bool IsMember => Membership is not null;
 
     /// <summary>
-    /// Members read; so does any non-guest of the organization in a public channel. A compliance officer reads no
+    /// The one place conversation access is decided: members read; so does anyone who may browse public channels (not guests) of the organization in a public channel. A compliance officer reads no
     /// conversation here, even one they were a member of: they read the record, through the compliance API.
     /// </summary>
-    public bool CanRead => !Me.IsComplianceOfficer && (IsMember || (Conversation.Kind == ConversationKind.PublicChannel && !Me.IsGuest));
+    public bool CanRead => Me.Can(Capability.TakePartInConversations)
+        && (IsMember || (Conversation.Kind == ConversationKind.PublicChannel && Me.Can(Capability.BrowsePublicChannels)));
 
     public bool CanPost => IsMember && !Conversation.IsArchived;
 
-    /// <summary>Delete others' messages: the conversation's moderators and owners, and organization admins.</summary>
-    public bool CanModerate => (IsMember && Membership!.Role >= MemberRole.Moderator) || Me.IsAdmin;
+    /// <summary>Delete others' messages: the conversation's moderators and owners, and whoever may manage any conversation.</summary>
+    public bool CanModerate => (IsMember && Membership!.Role >= MemberRole.Moderator) || Me.Can(Capability.ManageAnyConversation);
 
     /// <summary>Rename, set the topic, archive, add and remove people, change their roles.</summary>
     public bool CanManage => Conversation.IsChannel && CanModerate;
 
-    public bool CanJoin => !IsMember && Conversation.Kind == ConversationKind.PublicChannel && !Me.IsGuest && !Me.IsComplianceOfficer
+    public bool CanJoin => !IsMember && Conversation.Kind == ConversationKind.PublicChannel && Me.Can(Capability.BrowsePublicChannels)
+        && Me.Can(Capability.TakePartInConversations)
         && !Conversation.IsArchived;
 }
 

@@ -8,6 +8,7 @@ using Parley.Server.Features.AuditLog;
 using Parley.Server.Features.Records;
 using Parley.Server.Platform;
 using Parley.Server.Realtime;
+using Parley.Server.Features.Governance;
 
 namespace Parley.Server.Features.Conversations;
 
@@ -36,10 +37,12 @@ public static class CreateChannel
         };
         if (kind == 0)
             return Problems.BadRequest("visibility-invalid", "Visibility must be public or private.");
-        if (me.IsGuest)
-            return Problems.Forbidden("guests-cannot-create", "Guests cannot create channels.");
-        if (me.IsComplianceOfficer)
-            return Problems.Forbidden("compliance-cannot-converse", "Compliance officers do not take part in conversations.");
+        if (me.Refuse(Capability.TakePartInConversations, "Compliance officers do not take part in conversations.") is { } cannotConverse)
+            return cannotConverse;
+        if (me.Refuse(Capability.CreateChannels, "Guests cannot create channels.") is { } cannotCreate)
+            return cannotCreate;
+        if (!(await db.PoliciesAsync(me.OrganizationId, ct)).ChannelCreation.Allows(me))
+            return Problems.Forbidden("channel-creation-restricted", "In this organization, only admins create channels.");
 
         var now = clock.GetUtcNow();
         var channel = new Conversation(me.OrganizationId, kind, request.Name, request.Topic, me.Id, now);
@@ -96,8 +99,8 @@ public static class OpenDirectConversation
     public static async Task<Results<Created<ConversationDto>, Ok<ConversationDto>, ProblemHttpResult>> HandleAsync(
         Request request, CurrentUser me, ParleyDb db, LiveEvents events, TimeProvider clock, HttpContext http, CancellationToken ct)
     {
-        if (me.IsComplianceOfficer)
-            return Problems.Forbidden("compliance-cannot-converse", "Compliance officers do not take part in conversations.");
+        if (me.Refuse(Capability.TakePartInConversations, "Compliance officers do not take part in conversations.") is { } cannotConverse)
+            return cannotConverse;
         var ids = request.UserIds.Append(me.Id).Distinct().ToList();
         if (ids.Count < 2)
             return Problems.BadRequest("member-unknown", "Name at least one other person.");
@@ -109,6 +112,8 @@ public static class OpenDirectConversation
         var existing = await db.Conversations.SingleOrDefaultAsync(c => c.OrganizationId == me.OrganizationId && c.DirectKey == key, ct);
         if (existing is not null)
             return TypedResults.Ok((await db.MyConversationsAsync(me, existing.Id, ct)).Single());
+        if (await PolicyRefusalAsync(db, me, ids, ct) is { } restricted)
+            return restricted;
 
         var now = clock.GetUtcNow();
         var conversation = Conversation.Direct(me.OrganizationId, ids, me.Id, now);
@@ -140,5 +145,19 @@ public static class OpenDirectConversation
         foreach (var id in ids.Where(i => i != me.Id))
             await events.MembershipChangedAsync(new MembershipChangedDto(conversation.Id, id, "added", "member", me.Id), ct);
         return TypedResults.Created($"/api/v1/conversations/{conversation.Id}", (await db.MyConversationsAsync(me, conversation.Id, ct)).Single());
+    }
+
+    /// <summary>The organization's policies on starting groups and conversations with guests; null when they allow it.</summary>
+    private static async Task<ProblemHttpResult?> PolicyRefusalAsync(ParleyDb db, CurrentUser me, List<Guid> ids, CancellationToken ct)
+    {
+        var policies = await db.PoliciesAsync(me.OrganizationId, ct);
+        if (ids.Count > 2 && !policies.GroupCreation.Allows(me))
+            return Problems.Forbidden("group-creation-restricted", "In this organization, only admins start group conversations.");
+        var notGuests = BuiltInRoles.RolesWith(Capability.SeeEveryone);
+        if (!policies.MembersMayMessageGuests && me.Can(Capability.SeeEveryone) && !me.Can(Capability.ManageOrganization)
+            && await db.Users.AnyAsync(u => ids.Contains(u.Id) && u.Id != me.Id && u.OrganizationId == me.OrganizationId
+                && !notGuests.Contains(u.Role), ct))
+            return Problems.Forbidden("guest-conversations-restricted", "In this organization, only admins start conversations with guests.");
+        return null;
     }
 }

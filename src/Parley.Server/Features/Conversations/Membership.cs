@@ -6,6 +6,7 @@ using Parley.Server.Features.AuditLog;
 using Parley.Server.Features.Records;
 using Parley.Server.Platform;
 using Parley.Server.Realtime;
+using Parley.Server.Features.Governance;
 
 namespace Parley.Server.Features.Conversations;
 
@@ -235,5 +236,5 @@ internal static class MemberRoles
         Enum.TryParse(role, ignoreCase: true, out parsed) && Enum.IsDefined(parsed) && !int.TryParse(role, out _);
 
     public static bool MayGrantOwner(ConversationAccess access) =>
-        access.Me.IsAdmin || access.Membership?.Role == MemberRole.Owner;
+        access.Me.Can(Capability.ManageAnyConversation) || access.Membership?.Role == MemberRole.Owner;
 }

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Parley.Server.Data;
 using Parley.Server.Platform;
+using Parley.Server.Features.Governance;
 
 namespace Parley.Server.Features.Conversations;
 
@@ -9,7 +10,7 @@ public static class ListConversations
 {
     /// <summary>The caller's conversations, most recently active first: by their last message, or their creation when they have none.</summary>
     public static async Task<Ok<List<ConversationDto>>> HandleAsync(CurrentUser me, ParleyDb db, CancellationToken ct) =>
-        TypedResults.Ok(me.IsComplianceOfficer ? [] : await db.MyConversationsAsync(me, null, ct));
+        TypedResults.Ok(!me.Can(Capability.TakePartInConversations) ? [] : await db.MyConversationsAsync(me, null, ct));
 }
 
 public static class BrowseChannels
@@ -17,7 +18,7 @@ public static class BrowseChannels
     /// <summary>Public channels of the organization, joined or not. Guests see none.</summary>
     public static async Task<Ok<List<ConversationDto>>> HandleAsync(CurrentUser me, ParleyDb db, CancellationToken ct)
     {
-        if (me.IsGuest || me.IsComplianceOfficer)
+        if (!me.Can(Capability.BrowsePublicChannels) || !me.Can(Capability.TakePartInConversations))
             return TypedResults.Ok(new List<ConversationDto>());
         var rows = await db.Conversations
             .Where(c => c.OrganizationId == me.OrganizationId && c.Kind == ConversationKind.PublicChannel)

@@ -7,6 +7,7 @@ using Microsoft.EntityFrameworkCore;
 using Parley.Server.Data;
 using Parley.Server.Features.AuditLog;
 using Parley.Server.Platform;
+using Parley.Server.Features.Governance;
 
 namespace Parley.Server.Features.DirectorySync;
 
@@ -71,7 +72,7 @@ public static partial class DirectorySettingsOperations
 
     public static async Task<Results<Ok<DirectorySettingsDto>, ProblemHttpResult>> GetAsync(CurrentUser me, ParleyDb db, CancellationToken ct)
     {
-        if (!me.IsAdmin)
+        if (!me.Can(Capability.ManageIntegrations))
             return AdminOnly();
         var settings = await db.Set<DirectorySettings>().AsNoTracking().SingleOrDefaultAsync(s => s.OrganizationId == me.OrganizationId, ct);
         return settings is null ? NotConfigured() : TypedResults.Ok(settings.ToDto());
@@ -81,7 +82,7 @@ public static partial class DirectorySettingsOperations
     public static async Task<Results<Ok<DirectorySettingsDto>, ProblemHttpResult>> PutAsync(Request request, CurrentUser me, ParleyDb db,
         DirectorySecrets secrets, TimeProvider clock, HttpContext http, CancellationToken ct)
     {
-        if (!me.IsAdmin)
+        if (!me.Can(Capability.ManageIntegrations))
             return AdminOnly();
         if (Invalid(request) is { } problem)
             return problem;
@@ -122,7 +123,7 @@ public static partial class DirectorySettingsOperations
     public static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(CurrentUser me, ParleyDb db, TimeProvider clock, HttpContext http,
         CancellationToken ct)
     {
-        if (!me.IsAdmin)
+        if (!me.Can(Capability.ManageIntegrations))
             return AdminOnly();
         var now = clock.GetUtcNow();
         await using var tx = await db.BeginWriteAsync(ct);
@@ -198,7 +199,7 @@ public static class DirectorySyncRuns
     public static async Task<Results<Accepted<DirectorySyncRunDto>, ProblemHttpResult>> StartAsync(CurrentUser me, ParleyDb db,
         DirectorySyncWorker worker, TimeProvider clock, HttpContext http, CancellationToken ct)
     {
-        if (!me.IsAdmin)
+        if (!me.Can(Capability.ManageIntegrations))
             return DirectorySettingsOperations.AdminOnly();
         var now = clock.GetUtcNow();
         DirectorySyncRun? run;
@@ -222,7 +223,7 @@ public static class DirectorySyncRuns
 
     public static async Task<Results<Ok<DirectorySyncRunDto>, ProblemHttpResult>> GetAsync(Guid runId, CurrentUser me, ParleyDb db, CancellationToken ct)
     {
-        if (!me.IsAdmin)
+        if (!me.Can(Capability.ManageIntegrations))
             return DirectorySettingsOperations.AdminOnly();
         var run = await db.Set<DirectorySyncRun>().AsNoTracking().SingleOrDefaultAsync(r => r.Id == runId && r.OrganizationId == me.OrganizationId, ct);
         return run is null ? Problems.NotFound("sync run") : TypedResults.Ok(run.ToDto());
@@ -231,7 +232,7 @@ public static class DirectorySyncRuns
     /// <summary>The organization's last 20 runs, newest first, without their reports.</summary>
     public static async Task<Results<Ok<List<DirectorySyncRunDto>>, ProblemHttpResult>> ListAsync(CurrentUser me, ParleyDb db, CancellationToken ct)
     {
-        if (!me.IsAdmin)
+        if (!me.Can(Capability.ManageIntegrations))
             return DirectorySettingsOperations.AdminOnly();
         var runs = await db.Set<DirectorySyncRun>().AsNoTracking().Where(r => r.OrganizationId == me.OrganizationId)
             .OrderByDescending(r => r.RequestedAt).Take(20).ToListAsync(ct);

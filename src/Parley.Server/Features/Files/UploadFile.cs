@@ -7,6 +7,7 @@ using Parley.Server.Features.AuditLog;
 using Parley.Server.Features.Conversations;
 using Parley.Server.Features.Records;
 using Parley.Server.Platform;
+using Parley.Server.Features.Governance;
 
 namespace Parley.Server.Features.Files;
 
@@ -26,8 +27,10 @@ public static class UploadFile
             return Problems.Forbidden("not-a-member", "Join this conversation before sharing files in it.");
         access.Conversation.EnsureWritable();   // archived: its files stay readable, but it takes no new ones
 
+        var policies = await db.PoliciesAsync(me.OrganizationId, ct);
+        var maxBytes = Math.Min(store.MaxFileBytes, policies.MaxFileBytes ?? long.MaxValue);
         if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
-            limit.MaxRequestBodySize = store.MaxFileBytes + 64 * 1024;          // room for the multipart framing
+            limit.MaxRequestBodySize = maxBytes + 64 * 1024;          // room for the multipart framing
         if (!MediaTypeHeaderValue.TryParse(http.Request.ContentType, out var type) ||
             !type.MediaType.Equals("multipart/form-data", StringComparison.OrdinalIgnoreCase) ||
             HeaderUtilities.RemoveQuotes(type.Boundary).Value is not { Length: > 0 and <= 200 } boundary)
@@ -42,7 +45,13 @@ public static class UploadFile
                     continue;
                 var name = SafeFileName(disposition.FileNameStar.HasValue ? disposition.FileNameStar.Value : disposition.FileName.Value);
                 var contentType = SafeContentType(section.ContentType);
+                if (!policies.AllowsFileName(name))
+                    return Problems.Of(415, "file-type-not-allowed", $"The organization accepts only these types of file: {policies.AllowedFileTypes}.");
                 var saved = await store.SaveAsync(me.OrganizationId, section.Body, ct);
+                // Over the organization's own limit but under the deployment's: the stored bytes stay unreferenced, as after
+                // an upload never sent, until the file scrub removes them.
+                if (saved.Size > maxBytes)
+                    return Problems.Of(413, "file-too-large", $"Files are limited to {maxBytes:N0} bytes.");
 
                 var now = clock.GetUtcNow();
                 var file = new StoredFile(me.OrganizationId, conversationId, me.Id, name, contentType, saved.Size, saved.Sha256, now);
@@ -67,7 +76,7 @@ public static class UploadFile
         catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
             // Far over the limit, the body cap set above stops the upload before FileStore does: same answer.
-            return Problems.Of(e.StatusCode, "file-too-large", $"Files are limited to {store.MaxFileBytes:N0} bytes.");
+            return Problems.Of(e.StatusCode, "file-too-large", $"Files are limited to {maxBytes:N0} bytes.");
         }
         return Problems.BadRequest("file-missing", "The form holds no file part. Send the file in a field with a filename.");
     }

@@ -7,6 +7,7 @@ using Parley.Server.Features.Conversations;
 using Parley.Server.Features.Records;
 using Parley.Server.Platform;
 using Parley.Server.Realtime;
+using Parley.Server.Features.Governance;
 
 namespace Parley.Server.Features.Messages;
 
@@ -27,6 +28,8 @@ public static class EditMessage
             return Problems.NotFound("message");
         if (Refusal(access, message, me) is { } refused)
             return refused;
+        if (!PolicyRules.WithinWindow((await db.PoliciesAsync(me.OrganizationId, ct)).EditWindowMinutes, message.CreatedAt, clock.GetUtcNow()))
+            return Problems.Forbidden("edit-window-passed", "The organization's time to edit this message has passed.");
         message.EnsureNotDeleted();
         var attachments = await db.Files.CountAsync(f => f.MessageId == message.Id, ct);
         MessageChecks.ValidateContent(request.Content, attachments, options.Value);
@@ -81,6 +84,9 @@ public static class DeleteMessage
         if (Refusal(access, message, me) is { } refused)
             return refused;
         var own = message.SenderId == me.Id;
+        if (own && !access!.CanModerate
+            && !PolicyRules.WithinWindow((await db.PoliciesAsync(me.OrganizationId, ct)).DeleteWindowMinutes, message.CreatedAt, clock.GetUtcNow()))
+            return Problems.Forbidden("delete-window-passed", "The organization's time to delete this message has passed.");
         message.EnsureNotDeleted();
 
         var now = clock.GetUtcNow();

@@ -4,6 +4,7 @@ using Microsoft.EntityFrameworkCore;
 using Parley.Server.Data;
 using Parley.Server.Features.Records;
 using Parley.Server.Platform;
+using Parley.Server.Features.Governance;
 
 namespace Parley.Server.Features.Messages;
 
@@ -20,7 +21,7 @@ public static class ListMessageVersions
         var (access, message) = await db.MessageAccessAsync(me, conversationId, messageId, ct);
         if (access is null || message is null)
             return Problems.NotFound("message");
-        if (message.SenderId != me.Id && !me.IsAdmin)
+        if (message.SenderId != me.Id && !me.Can(Capability.ReadMessageHistory))
             return Problems.Forbidden("record-restricted", "Only the sender and admins can read a message's history.");
         // Sorted here, not in SQL: an ORDER BY on the index leads the planner to walk the conversation's whole chain in
         // index order instead of looking up this message's few entries.

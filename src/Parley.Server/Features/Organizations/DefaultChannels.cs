@@ -8,6 +8,7 @@ using Parley.Server.Features.Conversations;
 using Parley.Server.Features.Records;
 using Parley.Server.Platform;
 using Parley.Server.Realtime;
+using Parley.Server.Features.Governance;
 
 namespace Parley.Server.Features.Organizations;
 
@@ -35,7 +36,7 @@ public static class SetDefaultChannels
     public static async Task<Results<Ok<List<DefaultChannelDto>>, ProblemHttpResult>> HandleAsync(
         Request request, CurrentUser me, ParleyDb db, TimeProvider clock, HttpContext http, CancellationToken ct)
     {
-        if (!me.IsAdmin)
+        if (!me.Can(Capability.ManageOrganization))
             return Problems.Forbidden("admin-only", "Only admins can change organization settings.");
         var ids = request.ConversationIds.Distinct().ToList();
         var found = await db.Conversations.Where(c => c.OrganizationId == me.OrganizationId && ids.Contains(c.Id))
@@ -72,7 +73,8 @@ public static class JoinDefaultChannels
     public static async Task JoinDefaultChannelsAsync(this ParleyDb db, CurrentUser newcomer, LiveEvents events, TimeProvider clock,
         HttpContext http, CancellationToken ct)
     {
-        if (newcomer.IsGuest || newcomer.IsComplianceOfficer)
+        if (!newcomer.Can(Capability.BrowsePublicChannels) || !newcomer.Can(Capability.TakePartInConversations)
+            || !(await db.PoliciesAsync(newcomer.OrganizationId, ct)).NewPeopleJoinDefaultChannels)
             return;
         var channels = await db.Conversations.AsNoTracking()
             .Where(c => c.OrganizationId == newcomer.OrganizationId && c.IsDefault && c.Kind == ConversationKind.PublicChannel && c.ArchivedAt == null)

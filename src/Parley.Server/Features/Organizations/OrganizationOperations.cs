@@ -5,6 +5,7 @@ using Parley.Server.Data;
 using Parley.Server.Features.Accounts;
 using Parley.Server.Features.AuditLog;
 using Parley.Server.Platform;
+using Parley.Server.Features.Governance;
 
 namespace Parley.Server.Features.Organizations;
 
@@ -107,7 +108,7 @@ public static class RenameOrganization
     public static async Task<Results<Ok<OrganizationDto>, ProblemHttpResult>> HandleAsync(
         Request request, CurrentUser me, ParleyDb db, TimeProvider clock, HttpContext http, CancellationToken ct)
     {
-        if (!me.IsAdmin)
+        if (!me.Can(Capability.ManageOrganization))
             return Problems.Forbidden("admin-only", "Only admins can change organization settings.");
         var org = await db.Organizations.SingleAsync(o => o.Id == me.OrganizationId, ct);
         var before = org.Name;

@@ -9,6 +9,7 @@ using Parley.Server.Features.AuditLog;
 using Parley.Server.Features.Files;
 using Parley.Server.Features.Records.Log;
 using Parley.Server.Platform;
+using Parley.Server.Features.Governance;
 
 namespace Parley.Server.Features.Records;
 
@@ -23,7 +24,7 @@ public static class ExportRecord
     public static async Task<Results<FileStreamHttpResult, ProblemHttpResult>> HandleAsync(CurrentUser me, ParleyDb db,
         RecordSequencer sequencer, FileStore files, TimeProvider clock, HttpContext http, CancellationToken ct)
     {
-        if (!me.CanReadRecord)
+        if (!me.Can(Capability.ReadRecord))
             return Problems.Forbidden("admin-only", "Only admins and compliance officers can export the record.");
         db.ChangeTracker.QueryTrackingBehavior = QueryTrackingBehavior.NoTracking;
         var temp = files.NewTempPath();

@@ -3,6 +3,7 @@ using Microsoft.EntityFrameworkCore;
 using Parley.Server.Data;
 using Parley.Server.Features.Records.Log;
 using Parley.Server.Platform;
+using Parley.Server.Features.Governance;
 
 namespace Parley.Server.Features.Records;
 
@@ -27,7 +28,7 @@ public static class RecordLogEndpoints
     public static async Task<Results<Ok<CheckpointDto>, ProblemHttpResult>> CreateCheckpointAsync(CurrentUser me, ParleyDb db,
         RecordSequencer sequencer, CancellationToken ct)
     {
-        if (!me.IsAdmin)
+        if (!me.Can(Capability.ManageOrganization))
             return AdminOnly();
         var checkpoint = await sequencer.CheckpointAsync(me.OrganizationId, ct);
         return TypedResults.Ok(await ToDtoAsync(db, checkpoint, ct));
@@ -35,7 +36,7 @@ public static class RecordLogEndpoints
 
     public static async Task<Results<Ok<CheckpointDto>, ProblemHttpResult>> LatestCheckpointAsync(CurrentUser me, ParleyDb db, CancellationToken ct)
     {
-        if (!me.CanReadRecord)
+        if (!me.Can(Capability.ReadRecord))
             return AdminOnly();
         var checkpoint = await db.Checkpoints.AsNoTracking().Where(c => c.OrganizationId == me.OrganizationId)
             .OrderByDescending(c => c.Id).FirstOrDefaultAsync(ct);
@@ -46,7 +47,7 @@ public static class RecordLogEndpoints
 
     public static async Task<Results<Ok<List<SigningKeyDto>>, ProblemHttpResult>> KeysAsync(CurrentUser me, ParleyDb db, CancellationToken ct)
     {
-        if (!me.CanReadRecord)
+        if (!me.Can(Capability.ReadRecord))
             return AdminOnly();
         var keys = await db.SigningKeys.AsNoTracking().Where(k => k.OrganizationId == me.OrganizationId).OrderBy(k => k.Id).ToListAsync(ct);
         return TypedResults.Ok(keys.Select(k => new SigningKeyDto(((uint)k.KeyId).ToString("x8"), k.VerifierKey, k.CreatedAt, k.RetiredAt)).ToList());
@@ -56,7 +57,7 @@ public static class RecordLogEndpoints
     public static async Task<Results<Ok<SigningKeyDto>, ProblemHttpResult>> RotateKeyAsync(CurrentUser me, ParleyDb db, RecordKeys keys,
         TimeProvider clock, CancellationToken ct)
     {
-        if (me.Role != Accounts.OrgRole.Owner)
+        if (!me.Can(Capability.ManageSigningKeys))
             return Problems.Forbidden("owner-only", "Only an owner can rotate the organization's checkpoint key.");
         await using var tx = await db.BeginWriteAsync(ct);
         await RecordSequencer.LockLogAsync(db, me.OrganizationId, ct);     // two rotations at once leave one current key
@@ -69,7 +70,7 @@ public static class RecordLogEndpoints
     public static async Task<Results<Ok<InclusionProofDto>, ProblemHttpResult>> InclusionAsync(long leaf, long size, CurrentUser me, ParleyDb db,
         CancellationToken ct)
     {
-        if (!me.CanReadRecord)
+        if (!me.Can(Capability.ReadRecord))
             return AdminOnly();
         if (await SizeAsync(db, me.OrganizationId, ct) is var logSize && (size < 1 || size > logSize || leaf < 0 || leaf >= size))
             return Problems.BadRequest("proof-range-invalid", $"Ask for a leaf below the size, and a size from 1 to the log's {logSize}.");
@@ -82,7 +83,7 @@ public static class RecordLogEndpoints
     public static async Task<Results<Ok<ConsistencyProofDto>, ProblemHttpResult>> ConsistencyAsync(long from, long to, CurrentUser me, ParleyDb db,
         CancellationToken ct)
     {
-        if (!me.CanReadRecord)
+        if (!me.Can(Capability.ReadRecord))
             return AdminOnly();
         if (await SizeAsync(db, me.OrganizationId, ct) is var logSize && (from < 1 || from > to || to > logSize))
             return Problems.BadRequest("proof-range-invalid", $"Ask for sizes with 1 ≤ from ≤ to ≤ {logSize}, the log's size.");

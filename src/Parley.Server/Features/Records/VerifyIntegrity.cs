@@ -7,6 +7,7 @@ using Parley.Server.Features.Files;
 using Parley.Server.Features.Messages;
 using Parley.Server.Features.Records.Log;
 using Parley.Server.Platform;
+using Parley.Server.Features.Governance;
 
 namespace Parley.Server.Features.Records;
 
@@ -31,7 +32,7 @@ public static class VerifyIntegrity
     public static async Task<Results<Ok<IntegrityReportDto>, ProblemHttpResult>> HandleAsync(CurrentUser me, ParleyDb db,
         RecordSequencer sequencer, MarkdownRenderer markdown, FileStore files, CancellationToken ct)
     {
-        if (!me.CanReadRecord)
+        if (!me.Can(Capability.ReadRecord))
             return Problems.Forbidden("admin-only", "Only admins and compliance officers can verify the record.");
         await sequencer.SequenceAsync(me.OrganizationId, ct);
         db.ChangeTracker.QueryTrackingBehavior = QueryTrackingBehavior.NoTracking;

@@ -4,6 +4,7 @@ using Microsoft.EntityFrameworkCore;
 using Parley.Server.Data;
 using Parley.Server.Features.AuditLog;
 using Parley.Server.Platform;
+using Parley.Server.Features.Governance;
 
 namespace Parley.Server.Features.Scim;
 
@@ -16,7 +17,7 @@ public static class ListScimTokens
 {
     public static async Task<Results<Ok<List<ScimTokenDto>>, ProblemHttpResult>> HandleAsync(CurrentUser me, ParleyDb db, CancellationToken ct)
     {
-        if (!me.IsAdmin)
+        if (!me.Can(Capability.ManageIntegrations))
             return Problems.Forbidden("admin-only", "Only admins can see provisioning tokens.");
         var tokens = await db.ScimTokens.Where(t => t.OrganizationId == me.OrganizationId).AsNoTracking().ToListAsync(ct);
         return TypedResults.Ok(tokens.OrderByDescending(t => t.CreatedAt).Select(t => t.ToDto()).ToList());
@@ -36,7 +37,7 @@ public static class CreateScimToken
     public static async Task<Results<Created<CreatedScimTokenDto>, ProblemHttpResult>> HandleAsync(
         Request request, CurrentUser me, ParleyDb db, TimeProvider clock, HttpContext http, CancellationToken ct)
     {
-        if (!me.IsAdmin)
+        if (!me.Can(Capability.ManageIntegrations))
             return Problems.Forbidden("admin-only", "Only admins can make provisioning tokens.");
         var name = Accounts.User.ValidDisplayName(request.Name);
         var now = clock.GetUtcNow();
@@ -61,7 +62,7 @@ public static class RevokeScimToken
         var token = await db.ScimTokens.SingleOrDefaultAsync(t => t.Id == tokenId && t.OrganizationId == me.OrganizationId, ct);
         if (token is null)
             return Problems.NotFound("provisioning token");
-        if (!me.IsAdmin)
+        if (!me.Can(Capability.ManageIntegrations))
             return Problems.Forbidden("admin-only", "Only admins can revoke provisioning tokens.");
         if (token.RevokedAt is not null)
             return TypedResults.Ok(token.ToDto());

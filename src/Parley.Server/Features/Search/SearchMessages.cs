@@ -5,6 +5,7 @@ using Parley.Server.Features.Accounts;
 using Parley.Server.Features.Conversations;
 using Parley.Server.Features.Messages;
 using Parley.Server.Platform;
+using Parley.Server.Features.Governance;
 
 namespace Parley.Server.Features.Search;
 
@@ -39,7 +40,7 @@ public static class SearchMessages
         Request request, CurrentUser me, ParleyDb db, CancellationToken ct)
     {
         var (q, conversationId, sort, page, tz) = request;
-        if (me.IsComplianceOfficer)
+        if (!me.Can(Capability.TakePartInConversations))
             return Problems.Forbidden("search-compliance", "A compliance officer searches the record, in the compliance console, not conversations.");
         var text = q ?? "";
         if (text.Length > SearchQuery.MaxLength)
@@ -166,7 +167,7 @@ public static class SearchMessages
     private static IQueryable<Conversation> ReadableConversations(ParleyDb db, CurrentUser me) =>
         db.Conversations.Where(c => c.OrganizationId == me.OrganizationId
             && (db.ConversationMembers.Any(x => x.ConversationId == c.Id && x.UserId == me.Id)
-                || (!me.IsGuest && c.Kind == ConversationKind.PublicChannel)));
+                || (me.Can(Capability.BrowsePublicChannels) && c.Kind == ConversationKind.PublicChannel)));
 
     /// <summary>
     /// The people a from: or in:@ names, by handle, email or display name, among those the caller may see (a guest

@@ -5,6 +5,7 @@ using Microsoft.EntityFrameworkCore;
 using Parley.Server.Data;
 using Parley.Server.Features.AuditLog;
 using Parley.Server.Platform;
+using Parley.Server.Features.Governance;
 
 namespace Parley.Server.Features.Sso;
 
@@ -52,7 +53,7 @@ public static partial class OidcProviderSettings
     public static async Task<Results<Ok<OidcProviderDto>, ProblemHttpResult>> GetAsync(CurrentUser me, ParleyDb db, HttpContext http,
         CancellationToken ct)
     {
-        if (!me.IsAdmin)
+        if (!me.Can(Capability.ManageIntegrations))
             return Problems.Forbidden("admin-only", "Only admins can see the single sign-on settings.");
         var provider = await db.OidcProviders.AsNoTracking().SingleOrDefaultAsync(p => p.OrganizationId == me.OrganizationId, ct);
         return provider is null ? Problems.Of(404, "sso-not-configured", "This organization has no single sign-on provider.")
@@ -63,7 +64,7 @@ public static partial class OidcProviderSettings
     public static async Task<Results<Ok<OidcProviderDto>, ProblemHttpResult>> PutAsync(Request request, CurrentUser me, ParleyDb db,
         OidcProtocol protocol, TimeProvider clock, HttpContext http, CancellationToken ct)
     {
-        if (!me.IsAdmin)
+        if (!me.Can(Capability.ManageIntegrations))
             return Problems.Forbidden("admin-only", "Only admins can change the single sign-on settings.");
         if (Check(request) is { } invalid)
             return invalid;
@@ -114,7 +115,7 @@ public static partial class OidcProviderSettings
     public static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(CurrentUser me, ParleyDb db, TimeProvider clock,
         HttpContext http, CancellationToken ct)
     {
-        if (!me.IsAdmin)
+        if (!me.Can(Capability.ManageIntegrations))
             return Problems.Forbidden("admin-only", "Only admins can change the single sign-on settings.");
         var now = clock.GetUtcNow();
         await using var tx = await db.BeginWriteAsync(ct);
@@ -188,7 +189,7 @@ public static class PasswordSignInPolicy
     public static async Task<Results<Ok<PasswordSignInPolicyDto>, ProblemHttpResult>> SetAsync(Request request, CurrentUser me, ParleyDb db,
         TimeProvider clock, HttpContext http, CancellationToken ct)
     {
-        if (!me.IsAdmin)
+        if (!me.Can(Capability.ManageIntegrations))
             return Problems.Forbidden("admin-only", "Only admins can change organization settings.");
         var now = clock.GetUtcNow();
         await using var tx = await db.BeginWriteAsync(ct);

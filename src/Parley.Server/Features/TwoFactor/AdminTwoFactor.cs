@@ -5,6 +5,7 @@ using Parley.Server.Data;
 using Parley.Server.Features.Accounts;
 using Parley.Server.Features.AuditLog;
 using Parley.Server.Platform;
+using Parley.Server.Features.Governance;
 
 namespace Parley.Server.Features.TwoFactor;
 
@@ -19,13 +20,10 @@ public static class ResetTwoFactor
     public static async Task<Results<NoContent, ProblemHttpResult>> HandleAsync(
         Guid userId, CurrentUser me, ParleyDb db, SessionCache sessions, TimeProvider clock, HttpContext http, CancellationToken ct)
     {
-        var user = await db.Users.SingleOrDefaultAsync(u => u.Id == userId && u.OrganizationId == me.OrganizationId, ct);
+        var (user, refused) = await db.PersonAccessAsync(me, userId, Capability.ManagePeople,
+            "Only admins can reset someone's two-factor sign-in.", ct);
         if (user is null)
-            return Problems.NotFound("user");
-        if (!me.IsAdmin)
-            return Problems.Forbidden("admin-only", "Only admins can reset someone's two-factor sign-in.");
-        if (user.Role == OrgRole.Owner && me.Role != OrgRole.Owner)
-            return Problems.Forbidden("owner-only", "Only owners can reset an owner's two-factor sign-in.");
+            return refused!;
 
         var now = clock.GetUtcNow();
         await using var tx = await db.BeginWriteAsync(ct);
@@ -50,7 +48,7 @@ public static class SetTwoFactorPolicy
     public static async Task<Results<Ok<TwoFactorPolicyDto>, ProblemHttpResult>> HandleAsync(
         Request request, CurrentUser me, ParleyDb db, SessionCache sessions, TimeProvider clock, HttpContext http, CancellationToken ct)
     {
-        if (!me.IsAdmin)
+        if (!me.Can(Capability.ManageOrganization))
             return Problems.Forbidden("admin-only", "Only admins can change organization settings.");
         var now = clock.GetUtcNow();
         await using var tx = await db.BeginWriteAsync(ct);

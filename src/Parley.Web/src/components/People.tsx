@@ -5,7 +5,7 @@ import { refreshUsers, session, users } from "../state";
 import { problemText } from "./AuthCard";
 import { PageHeader } from "./PageHeader";
 
-const roles = ["owner", "admin", "member", "guest", "compliance"] as const;
+const roles = ["owner", "admin", "manager", "member", "guest", "compliance"] as const;
 /** Only an owner makes owners and compliance officers. */
 const ownersOnly: readonly string[] = ["owner", "compliance"];
 

@@ -863,6 +863,107 @@ namespace Parley.Server.Data.Migrations.Postgres
                     b.ToTable("Files");
                 });
 
+            modelBuilder.Entity("Parley.Server.Features.Governance.OrganizationPolicies", b =>
+                {
+                    b.Property<Guid>("OrganizationId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("AllowedFileTypes")
+                        .HasMaxLength(1000)
+                        .HasColumnType("character varying(1000)");
+
+                    b.Property<int>("ChannelCreation")
+                        .HasColumnType("integer");
+
+                    b.Property<int?>("DeleteWindowMinutes")
+                        .HasColumnType("integer");
+
+                    b.Property<int?>("EditWindowMinutes")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("GroupCreation")
+                        .HasColumnType("integer");
+
+                    b.Property<int?>("IdleTimeoutMinutes")
+                        .HasColumnType("integer");
+
+                    b.Property<long?>("MaxFileBytes")
+                        .HasColumnType("bigint");
+
+                    b.Property<bool>("MembersMayMessageGuests")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("boolean")
+                        .HasDefaultValue(true);
+
+                    b.Property<bool>("NewPeopleJoinDefaultChannels")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("boolean")
+                        .HasDefaultValue(true);
+
+                    b.Property<int?>("SessionLifetimeMinutes")
+                        .HasColumnType("integer");
+
+                    b.HasKey("OrganizationId");
+
+                    b.ToTable("OrganizationPolicies");
+                });
+
+            modelBuilder.Entity("Parley.Server.Features.Governance.Placement", b =>
+                {
+                    b.Property<Guid>("UserId")
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid?>("ManagerId")
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid>("OrganizationId")
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid?>("UnitId")
+                        .HasColumnType("uuid");
+
+                    b.HasKey("UserId");
+
+                    b.HasIndex("ManagerId");
+
+                    b.HasIndex("UnitId");
+
+                    b.HasIndex("OrganizationId", "ManagerId");
+
+                    b.HasIndex("OrganizationId", "UnitId");
+
+                    b.ToTable("Placements", (string)null);
+                });
+
+            modelBuilder.Entity("Parley.Server.Features.Governance.Unit", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(80)
+                        .HasColumnType("character varying(80)");
+
+                    b.Property<Guid>("OrganizationId")
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid?>("ParentId")
+                        .HasColumnType("uuid");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ParentId");
+
+                    b.HasIndex("OrganizationId", "ParentId");
+
+                    b.ToTable("Units", (string)null);
+                });
+
             modelBuilder.Entity("Parley.Server.Features.Messages.Mention", b =>
                 {
                     b.Property<long>("MessageId")
@@ -1860,6 +1961,54 @@ namespace Parley.Server.Data.Migrations.Postgres
                         .HasForeignKey("ConversationId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
+                });
+
+            modelBuilder.Entity("Parley.Server.Features.Governance.OrganizationPolicies", b =>
+                {
+                    b.HasOne("Parley.Server.Features.Organizations.Organization", null)
+                        .WithOne()
+                        .HasForeignKey("Parley.Server.Features.Governance.OrganizationPolicies", "OrganizationId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Parley.Server.Features.Governance.Placement", b =>
+                {
+                    b.HasOne("Parley.Server.Features.Accounts.User", null)
+                        .WithMany()
+                        .HasForeignKey("ManagerId")
+                        .OnDelete(DeleteBehavior.Restrict);
+
+                    b.HasOne("Parley.Server.Features.Organizations.Organization", null)
+                        .WithMany()
+                        .HasForeignKey("OrganizationId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("Parley.Server.Features.Governance.Unit", null)
+                        .WithMany()
+                        .HasForeignKey("UnitId")
+                        .OnDelete(DeleteBehavior.Restrict);
+
+                    b.HasOne("Parley.Server.Features.Accounts.User", null)
+                        .WithOne()
+                        .HasForeignKey("Parley.Server.Features.Governance.Placement", "UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Parley.Server.Features.Governance.Unit", b =>
+                {
+                    b.HasOne("Parley.Server.Features.Organizations.Organization", null)
+                        .WithMany()
+                        .HasForeignKey("OrganizationId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("Parley.Server.Features.Governance.Unit", null)
+                        .WithMany()
+                        .HasForeignKey("ParentId")
+                        .OnDelete(DeleteBehavior.Restrict);
                 });
 
             modelBuilder.Entity("Parley.Server.Features.Messages.Mention", b =>

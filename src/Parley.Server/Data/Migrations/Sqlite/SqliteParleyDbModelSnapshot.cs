@@ -852,6 +852,107 @@ namespace Parley.Server.Data.Migrations.Sqlite
                     b.ToTable("Files");
                 });
 
+            modelBuilder.Entity("Parley.Server.Features.Governance.OrganizationPolicies", b =>
+                {
+                    b.Property<Guid>("OrganizationId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("AllowedFileTypes")
+                        .HasMaxLength(1000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("ChannelCreation")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int?>("DeleteWindowMinutes")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int?>("EditWindowMinutes")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("GroupCreation")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int?>("IdleTimeoutMinutes")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("MaxFileBytes")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("MembersMayMessageGuests")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER")
+                        .HasDefaultValue(true);
+
+                    b.Property<bool>("NewPeopleJoinDefaultChannels")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER")
+                        .HasDefaultValue(true);
+
+                    b.Property<int?>("SessionLifetimeMinutes")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("OrganizationId");
+
+                    b.ToTable("OrganizationPolicies");
+                });
+
+            modelBuilder.Entity("Parley.Server.Features.Governance.Placement", b =>
+                {
+                    b.Property<Guid>("UserId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid?>("ManagerId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("OrganizationId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid?>("UnitId")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("UserId");
+
+                    b.HasIndex("ManagerId");
+
+                    b.HasIndex("UnitId");
+
+                    b.HasIndex("OrganizationId", "ManagerId");
+
+                    b.HasIndex("OrganizationId", "UnitId");
+
+                    b.ToTable("Placements", (string)null);
+                });
+
+            modelBuilder.Entity("Parley.Server.Features.Governance.Unit", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(80)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("OrganizationId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid?>("ParentId")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ParentId");
+
+                    b.HasIndex("OrganizationId", "ParentId");
+
+                    b.ToTable("Units", (string)null);
+                });
+
             modelBuilder.Entity("Parley.Server.Features.Messages.Mention", b =>
                 {
                     b.Property<long>("MessageId")
@@ -1839,6 +1940,54 @@ namespace Parley.Server.Data.Migrations.Sqlite
                         .HasForeignKey("ConversationId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
+                });
+
+            modelBuilder.Entity("Parley.Server.Features.Governance.OrganizationPolicies", b =>
+                {
+                    b.HasOne("Parley.Server.Features.Organizations.Organization", null)
+                        .WithOne()
+                        .HasForeignKey("Parley.Server.Features.Governance.OrganizationPolicies", "OrganizationId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Parley.Server.Features.Governance.Placement", b =>
+                {
+                    b.HasOne("Parley.Server.Features.Accounts.User", null)
+                        .WithMany()
+                        .HasForeignKey("ManagerId")
+                        .OnDelete(DeleteBehavior.Restrict);
+
+                    b.HasOne("Parley.Server.Features.Organizations.Organization", null)
+                        .WithMany()
+                        .HasForeignKey("OrganizationId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("Parley.Server.Features.Governance.Unit", null)
+                        .WithMany()
+                        .HasForeignKey("UnitId")
+                        .OnDelete(DeleteBehavior.Restrict);
+
+                    b.HasOne("Parley.Server.Features.Accounts.User", null)
+                        .WithOne()
+                        .HasForeignKey("Parley.Server.Features.Governance.Placement", "UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Parley.Server.Features.Governance.Unit", b =>
+                {
+                    b.HasOne("Parley.Server.Features.Organizations.Organization", null)
+                        .WithMany()
+                        .HasForeignKey("OrganizationId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("Parley.Server.Features.Governance.Unit", null)
+                        .WithMany()
+                        .HasForeignKey("ParentId")
+                        .OnDelete(DeleteBehavior.Restrict);
                 });
 
             modelBuilder.Entity("Parley.Server.Features.Messages.Mention", b =>

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Options;
 using Parley.Server.Data;
 using Parley.Server.Features.AuditLog;
 using Parley.Server.Platform;
+using Parley.Server.Features.Governance;
 
 namespace Parley.Server.Features.Compliance.Discovery;
 
@@ -41,7 +42,7 @@ public static class CreateDiscoveryExport
     public static async Task<Results<Accepted<DiscoveryExportDto>, ProblemHttpResult>> HandleAsync(Request request, CurrentUser me, ParleyDb db,
         DiscoveryExporter exporter, IOptions<DiscoveryOptions> options, TimeProvider clock, HttpContext http, CancellationToken ct)
     {
-        if (!me.CanManageCompliance)
+        if (!me.Can(Capability.Compliance))
             return ComplianceAccess.Refused();
         if (request.Format?.ToLowerInvariant() is not ("jsonl" or "csv" or "eml" or "actiance") || !Enum.TryParse<ExportFormat>(request.Format, true, out var format))
             return Problems.BadRequest("export-format-invalid", "The format is jsonl, csv, eml or actiance.");
@@ -86,7 +87,7 @@ public static class ReadDiscoveryExports
     public static async Task<Results<Ok<List<DiscoveryExportDto>>, ProblemHttpResult>> ListAsync(CurrentUser me, ParleyDb db, TimeProvider clock,
         CancellationToken ct)
     {
-        if (!me.CanManageCompliance)
+        if (!me.Can(Capability.Compliance))
             return ComplianceAccess.Refused();
         var now = clock.GetUtcNow();
         var exports = await db.DiscoveryExports.AsNoTracking().Where(x => x.OrganizationId == me.OrganizationId && x.CreatedBy == me.Id)
@@ -97,7 +98,7 @@ public static class ReadDiscoveryExports
     public static async Task<Results<Ok<DiscoveryExportDto>, ProblemHttpResult>> GetAsync(Guid exportId, CurrentUser me, ParleyDb db,
         TimeProvider clock, CancellationToken ct)
     {
-        if (!me.CanManageCompliance)
+        if (!me.Can(Capability.Compliance))
             return ComplianceAccess.Refused();
         var export = await db.OwnExportAsync(me, exportId, ct);
         return export is null ? Problems.NotFound("export") : TypedResults.Ok(export.ToDto(clock.GetUtcNow()));
@@ -110,7 +111,7 @@ public static class DownloadDiscoveryExport
     public static async Task<Results<FileStreamHttpResult, ProblemHttpResult>> HandleAsync(Guid exportId, CurrentUser me, ParleyDb db,
         DiscoveryExporter exporter, TimeProvider clock, HttpContext http, CancellationToken ct)
     {
-        if (!me.CanManageCompliance)
+        if (!me.Can(Capability.Compliance))
             return ComplianceAccess.Refused();
         var now = clock.GetUtcNow();
         await using var tx = await db.BeginWriteAsync(ct);

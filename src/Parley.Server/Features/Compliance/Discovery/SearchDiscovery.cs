@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Parley.Server.Data;
 using Parley.Server.Features.AuditLog;
 using Parley.Server.Platform;
+using Parley.Server.Features.Governance;
 
 namespace Parley.Server.Features.Compliance.Discovery;
 
@@ -42,7 +43,7 @@ public static class SearchDiscovery
     public static async Task<Results<Ok<DiscoveryPageDto>, ProblemHttpResult>> HandleAsync(
         Request request, CurrentUser me, ParleyDb db, TimeProvider clock, HttpContext http, CancellationToken ct)
     {
-        if (!me.CanManageCompliance)
+        if (!me.Can(Capability.Compliance))
             return ComplianceAccess.Refused();
         var pageSize = request.PageSize ?? DefaultPageSize;
         if (pageSize is < 1 or > MaxPageSize)

@@ -9,6 +9,7 @@ using Parley.Server.Features.Accounts;
 using Parley.Server.Features.AuditLog;
 using Parley.Server.Platform;
 using Parley.Server.Realtime;
+using Parley.Server.Features.Governance;
 
 namespace Parley.Server.Features.Compliance.Gdpr;
 
@@ -46,11 +47,11 @@ public static class ErasePersonalData
         var person = await db.Users.SingleOrDefaultAsync(u => u.Id == userId && u.OrganizationId == me.OrganizationId, ct);
         if (person is null)
             return Problems.NotFound("user");
-        if (!me.CanManageCompliance)
+        if (!me.Can(Capability.Compliance))
             return GdprAccess.Refused();
         if (person.Id == me.Id)
             return Problems.Unprocessable("cannot-erase-self", "You cannot answer your own erasure request. Ask another compliance officer or admin.");
-        if (person.Role == OrgRole.Owner && me.Role != OrgRole.Owner)
+        if (person.Can(Capability.ManagePrivilegedPeople) && !me.Can(Capability.ManagePrivilegedPeople))
             return Problems.Forbidden("owner-only", "Only owners can erase an owner.");
 
         var now = clock.GetUtcNow();
@@ -90,7 +91,7 @@ public static class ErasePersonalData
     /// <summary>An erasure request of the caller's organization and how far it got (compliance officers, admins, owners).</summary>
     public static async Task<Results<Ok<ErasureRequestDto>, ProblemHttpResult>> GetAsync(Guid requestId, CurrentUser me, ParleyDb db, CancellationToken ct)
     {
-        if (!me.CanManageCompliance)
+        if (!me.Can(Capability.Compliance))
             return GdprAccess.Refused();
         var request = await db.ErasureRequests.AsNoTracking().SingleOrDefaultAsync(r => r.Id == requestId && r.OrganizationId == me.OrganizationId, ct);
         return request is null ? Problems.NotFound("erasure request") : TypedResults.Ok(request.ToDto(Pseudonym.Of(request.UserId)));

@@ -5,6 +5,7 @@ using Parley.Server.Data;
 using Parley.Server.Features.AuditLog;
 using Parley.Server.Features.Files;
 using Parley.Server.Platform;
+using Parley.Server.Features.Governance;
 
 namespace Parley.Server.Features.Compliance.Gdpr;
 
@@ -25,7 +26,7 @@ public static class ExportPersonalData
     {
         if (!await db.Users.AnyAsync(u => u.Id == userId && u.OrganizationId == me.OrganizationId, ct))
             return Problems.NotFound("user");
-        if (!me.CanManageCompliance)
+        if (!me.Can(Capability.Compliance))
             return GdprAccess.Refused();
         return await ExportAsync(userId, me, db, files, clock, http, ct);
     }

@@ -7,6 +7,7 @@ using Parley.Server.Features.Accounts;
 using Parley.Server.Features.AuditLog;
 using Parley.Server.Features.Records.Witnesses;
 using Parley.Server.Platform;
+using Parley.Server.Features.Governance;
 
 namespace Parley.Server.Features.Compliance.Gdpr;
 
@@ -33,7 +34,7 @@ public static class ReadProcessingRecord
         ParleyDb db, IOptions<WitnessOptions> witnesses, IOptions<SessionLifetimeOptions> sessions, IOptions<PasswordOptions> passwords,
         TimeProvider clock, HttpContext http, CancellationToken ct)
     {
-        if (!me.CanManageCompliance)
+        if (!me.Can(Capability.Compliance))
             return GdprAccess.Refused();
         if (format is not (null or "json" or "md"))
             return Problems.BadRequest("format-invalid", "format is json or md.");
