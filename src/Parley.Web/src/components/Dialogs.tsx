@@ -41,7 +41,7 @@ export function NewChannelDialog({ onClose }: { onClose: () => void }) {
   return (
     <Dialog title={t("newChannel.title")} onClose={onClose}>
       <form class="stack" onSubmit={submit}>
-        <label>{t("newChannel.name")}<input required maxLength={80} value={name} onInput={e => setName(e.currentTarget.value)} /></label>
+        <label>{t("newChannel.name")}<input autoFocus required maxLength={80} value={name} onInput={e => setName(e.currentTarget.value)} /></label>
         <label>{t("newChannel.topic")}<input maxLength={250} value={topic} onInput={e => setTopic(e.currentTarget.value)} /></label>
         <fieldset>
           <legend>{t("newChannel.visibility")}</legend>
@@ -78,7 +78,7 @@ export function NewDirectDialog({ onClose }: { onClose: () => void }) {
   return (
     <Dialog title={t("newDirect.title")} onClose={onClose}>
       <form class="stack" onSubmit={submit}>
-        <label>{t("newDirect.search")}<input type="search" value={filter} onInput={e => setFilter(e.currentTarget.value)} /></label>
+        <label>{t("newDirect.search")}<input autoFocus type="search" value={filter} onInput={e => setFilter(e.currentTarget.value)} /></label>
         <fieldset class="people-picker">
           <legend>{t("newDirect.people")}</legend>
           {people.map(u => (
