@@ -47,7 +47,7 @@ public sealed class EmojiPickerTests
         // The keyboard alone: right once, down once (a row is 8), Enter; then Escape closes without picking.
         await open.ClickAsync();
         await Expect(search).ToBeFocusedAsync();
-        var options = page.GetByRole(AriaRole.Option);
+        var options = page.Locator(".emoji-grid").GetByRole(AriaRole.Option);       // not the notification level's options
         await Expect(options.Nth(0)).ToHaveAttributeAsync("aria-selected", "true");
         await search.PressAsync("ArrowRight");
         await search.PressAsync("ArrowDown");
