@@ -51,11 +51,14 @@ public sealed class LocalLdapServer : IAsyncLifetime
         for (var attempt = 0; ; attempt++)
         {
             var port = Random.Shared.Next(20000, 32000);
+            File.Delete(Path.Combine(_folder, "slapd.pid"));          // a failed attempt's must not be read as this one's
             var started = await RunAsync("/usr/sbin/slapd", null, "-f", Path.Combine(_folder, "slapd.conf"), "-h", $"ldap://127.0.0.1:{port}/");
-            if (started.ExitCode == 0)   // slapd returns once its listener is open and it has detached
+            // slapd's exit code says it detached, not that its child serves: that child can still die, or another
+            // process can hold the port. Ready is when a bind as the root DN answers.
+            if (started.ExitCode == 0 && await AnswersAsync($"ldap://127.0.0.1:{port}/") is { } pid)
             {
                 Url = $"ldap://127.0.0.1:{port}/";
-                _pid = int.Parse((await File.ReadAllTextAsync(Path.Combine(_folder, "slapd.pid"))).Trim());
+                _pid = pid;
                 break;
             }
             if (attempt == 5)
@@ -74,6 +77,45 @@ public sealed class LocalLdapServer : IAsyncLifetime
             cn: parley-sync
             userPassword: {SyncPassword}
             """);
+    }
+
+    /// <summary>
+    /// The started slapd's process id once a bind as the root DN at <paramref name="url"/> succeeds; null if slapd is gone
+    /// first, or does not answer within 15 seconds (it is then stopped, so the next attempt starts clean).
+    /// </summary>
+    private async Task<int?> AnswersAsync(string url)
+    {
+        var pidFile = Path.Combine(_folder, "slapd.pid");
+        var deadline = DateTime.UtcNow.AddSeconds(15);
+        while (DateTime.UtcNow < deadline)
+        {
+            var pid = File.Exists(pidFile) && int.TryParse((await File.ReadAllTextAsync(pidFile)).Trim(), out var p) ? p : (int?)null;
+            if (pid is { } alive && !Running(alive))
+                return null;
+            if (pid is not null && (await RunAsync("/usr/bin/ldapwhoami", null, "-x", "-H", url, "-D", RootDn, "-w", RootPassword)).ExitCode == 0)
+                return pid;
+            await Task.Delay(100);        // nothing to await: a listener opening sends no signal
+        }
+        if (File.Exists(pidFile) && int.TryParse((await File.ReadAllTextAsync(pidFile)).Trim(), out var stuck) && Running(stuck))
+        {
+            using var slapd = Process.GetProcessById(stuck);
+            slapd.Kill();
+            await slapd.WaitForExitAsync();
+        }
+        return null;
+    }
+
+    private static bool Running(int pid)
+    {
+        try
+        {
+            using var process = Process.GetProcessById(pid);
+            return !process.HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
     }
 
     public async ValueTask DisposeAsync()
