@@ -320,6 +320,7 @@ public static class EndpointTable
         new("PATCH /api/v1/units/{unitId}", Access.Own, _ => new { name = Fresh("unit") }),
         new("DELETE /api/v1/units/{unitId}", Access.Own),
         new("GET /api/v1/units/{unitId}/people", Access.Own),
+        new("POST /api/v1/units/{unitId}/channel", Access.Own),
         new("PUT /api/v1/users/{userId}/placement", Access.Ids, _ => new { }),
         new("GET /api/v1/organization/policies", Access.Own),
         new("PUT /api/v1/organization/policies", Access.Own, _ => new { channelCreation = "everyone", groupCreation = "everyone" }),

@@ -168,6 +168,36 @@ public abstract class UnitTests(GovernanceApp app)
         await (await gus.GetAsync($"/api/v1/units/{sales.Id}/people")).ShouldBeProblem(HttpStatusCode.NotFound, "not-found");
     }
 
+    [Fact]
+    public async Task A_unit_channel_follows_the_people_placed_in_the_unit_and_the_record_says_so()
+    {
+        var org = await app.OrganizationAsync();
+        var (bob, carol, gus) = (await org.MemberAsync("Bob"), await org.MemberAsync("Carol"), await org.MemberAsync("Gus", "guest"));
+        var sales = await CreateAsync(org.Owner, "Sales");
+        var support = await CreateAsync(org.Owner, "Support");
+        await PlaceAsync(org.Owner, bob, sales.Id, null);
+        await using var carolLive = await app.ConnectAsync(carol);
+
+        var created = await (await org.Owner.PostAsync($"/api/v1/units/{sales.Id}/channel")).ReadAsync<UnitDto>(HttpStatusCode.Created);
+        var again = await org.Owner.PostAsync($"/api/v1/units/{sales.Id}/channel");
+        var channelId = created.ChannelId!.Value;
+        await PlaceAsync(org.Owner, carol, sales.Id, null);
+        await carolLive.NextAsync<Parley.Server.Realtime.MembershipChangedDto>(nameof(Parley.Server.Realtime.IParleyClient.MembershipChanged));
+        await PlaceAsync(org.Owner, gus, sales.Id, null);
+        await PlaceAsync(org.Owner, bob, support.Id, null);
+
+        await again.ShouldBeProblem(HttpStatusCode.Conflict, "unit-channel-exists");
+        var channel = await org.Owner.ConversationAsync(channelId);
+        Assert.Equal("Sales", channel.Name);
+        var members = await org.Owner.GetOkAsync<List<Parley.Server.Features.Conversations.MemberDto>>($"/api/v1/conversations/{channelId}/members");
+        Assert.Equal([("Alice", "owner"), ("Carol", "member")], members.Select(m => (m.DisplayName, m.Role)).Order());
+        await (await bob.GetAsync($"/api/v1/conversations/{channelId}")).ShouldBeProblem(HttpStatusCode.NotFound, "not-found");
+        await (await gus.GetAsync($"/api/v1/conversations/{channelId}")).ShouldBeProblem(HttpStatusCode.NotFound, "not-found");
+        Assert.NotNull((await org.Owner.GetOkAsync<List<UnitDto>>("/api/v1/units")).Single(u => u.Id == sales.Id).ChannelId);
+        Assert.Single(await org.Owner.AuditAsync("UnitChannelCreated"));
+        Assert.True((await org.Owner.IntegrityAsync()).Intact);
+    }
+
     private static async Task<UnitDto> CreateAsync(Actor admin, string name, Guid? parentId = null) =>
         await (await admin.PostAsync("/api/v1/units", new { name, parentId })).ReadAsync<UnitDto>(HttpStatusCode.Created);
 

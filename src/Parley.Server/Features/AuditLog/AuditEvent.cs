@@ -32,7 +32,7 @@ public enum AuditAction
     GroupCreated = 910, GroupChanged = 911, GroupDeleted = 912,
     DirectorySettingsChanged = 920, DirectorySettingsRemoved = 921, DirectorySyncRequested = 922, DirectorySyncCompleted = 923,
     DirectorySyncFailed = 924,
-    UnitCreated = 1000, UnitChanged = 1001, UnitDeleted = 1002, PersonPlaced = 1003, OrganizationPoliciesChanged = 1010,
+    UnitCreated = 1000, UnitChanged = 1001, UnitDeleted = 1002, PersonPlaced = 1003, UnitChannelCreated = 1004, OrganizationPoliciesChanged = 1010,
 }
 
 /// <summary>The name of each action in the record format (docs/record-format.md): never rename.</summary>
@@ -75,7 +75,7 @@ public static class AuditActions
         [AuditAction.DirectorySyncRequested] = "directory-sync-requested", [AuditAction.DirectorySyncCompleted] = "directory-sync-completed",
         [AuditAction.DirectorySyncFailed] = "directory-sync-failed",
         [AuditAction.UnitCreated] = "unit-created", [AuditAction.UnitChanged] = "unit-changed", [AuditAction.UnitDeleted] = "unit-deleted",
-        [AuditAction.PersonPlaced] = "person-placed", [AuditAction.OrganizationPoliciesChanged] = "organization-policies-changed",
+        [AuditAction.PersonPlaced] = "person-placed", [AuditAction.UnitChannelCreated] = "unit-channel-created", [AuditAction.OrganizationPoliciesChanged] = "organization-policies-changed",
     };
 
     public static string Name(AuditAction action) => Names.TryGetValue(action, out var name) ? name : $"unknown-{(int)action}";

@@ -44,7 +44,7 @@ public static class PersonAccess
     /// <summary>
     /// The person, tracked, when the caller may see them and holds <paramref name="capability"/> over them. 404 for a person
     /// who does not exist, is in another organization, or whom the caller may not see; 403 (<c>admin-only</c>) without the
-    /// capability; 403 <c>owner-only</c> when the person holds powers over owners that the caller lacks.
+    /// capability; 403 <c>owner-only</c> when managing an owner's account (<see cref="Capability.ManagePeople"/>) without being one.
     /// </summary>
     public static async Task<Decision<User>> PersonAccessAsync(this ParleyDb db, CurrentUser me, Guid userId, Capability capability,
         string title, CancellationToken ct)
@@ -54,7 +54,8 @@ public static class PersonAccess
             return Problems.NotFound("user");
         if (me.Refuse(capability, title) is { } refused)
             return refused;
-        if (person.Can(Capability.ManagePrivilegedPeople) && !me.Can(Capability.ManagePrivilegedPeople))
+        // Acting on an owner's account (role, deactivation, second factor) is for owners; placing one in a unit is not.
+        if (capability == Capability.ManagePeople && person.Can(Capability.ManagePrivilegedPeople) && !me.Can(Capability.ManagePrivilegedPeople))
             return Problems.Forbidden("owner-only", "Only owners can act on an owner.");
         return Decision<User>.Allow(person);
     }

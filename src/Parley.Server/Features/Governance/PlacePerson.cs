@@ -19,7 +19,7 @@ public static class PlacePerson
 
     /// <summary>Puts a person in a unit under a manager. A manager loop (someone managing their own manager) is refused.</summary>
     public static async Task<Results<Ok<PlacementDto>, ProblemHttpResult>> HandleAsync(Guid userId, Request request, CurrentUser me, ParleyDb db,
-        TimeProvider clock, HttpContext http, CancellationToken ct)
+        Realtime.LiveEvents events, TimeProvider clock, HttpContext http, CancellationToken ct)
     {
         var now = clock.GetUtcNow();
         await using var tx = await db.BeginWriteAsync(ct);
@@ -28,12 +28,15 @@ public static class PlacePerson
             return refused!;
         var placement = await db.Placements.SingleOrDefaultAsync(p => p.UserId == person.Id, ct);
         var before = new { unitId = placement?.UnitId, managerId = placement?.ManagerId };
+        var (leaving, joining) = await UnitChannelMembership.LockAsync(db, me.OrganizationId, placement?.UnitId, request.UnitId, ct);
         // Taken first: concurrent placements wait here, so the loop check below sees every manager as committed.
         await db.AuditAsync(me, AuditAction.PersonPlaced, "user", person.Id.ToString(),
             new { before, after = new { unitId = request.UnitId, managerId = request.ManagerId } }, http, now, ct);
 
         if (request.UnitId is { } unitId && !await db.Units.AnyAsync(u => u.Id == unitId && u.OrganizationId == me.OrganizationId, ct))
             return UnitProblems.ParentUnknown();
+        if (await db.Placements.AsNoTracking().Where(p => p.UserId == person.Id).Select(p => p.UnitId).SingleOrDefaultAsync(ct) != before.unitId)
+            return Problems.Conflict("concurrency", "This person was just placed elsewhere. Reload and try again.");
         if (request.ManagerId is { } managerId)
         {
             var manager = await db.Users.Where(u => u.Id == managerId && u.OrganizationId == me.OrganizationId)
@@ -52,8 +55,10 @@ public static class PlacePerson
         if (placement is null)
             db.Placements.Add(placement = new Placement(me.OrganizationId, person.Id));
         placement.Place(request.UnitId, request.ManagerId);
-        await db.SaveChangesAsync(ct);
+        var changes = await UnitChannelMembership.MoveAsync(db, me, person, leaving, joining, now, ct);
         await tx.CommitAsync(ct);
+        foreach (var change in changes)
+            await events.MembershipChangedAsync(change, ct);
         return TypedResults.Ok(new PlacementDto(person.Id, person.DisplayName, placement.UnitId, placement.ManagerId));
     }
 
@@ -88,6 +93,11 @@ public static class GovernanceEndpoints
         units.MapDelete("/{unitId:guid}", DeleteUnit.HandleAsync)
             .WithSummary("Delete an empty unit")
             .WithDescription("Refused with `unit-not-empty` while units or people are in it. Audited.")
+            .WithProblems(403, 404, 409);
+        units.MapPost("/{unitId:guid}/channel", CreateUnitChannel.HandleAsync)
+            .WithSummary("Give a unit its channel")
+            .WithDescription("Admins (manage units). A private channel named after the unit, owned by its creator; the unit's people are " +
+                "its members, and are added and removed as they are placed in or out of the unit. 409 `unit-channel-exists` the second time.")
             .WithProblems(403, 404, 409);
         units.MapGet("/{unitId:guid}/people", ListUnitPeople.HandleAsync)
             .WithSummary("List the people of a unit and of the units below it")

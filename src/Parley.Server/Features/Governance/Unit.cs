@@ -31,6 +31,11 @@ public sealed class Unit
     public Guid? ParentId { get; private set; }
     public DateTimeOffset CreatedAt { get; private set; }
 
+    /// <summary>The unit's private channel, whose members follow the people placed in the unit; null: none.</summary>
+    public long? ChannelId { get; private set; }
+
+    public void AttachChannel(long conversationId) => ChannelId = conversationId;
+
     public void Rename(string name) => Name = ValidName(name);
 
     /// <summary>Under <paramref name="parentId"/>; the caller has checked it is not this unit or below it.</summary>

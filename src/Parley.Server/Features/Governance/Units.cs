@@ -9,7 +9,8 @@ namespace Parley.Server.Features.Governance;
 
 /// <param name="ParentId">Null at the top of the tree.</param>
 /// <param name="People">How many people are placed in this unit (not counting the units below it).</param>
-public sealed record UnitDto(Guid Id, string Name, Guid? ParentId, int People);
+/// <param name="ChannelId">The unit's channel, whose members follow the unit; null: none.</param>
+public sealed record UnitDto(Guid Id, string Name, Guid? ParentId, int People, long? ChannelId = null);
 
 /// <summary>A person's place: their unit and manager (either may be null).</summary>
 public sealed record PlacementDto(Guid UserId, string DisplayName, Guid? UnitId, Guid? ManagerId);
@@ -52,10 +53,10 @@ public static class UnitTree
             .GroupBy(p => p.UnitId).Select(g => new { UnitId = g.Key, Count = g.Count() }).ToDictionaryAsync(g => g.UnitId!.Value, g => g.Count, ct);
         var units = await db.Units.AsNoTracking().Where(u => u.OrganizationId == organizationId).ToListAsync(ct);
         return [.. units.OrderBy(u => u.Name, StringComparer.OrdinalIgnoreCase).ThenBy(u => u.Id)
-            .Select(u => new UnitDto(u.Id, u.Name, u.ParentId, counts.GetValueOrDefault(u.Id)))];
+            .Select(u => new UnitDto(u.Id, u.Name, u.ParentId, counts.GetValueOrDefault(u.Id), u.ChannelId))];
     }
 
-    public static UnitDto ToDto(this Unit unit, int people) => new(unit.Id, unit.Name, unit.ParentId, people);
+    public static UnitDto ToDto(this Unit unit, int people) => new(unit.Id, unit.Name, unit.ParentId, people, unit.ChannelId);
 }
 
 public static class ListUnits
